@@ -1,0 +1,3 @@
+from chaintutor.cli import main
+
+main()

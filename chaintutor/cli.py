@@ -1,0 +1,164 @@
+"""The command line: parse flags, call the core, pick a renderer. Nothing else.
+
+SymPy is imported inside the command bodies only, so ``chaintutor --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from chaintutor import __version__
+from chaintutor.errors import InputError
+
+app = typer.Typer(
+    name="chaintutor",
+    help="A tutor for the chain rule: every step, every path, checked against sympy.diff.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": bool(os.environ.get("CHAINTUTOR_DEBUG"))}
+
+
+class DeriveFormat(str, Enum):
+    auto = "auto"
+    rich = "rich"
+    text = "text"
+    json = "json"
+
+
+class GraphFormat(str, Enum):
+    text = "text"
+
+
+class GranularityOption(str, Enum):
+    compositions = "compositions"
+    fine = "fine"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chaintutor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (for bug reports).")] = False,
+) -> None:
+    _state["debug"] = _state["debug"] or debug
+
+
+ProblemArgument = Annotated[str, typer.Argument(help='An expression ("ln(sin(x**3)**2)") or a system ("y = u^2 + v; u = x*z; v = sin(x)").')]
+
+
+@app.command()
+def derive(
+    problem: ProblemArgument,
+    wrt: Annotated[str | None, typer.Option(help="Variables to differentiate by, comma-separated (default: every leaf).")] = None,
+    output_format: Annotated[DeriveFormat, typer.Option("--format", help="auto: rich on a terminal, text otherwise.")] = DeriveFormat.auto,
+    granularity: Annotated[GranularityOption, typer.Option(help="compositions: one name per nested layer; fine: one per operation.")] = GranularityOption.compositions,
+    max_paths: Annotated[int, typer.Option(min=0, help="List at most this many paths per variable (all are counted).")] = 32,
+    output_file: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Derive PROBLEM step by step and check the result against sympy.diff."""
+    from chaintutor.derive import derive as derive_problem
+
+    d = derive_problem(problem, wrt, granularity=granularity.value, max_paths=max_paths)
+    chosen = output_format
+    if chosen is DeriveFormat.auto:
+        chosen = DeriveFormat.rich if output_file is None and sys.stdout.isatty() else DeriveFormat.text
+    if chosen is DeriveFormat.rich and output_file is None:
+        from rich.console import Console
+
+        from chaintutor.render.terminal import print_derivation
+
+        print_derivation(d, Console(highlight=False))
+        return
+    _emit(_render(d, chosen), output_file)
+
+
+def _render(d: object, chosen: DeriveFormat) -> str:
+    if chosen is DeriveFormat.json:
+        import json
+
+        from chaintutor.render.jsondoc import derivation_to_dict
+
+        return json.dumps(derivation_to_dict(d), indent=2, ensure_ascii=False) + "\n"  # type: ignore[arg-type]
+    from chaintutor.render.text import render_text
+
+    return render_text(d)  # type: ignore[arg-type]
+
+
+@app.command()
+def graph(
+    problem: ProblemArgument,
+    output_format: Annotated[GraphFormat, typer.Option("--format")] = GraphFormat.text,
+    granularity: Annotated[GranularityOption, typer.Option()] = GranularityOption.compositions,
+) -> None:
+    """Print the dependency diagram of PROBLEM alone."""
+    from chaintutor.diagram import dependency_tree
+    from chaintutor.graph import Granularity, build_graph
+    from chaintutor.problem import read_problem
+    from chaintutor.render.text import tree_lines
+
+    tree = dependency_tree(build_graph(read_problem(problem), Granularity(granularity.value)))
+    _emit("\n".join(tree_lines(tree)) + "\n", None)
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    _write_atomically(output_file, text)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it: no half-written file, ever."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}") from error
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _fail(message: str) -> NoReturn:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    raise SystemExit(2)
+
+
+def main() -> None:
+    """Entry point: every failure becomes a short message and exit code 2, never a traceback."""
+    try:
+        app()
+    except InputError as error:
+        if _state["debug"]:
+            raise
+        _fail(error.render())
+    except (RecursionError, MemoryError) as error:
+        if _state["debug"]:
+            raise
+        _fail(f"error: the problem is too large to handle ({type(error).__name__})")
+    except Exception as error:
+        if _state["debug"]:
+            raise
+        _fail(f"error: internal error ({type(error).__name__}: {error}); rerun with --debug and report it")

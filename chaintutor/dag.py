@@ -1,0 +1,51 @@
+"""Walking SymPy expressions as the DAGs they are, without recursion.
+
+SymPy shares identical subtrees in memory, so an expression built by reverse accumulation
+can be small as a DAG and exponential as a tree. These helpers visit each distinct
+subexpression once and never recurse, so deep nests cannot raise RecursionError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy
+
+
+def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
+    """Every distinct subexpression once, children before parents."""
+    order: list[sympy.Basic] = []
+    seen: set[int] = set()  # ids, not hashes: hashing a deep tree top-down recurses
+    stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((arg, False) for arg in reversed(node.args) if id(arg) not in seen)
+    return order
+
+
+def dag_size(expr: sympy.Basic) -> int:
+    """Number of distinct subexpressions (shared subtrees counted once)."""
+    return len(_postorder(expr))
+
+
+def substitute(expr: sympy.Basic, mapping: Mapping[sympy.Basic, sympy.Basic]) -> sympy.Basic:
+    """``expr.xreplace(mapping)``, but linear in the DAG size and free of recursion."""
+    rebuilt: dict[int, sympy.Basic] = {}
+    for node in _postorder(expr):
+        if node in mapping:
+            new = mapping[node]
+        elif node.args:
+            args = tuple(rebuilt[id(arg)] for arg in node.args)
+            changed = any(new_arg is not arg for new_arg, arg in zip(args, node.args, strict=True))
+            new = node.func(*args) if changed else node
+        else:
+            new = node
+        rebuilt[id(node)] = new
+    return rebuilt[id(expr)]

@@ -1,0 +1,225 @@
+"""The derivation: local derivatives on every edge, paths, reverse accumulation, the result.
+
+The derivative of the output with respect to each leaf is the sum over paths of the products
+of the local derivatives along them. It is computed by reverse accumulation (adjoints, as
+backpropagation does), so the work grows with the edges of the graph, never with the number
+of paths; the listed paths are there to explain the sum, not to compute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from chaintutor.dag import dag_size, substitute
+from chaintutor.errors import InputError
+from chaintutor.graph import DependencyGraph, Granularity, build_graph
+from chaintutor.paths import count_paths, list_paths
+from chaintutor.problem import read_problem
+from chaintutor.rules import Rule, rule_for
+from chaintutor.verify import Verification, agreeing_points, tidy, verify
+
+DEFAULT_MAX_PATHS = 32
+LEAF_FORM_BUDGET = 4000  # distinct subexpressions allowed in a result written in the leaves
+
+
+@dataclass(frozen=True)
+class LocalDerivative:
+    """∂of/∂wrt on one edge, in the symbols of ``of``'s definition."""
+
+    of: str
+    wrt: str
+    expr: sympy.Expr
+    rule: Rule
+    partial: bool  # ``of`` depends on more than one node: written ∂, else d
+
+
+@dataclass(frozen=True)
+class Path:
+    nodes: tuple[str, ...]  # from the output down to the leaf
+    factors: tuple[sympy.Expr, ...]  # the local derivative on each edge, top first
+    product: sympy.Expr | None  # written in the leaves; None when too large to write
+
+
+@dataclass(frozen=True)
+class PathSummary:
+    count: int
+    listed: tuple[Path, ...]
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.listed) < self.count
+
+
+@dataclass(frozen=True)
+class Derivation:
+    source: str
+    graph: DependencyGraph
+    wrt: tuple[str, ...]
+    local_derivatives: tuple[LocalDerivative, ...]
+    paths: dict[str, PathSummary]
+    in_intermediates: dict[str, sympy.Expr]  # the adjoint of each wrt leaf
+    substituted: dict[str, sympy.Expr | None]  # the same written in the leaves, before tidying
+    result: dict[str, sympy.Expr]
+    result_form: dict[str, str]  # "leaves" | "intermediates"
+    verification: dict[str, Verification]
+    leaf_forms: dict[str, sympy.Expr | None]  # every node written in the leaves
+
+    @property
+    def output(self) -> str:
+        return self.graph.output
+
+    @property
+    def independent(self) -> tuple[str, ...]:
+        return self.graph.leaves
+
+    @property
+    def verified(self) -> dict[str, bool]:
+        return {name: check.ok for name, check in self.verification.items()}
+
+    def local(self, of: str, wrt: str) -> LocalDerivative:
+        return next(d for d in self.local_derivatives if d.of == of and d.wrt == wrt)
+
+    def to_dict(self) -> dict[str, Any]:
+        from chaintutor.render.jsondoc import derivation_to_dict
+
+        return derivation_to_dict(self)
+
+
+def derive(
+    problem: str,
+    wrt: Sequence[str] | str | None = None,
+    *,
+    granularity: Granularity | str = Granularity.compositions,
+    max_paths: int = DEFAULT_MAX_PATHS,
+) -> Derivation:
+    """Derive ``problem`` (an expression or a system) with respect to ``wrt`` (default: every leaf)."""
+    if max_paths < 0:
+        raise InputError("--max-paths must be 0 or more")
+    graph = build_graph(read_problem(problem), Granularity(granularity))
+    targets = _targets(graph, wrt)
+    locals_ = _local_derivatives(graph)
+    leaf_forms = _leaf_forms(graph)
+    adjoints = _adjoints(graph, locals_)
+    substituted = {v: _in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
+    result = {v: adjoints[v] if substituted[v] is None else tidy(substituted[v]) for v in targets}
+    return Derivation(
+        source=problem,
+        graph=graph,
+        wrt=targets,
+        local_derivatives=tuple(locals_.values()),
+        paths={v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets},
+        in_intermediates={v: adjoints[v] for v in targets},
+        substituted=substituted,
+        result=result,
+        result_form={v: "intermediates" if substituted[v] is None else "leaves" for v in targets},
+        verification={v: _verify(graph, v, result[v], substituted[v], leaf_forms) for v in targets},
+        leaf_forms=leaf_forms,
+    )
+
+
+def _targets(graph: DependencyGraph, wrt: Sequence[str] | str | None) -> tuple[str, ...]:
+    if wrt is None:
+        return graph.leaves
+    names = [name.strip() for name in (wrt.split(",") if isinstance(wrt, str) else wrt)]
+    for name in names:
+        if name not in graph.leaves:
+            known = ", ".join(graph.leaves) or "none"
+            where = "an intermediate variable" if name in graph.symbols and not graph.is_leaf(name) else "not a variable of the problem"
+            raise InputError(f"cannot differentiate with respect to '{name}': it is {where}",
+                             hint=f"the independent variables are: {known}")
+    return tuple(dict.fromkeys(names))
+
+
+def _local_derivatives(graph: DependencyGraph) -> dict[tuple[str, str], LocalDerivative]:
+    found = {}
+    for definition in graph.definitions:
+        partial = len(definition.depends_on) > 1
+        for child in definition.depends_on:
+            symbol = graph.symbols[child]
+            expr = sympy.diff(definition.expr, symbol)
+            found[(definition.name, child)] = LocalDerivative(
+                definition.name, child, expr, rule_for(definition.expr, symbol), partial
+            )
+    return found
+
+
+def _leaf_forms(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
+    """Each node written in the leaves, bottom-up; None once it outgrows the size budget."""
+    forms: dict[str, sympy.Expr | None] = {}
+    mapping: dict[sympy.Basic, sympy.Basic] = {}
+    for definition in graph.definitions:
+        if any(forms.get(child, 0) is None for child in definition.depends_on):
+            forms[definition.name] = None
+            continue
+        form = substitute(definition.expr, mapping)
+        if dag_size(form) > LEAF_FORM_BUDGET:
+            forms[definition.name] = None
+            continue
+        forms[definition.name] = form
+        mapping[graph.symbols[definition.name]] = form
+    return forms
+
+
+def _adjoints(graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDerivative]) -> dict[str, sympy.Expr]:
+    """Reverse accumulation: adjoint(child) = Σ over parents adjoint(parent) · ∂parent/∂child."""
+    adjoint: dict[str, sympy.Expr] = {graph.output: sympy.Integer(1)}
+    for definition in reversed(graph.definitions):
+        upstream = adjoint.get(definition.name, sympy.Integer(0))
+        for child in definition.depends_on:
+            term = upstream * locals_[(definition.name, child)].expr
+            adjoint[child] = adjoint.get(child, sympy.Integer(0)) + term
+    return adjoint
+
+
+def _in_leaves(expr: sympy.Expr, graph: DependencyGraph, forms: dict[str, sympy.Expr | None]) -> sympy.Expr | None:
+    mapping = {}
+    for symbol in expr.free_symbols:
+        if symbol.name in forms:
+            if forms[symbol.name] is None:
+                return None
+            mapping[symbol] = forms[symbol.name]
+    written = substitute(expr, mapping)
+    return None if dag_size(written) > LEAF_FORM_BUDGET else written
+
+
+def _path_summary(
+    graph: DependencyGraph,
+    target: str,
+    locals_: dict[tuple[str, str], LocalDerivative],
+    forms: dict[str, sympy.Expr | None],
+    limit: int,
+) -> PathSummary:
+    listed = []
+    for nodes in list_paths(graph, target, limit):
+        factors = tuple(locals_[(parent, child)].expr for parent, child in zip(nodes, nodes[1:], strict=False))
+        product = _in_leaves(sympy.Mul(*factors), graph, forms)
+        listed.append(Path(nodes, factors, product))
+    return PathSummary(count_paths(graph, target), tuple(listed))
+
+
+def _verify(
+    graph: DependencyGraph,
+    target: str,
+    shown: sympy.Expr,
+    substituted: sympy.Expr | None,
+    forms: dict[str, sympy.Expr | None],
+) -> Verification:
+    """Compare with ``sympy.diff`` of the whole problem written in the leaves."""
+    whole = forms[graph.output]
+    if whole is None or substituted is None:
+        return Verification(False, "failed", "too large to write in the leaves for sympy.diff")
+    symbol = graph.symbols[target]
+    try:
+        reference = sympy.diff(whole, symbol)
+    except RecursionError:
+        return Verification(False, "failed", "sympy.diff hit its recursion limit")
+    check = verify(substituted, reference, [symbol])
+    if check.ok and shown is not substituted:
+        points = agreeing_points(shown, substituted, [symbol])
+        if isinstance(points, str):
+            return Verification(False, "failed", "the simplified form " + points)
+    return check

@@ -1,0 +1,77 @@
+"""Expressions as students read them: inline Unicode (``6x²·cos(x³)``) and LaTeX.
+
+JSON uses SymPy's own ``str`` (it parses back); people get these.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_INTEGER_POWER = re.compile(r"\*\*(?:\((-\d+)\)|(\d+)(?![\d.]))")
+_NUMBER_TIMES_NAME = re.compile(r"(?<![\w.])(\d+)·(?=[A-Za-z(√|σ])")
+
+
+class _UnicodePrinter(StrPrinter):
+    """StrPrinter with the notation of a lecture: ln, |x|, σ; powers fixed up afterwards."""
+
+    def _print_Pow(self, expr: sympy.Expr, rational: bool = False) -> str:
+        """A negative integer power reads as a quotient: 1/sin(x)², not sin(x)⁻²."""
+        base, exponent = expr.as_base_exp()
+        if exponent.is_Integer and exponent < 0:
+            return "1/" + self.parenthesize(base**-exponent, PRECEDENCE["Mul"] + 1)
+        return str(super()._print_Pow(expr, rational))
+
+    def _print_log(self, expr: sympy.Expr) -> str:
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr: sympy.Expr) -> str:
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_sigmoid(self, expr: sympy.Expr) -> str:
+        return f"σ({self._print(expr.args[0])})"
+
+    def _print_Derivative(self, expr: sympy.Expr) -> str:
+        function = expr.expr
+        name = function.func.__name__ if isinstance(function, sympy.core.function.AppliedUndef) else self._print(function)
+        variables = "".join(f"∂{self._print(v)}" for v in expr.variables)
+        return f"∂{name}/{variables}" if len(expr.variables) == 1 else f"∂^{len(expr.variables)}{name}/{variables}"
+
+
+_PRINTER = _UnicodePrinter({"order": None})
+
+
+def unicode(expr: sympy.Basic) -> str:
+    """One line, no ANSI, Unicode superscripts for integer powers and · for products."""
+    text = _PRINTER.doprint(expr)
+    text = _INTEGER_POWER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
+    text = text.replace("**", "^").replace("*", "·")
+    return _NUMBER_TIMES_NAME.sub(r"\1", text)
+
+
+class _TutorLatexPrinter(LatexPrinter):
+    def _print_sigmoid(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        body = rf"\sigma\left({self._print(expr.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    def _print_softplus(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        body = rf"\operatorname{{softplus}}\left({self._print(expr.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+_LATEX = _TutorLatexPrinter({"ln_notation": True, "order": None})
+
+
+def latex(expr: sympy.Basic) -> str:
+    """LaTeX with ``\\ln`` for the natural logarithm; ``u1`` becomes ``u_{1}``."""
+    return str(_LATEX.doprint(expr))
+
+
+def plain(expr: sympy.Basic) -> str:
+    """SymPy's ``str``: the form JSON carries, which chaintutor's parser reads back."""
+    return str(expr)

@@ -1,0 +1,144 @@
+"""A problem as the user stated it: which names are defined, which is the output.
+
+This is where a system's meaning is checked (duplicates, cycles, an output used as an
+input, definitions nothing depends on), with a caret under the offending name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from chaintutor.errors import InputError
+from chaintutor.parse import parse_statements
+from chaintutor.parse.syntax import Call, Name, Node, Span, children
+
+ABSTRACT_FUNCTIONS = frozenset("fghFGH") | {"φ", "ψ"}
+CONSTANT_NAMES = frozenset({"e", "E", "pi"})
+OUTPUT_NAMES = ("y", "f", "g", "F", "out")
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``name = rhs`` as typed; ``name_span`` is None for the output of a bare expression."""
+
+    name: str
+    rhs: Node
+    name_span: Span | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    output: str
+    equations: tuple[Equation, ...]  # the output's first, then the others as typed
+    is_system: bool
+    names: tuple[str, ...]  # every variable name used, in order of first appearance
+
+    @property
+    def defined(self) -> frozenset[str]:
+        return frozenset(equation.name for equation in self.equations)
+
+
+def read_problem(text: str) -> Problem:
+    """Parse ``text`` and check that it means one well-formed problem."""
+    statements = parse_statements(text)
+    if len(statements) == 1 and statements[0].name is None:
+        rhs = statements[0].rhs
+        names = _names_in_order([rhs])
+        output = next(name for name in OUTPUT_NAMES if name not in names)
+        return Problem(text, output, (Equation(output, rhs, None),), False, names)
+    equations = tuple(
+        Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None
+    )
+    _check_system(text, equations)
+    return Problem(text, equations[0].name, equations, True, _names_in_order(e.rhs for e in equations))
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def _name_uses(rhs: Node) -> Iterator[Name]:
+    return (node for node in _walk(rhs) if isinstance(node, Name))
+
+
+def _names_in_order(right_sides: Iterator[Node] | list[Node]) -> tuple[str, ...]:
+    uses = sorted((use.span[0], use.name) for rhs in right_sides for use in _name_uses(rhs))
+    return tuple(dict.fromkeys(name for _, name in uses))
+
+
+def _check_system(text: str, equations: tuple[Equation, ...]) -> None:
+    seen: dict[str, Equation] = {}
+    for equation in equations:
+        if equation.name in seen:
+            raise _at(text, equation.name_span, f"'{equation.name}' is defined twice")
+        seen[equation.name] = equation
+    output = equations[0].name
+    for equation in equations:
+        for node in _walk(equation.rhs):
+            if isinstance(node, Name) and node.name == output:
+                raise _at(
+                    text, node.span, f"the output '{output}' is used in the definition of '{equation.name}'",
+                    hint=f"the first equation defines the output; '{output}' cannot also be an input",
+                )
+            if isinstance(node, Call) and node.func in seen:
+                raise _at(
+                    text, node.func_span,
+                    f"'{node.func}' is defined as a variable but applied as a function",
+                )
+    _check_acyclic(text, equations, seen)
+    _check_all_used(text, equations, seen)
+
+
+def _dependencies(equation: Equation, defined: dict[str, Equation]) -> list[Name]:
+    return [use for use in _name_uses(equation.rhs) if use.name in defined]
+
+
+def _check_acyclic(text: str, equations: tuple[Equation, ...], defined: dict[str, Equation]) -> None:
+    """Depth-first search with colours; the first back edge found is reported as a cycle."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    for start in equations:
+        if start.name in state:
+            continue
+        path = [start.name]
+        stack = [iter(_dependencies(start, defined))]
+        state[start.name] = 1
+        while stack:
+            use = next(stack[-1], None)
+            if use is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(use.name) == 1:
+                cycle = [*path[path.index(use.name):], use.name]
+                raise _at(text, use.span, "cycle: " + " → ".join(cycle),
+                          hint="a variable cannot depend on itself")
+            if use.name not in state:
+                state[use.name] = 1
+                path.append(use.name)
+                stack.append(iter(_dependencies(defined[use.name], defined)))
+
+
+def _check_all_used(text: str, equations: tuple[Equation, ...], defined: dict[str, Equation]) -> None:
+    reached = {equations[0].name}
+    frontier = [equations[0]]
+    while frontier:
+        for use in _dependencies(frontier.pop(), defined):
+            if use.name not in reached:
+                reached.add(use.name)
+                frontier.append(defined[use.name])
+    for equation in equations:
+        if equation.name not in reached:
+            raise _at(text, equation.name_span,
+                      f"'{equation.name}' is defined but the output '{equations[0].name}' does not depend on it")
+
+
+def _at(text: str, span: Span | None, message: str, hint: str | None = None) -> InputError:
+    if span is None:
+        return InputError(message, source=text, hint=hint)
+    return InputError(message, source=text, start=span[0], end=span[1], hint=hint)

@@ -1,0 +1,1 @@
+"""Renderers: each turns a Derivation into one output format."""

@@ -1,0 +1,283 @@
+"""The derivation as a document of steps, which every renderer walks the same way.
+
+Formulas are kept as pieces (SymPy expressions, derivative symbols, operators) and only
+turned into characters by a renderer's style, so the plain-text, terminal, Markdown and
+LaTeX outputs say the same thing in their own notation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from chaintutor.dag import substitute
+from chaintutor.derive import Derivation, Path
+
+# --- formulas ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deriv:
+    """The symbol d(of)/d(wrt), or ∂(of)/∂(wrt) when ``partial``."""
+
+    of: str
+    wrt: str
+    partial: bool
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operator between pieces: one of = · + → ( )."""
+
+    symbol: str
+
+
+@dataclass(frozen=True)
+class Word:
+    """Plain words inside a formula line ("path 1:")."""
+
+    text: str
+
+
+Piece = sympy.Basic | Deriv | Op | Word
+Formula = tuple[Piece, ...]
+
+EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE = (Op(s) for s in ("=", "·", "+", "→", "(", ")"))
+
+# --- blocks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prose:
+    text: str
+
+
+@dataclass(frozen=True)
+class Equations:
+    """Aligned lines: each a left side and one or more right sides chained by '='."""
+
+    rows: tuple[tuple[Formula, tuple[Formula, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[Formula | str, ...], ...]
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    label: Formula
+    children: tuple[TreeNode, ...]
+    note: str = ""  # "held constant", "shown above"
+
+
+@dataclass(frozen=True)
+class Tree:
+    root: TreeNode
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    text: str
+
+
+Block = Prose | Equations | Table | Tree | Check
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    statement: Formula
+    sections: tuple[Section, ...]
+
+
+# --- building the document ---------------------------------------------------------------
+
+
+def build_document(d: Derivation) -> Document:
+    from chaintutor.diagram import dependency_tree
+
+    sections = [
+        _equations_section(d),
+        Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
+        _locals_section(d),
+        *(section for v in d.wrt for section in _target_sections(d, v)),
+    ]
+    output = sympy.Symbol(d.output)
+    whole = d.leaf_forms[d.output]
+    statement: Formula = (output, EQUALS, whole) if whole is not None else (output,)
+    return Document("Chain rule, step by step", statement, tuple(sections))
+
+
+def _symbol(d: Derivation, name: str) -> sympy.Symbol:
+    return d.graph.symbols.get(name) or sympy.Symbol(name)
+
+
+def _equations_section(d: Derivation) -> Section:
+    rows = tuple(((_symbol(d, e.name),), ((e.expr,),)) for e in d.graph.definitions)
+    if any(e.introduced for e in d.graph.definitions):
+        title = "Step 1 · Name the layers, innermost first"
+        note = "Each intermediate variable stands for one nested layer of the expression."
+    else:
+        title = "Step 1 · The system"
+        note = "Every name that is used but never defined is an independent variable (a leaf)."
+    leaves = ", ".join(d.independent) or "none"
+    return Section(title, (Equations(rows), Prose(f"{note} Independent: {leaves}.")))
+
+
+def _locals_section(d: Derivation) -> Section:
+    rows = tuple(
+        ((Deriv(ld.of, ld.wrt, ld.partial), EQUALS, ld.expr), f"{ld.rule.name} rule: {ld.rule.statement}")
+        for ld in d.local_derivatives
+    )
+    note = "Differentiate each definition on its own, holding every other variable fixed."
+    table = Table(("local derivative", "rule"), rows)
+    return Section("Step 2 · Local derivatives, one per edge", (Prose(note), table))
+
+
+def _total(d: Derivation, target: str) -> Deriv:
+    return Deriv(d.output, target, partial=len(d.independent) > 1)
+
+
+def _path_symbols(d: Derivation, path: Path) -> Formula:
+    pieces: list[Piece] = []
+    for parent, child in zip(path.nodes, path.nodes[1:], strict=False):
+        if pieces:
+            pieces.append(TIMES)
+        pieces.append(Deriv(parent, child, d.local(parent, child).partial))
+    return tuple(pieces)
+
+
+def _factors(factors: tuple[sympy.Expr, ...] | list[sympy.Expr]) -> Formula:
+    pieces: list[Piece] = []
+    for factor in factors:
+        if pieces:
+            pieces.append(TIMES)
+        needs_brackets = factor.is_Add or (factor.is_Mul and factor.could_extract_minus_sign()) or (
+            factor.is_Pow and factor.exp.is_negative
+        )
+        pieces.extend((OPEN, factor, CLOSE) if needs_brackets else (factor,))
+    return tuple(pieces)
+
+
+def _leaf_mapping(d: Derivation) -> dict[sympy.Basic, sympy.Basic]:
+    return {
+        d.graph.symbols[name]: form
+        for name, form in d.leaf_forms.items()
+        if form is not None and name != d.output
+    }
+
+
+def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
+    summary = d.paths[target]
+    total = _total(d, target)
+    if summary.count == 1 and summary.listed:
+        return _chain_sections(d, target, summary.listed[0])
+    blocks: list[Block] = [Prose(_paths_sentence(d, target, summary.count))]
+    blocks.append(Equations((((total,), (_general_formula(d, target),)),)))
+    rows = []
+    for index, path in enumerate(summary.listed, start=1):
+        label: Formula = (Word(f"path {index}:"), *_arrows(path), Op(":"))
+        rights = [_path_symbols(d, path), _factors(path.factors)]
+        if path.product is not None and path.product != sympy.Mul(*path.factors):
+            rights.append((path.product,))
+        rows.append((label + rights[0], tuple(rights[1:])))
+    if rows:
+        blocks.append(Equations(tuple(rows)))
+    if summary.truncated:
+        blocks.append(Prose(f"Only the first {len(summary.listed)} of {summary.count} paths are listed."))
+    paths = Section(f"Step 3 · Every path from {d.output} to {target}, multiplied", tuple(blocks))
+    total_rows = Equations((((total,), _result_chain(d, target)),))
+    summed = Section("Step 4 · Add the paths, substitute back and simplify", (total_rows, _check(d, target)))
+    return paths, summed
+
+
+def _paths_sentence(d: Derivation, target: str, count: int) -> str:
+    if count == 0:
+        return f"{d.output} does not depend on {target}."
+    return (
+        f"{target} reaches {d.output} along {count} path{'s' if count != 1 else ''}. "
+        "Multiply the local derivatives along each path, then add the paths."
+    )
+
+
+def _general_formula(d: Derivation, target: str) -> Formula:
+    """∂y/∂x = Σⱼ ∂y/∂uⱼ · ∂uⱼ/∂x with the actual first-level terms."""
+    pieces: list[Piece] = []
+    definition = d.graph.definition(d.output)
+    for child in definition.depends_on:
+        if d.paths[target].count == 0 or not _reaches(d, child, target):
+            continue
+        if pieces:
+            pieces.append(PLUS)
+        pieces.append(Deriv(d.output, child, d.local(d.output, child).partial))
+        if child != target:
+            pieces.extend((TIMES, Deriv(child, target, partial=len(d.independent) > 1)))
+    return tuple(pieces) or (sympy.Integer(0),)
+
+
+def _reaches(d: Derivation, start: str, target: str) -> bool:
+    frontier, seen = [start], {start}
+    while frontier:
+        name = frontier.pop()
+        if name == target:
+            return True
+        if not d.graph.is_leaf(name):
+            fresh = [c for c in d.graph.definition(name).depends_on if c not in seen]
+            seen.update(fresh)
+            frontier.extend(fresh)
+    return False
+
+
+def _arrows(path: Path) -> Formula:
+    pieces: list[Piece] = []
+    for name in path.nodes:
+        if pieces:
+            pieces.append(ARROW)
+        pieces.append(sympy.Symbol(name))
+    return tuple(pieces)
+
+
+def _chain_sections(d: Derivation, target: str, path: Path) -> tuple[Section, Section]:
+    total = _total(d, target)
+    product_rows = ((total,), (_path_symbols(d, path), _factors(path.factors)))
+    leaf_factors = [substitute(f, _leaf_mapping(d)) for f in path.factors]
+    substitution = ((total,), (_factors(leaf_factors), *_result_chain(d, target, skip_first=True)))
+    multiply = Section(
+        "Step 3 · Multiply along the chain",
+        (
+            Prose(f"{target} reaches {d.output} along a single path, so the local derivatives multiply."),
+            Equations((product_rows,)),
+        ),
+    )
+    substitute_back = Section(
+        "Step 4 · Substitute back and simplify",
+        (Equations((substitution,)), _check(d, target)),
+    )
+    return multiply, substitute_back
+
+
+def _result_chain(d: Derivation, target: str, skip_first: bool = False) -> tuple[Formula, ...]:
+    forms: list[sympy.Expr] = []
+    for expr in (d.in_intermediates[target], d.substituted[target], d.result[target]):
+        if expr is not None and expr not in forms:
+            forms.append(expr)
+    if skip_first and len(forms) > 1:
+        forms = forms[1:]
+    return tuple((expr,) for expr in forms)
+
+
+def _check(d: Derivation, target: str) -> Check:
+    check = d.verification[target]
+    if check.ok:
+        return Check(True, f"Agrees with sympy.diff ({check.method}): {check.detail}.")
+    return Check(False, f"Does NOT agree with sympy.diff: {check.detail}.")

@@ -1,0 +1,50 @@
+"""The JSON of ``derive --format json`` (schema_version 1 of CONTRACT.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaintutor.derive import Derivation, PathSummary
+from chaintutor.printing import plain
+
+SCHEMA_VERSION = 1
+
+
+def derivation_to_dict(d: Derivation) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "input": d.source,
+        "output": d.output,
+        "independent": list(d.independent),
+        "equations": [
+            {"name": e.name, "expr": plain(e.expr), "depends_on": list(e.depends_on)}
+            for e in d.graph.definitions
+        ],
+        "local_derivatives": [
+            {"of": local.of, "wrt": local.wrt, "expr": plain(local.expr), "rule": local.rule.name}
+            for local in d.local_derivatives
+        ],
+        "paths": {v: _paths(summary) for v, summary in d.paths.items()},
+        "result": {v: plain(expr) for v, expr in d.result.items()},
+        "result_form": dict(d.result_form),
+        "verified": {
+            v: {"ok": check.ok, "method": check.method, "detail": check.detail}
+            for v, check in d.verification.items()
+        },
+        "at": None,
+    }
+
+
+def _paths(summary: PathSummary) -> dict[str, Any]:
+    return {
+        "count": summary.count,
+        "truncated": summary.truncated,
+        "listed": [
+            {
+                "nodes": list(path.nodes),
+                "factors": [plain(f) for f in path.factors],
+                "product": None if path.product is None else plain(path.product),
+            }
+            for path in summary.listed
+        ],
+    }

@@ -1,0 +1,76 @@
+"""The terminal: the same document as plain text, drawn with Rich."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table as RichTable
+from rich.text import Text
+from rich.tree import Tree as RichTree
+
+from chaintutor.derive import Derivation
+from chaintutor.render.document import Block, Check, Equations, Prose, Table, Tree, TreeNode, build_document
+from chaintutor.render.text import formula
+
+
+def print_derivation(d: Derivation, console: Console) -> None:
+    document = build_document(d)
+    console.print(Text(document.title, style="bold"))
+    console.print(Padding(Text(formula(document.statement), style="bold cyan"), (0, 2)))
+    for section in document.sections:
+        console.print()
+        console.rule(Text(section.title, style="bold"), align="left")
+        for block in section.blocks:
+            console.print(Padding(_block(block), (0, 2)))
+
+
+def print_tree(root: TreeNode, console: Console) -> None:
+    console.print(_tree(root))
+
+
+def _block(block: Block) -> RenderableType:
+    if isinstance(block, Prose):
+        return Text(block.text, style="italic")
+    if isinstance(block, Equations):
+        return _equations(block)
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Tree):
+        return _tree(block.root)
+    assert isinstance(block, Check)
+    return Text(("✓ " if block.ok else "✗ ") + block.text, style="bold green" if block.ok else "bold red")
+
+
+def _equations(block: Equations) -> RenderableType:
+    grid = RichTable.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="cyan", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    for left, rights in block.rows:
+        for index, right in enumerate(rights):
+            grid.add_row(formula(left) if index == 0 else "", "=", formula(right))
+    return grid
+
+
+def _table(block: Table) -> RenderableType:
+    table = RichTable(*block.header, header_style="bold", box=None, padding=(0, 2))
+    for row in block.rows:
+        table.add_row(*(cell if isinstance(cell, str) else Text(formula(cell)) for cell in row))
+    return table
+
+
+def _tree(root: TreeNode) -> RenderableType:
+    tree = RichTree(_label(root), guide_style="dim")
+    stack = [(root, tree)]
+    while stack:
+        node, branch = stack.pop()
+        for child in node.children:
+            stack.append((child, branch.add(_label(child))))
+    return Group(tree)
+
+
+def _label(node: TreeNode) -> Text:
+    label = Text(formula(node.label))
+    if node.note:
+        label.append(f"  ({node.note})", style="dim")
+    return label

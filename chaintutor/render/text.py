@@ -1,0 +1,100 @@
+"""Plain text: Unicode mathematics, aligned, no ANSI escapes, no wrapping inside a formula."""
+
+from __future__ import annotations
+
+import sympy
+
+from chaintutor import printing
+from chaintutor.derive import Derivation
+from chaintutor.render.document import (
+    Block,
+    Check,
+    Deriv,
+    Document,
+    Equations,
+    Formula,
+    Op,
+    Prose,
+    Table,
+    Tree,
+    TreeNode,
+    Word,
+    build_document,
+)
+
+_OPERATORS = {"=": " = ", "·": " · ", "+": " + ", "→": " → ", "(": "(", ")": ")", ":": ": "}
+
+
+def formula(pieces: Formula) -> str:
+    """A formula in Unicode, as one line."""
+    out = []
+    for piece in pieces:
+        if isinstance(piece, Deriv):
+            d = "∂" if piece.partial else "d"
+            out.append(f"{d}{piece.of}/{d}{piece.wrt}")
+        elif isinstance(piece, Op):
+            out.append(_OPERATORS[piece.symbol])
+        elif isinstance(piece, Word):
+            out.append(piece.text + " ")
+        else:
+            assert isinstance(piece, sympy.Basic)
+            out.append(printing.unicode(piece))
+    return "".join(out)
+
+
+def render_text(d: Derivation) -> str:
+    return render_document(build_document(d))
+
+
+def render_document(document: Document) -> str:
+    lines = [document.title, "", "  " + formula(document.statement)]
+    for section in document.sections:
+        lines += ["", section.title, "─" * len(section.title)]
+        for block in section.blocks:
+            lines += _block(block)
+    return "\n".join(lines) + "\n"
+
+
+def _block(block: Block) -> list[str]:
+    if isinstance(block, Prose):
+        return [block.text]
+    if isinstance(block, Equations):
+        return equation_lines(block)
+    if isinstance(block, Table):
+        return table_lines(block)
+    if isinstance(block, Tree):
+        return ["  " + line for line in tree_lines(block.root)]
+    assert isinstance(block, Check)
+    return [("✓ " if block.ok else "✗ ") + block.text]
+
+
+def equation_lines(block: Equations) -> list[str]:
+    lefts = [formula(left) for left, _ in block.rows]
+    width = max(len(left) for left in lefts)
+    lines = []
+    for left, (_, rights) in zip(lefts, block.rows, strict=True):
+        for index, right in enumerate(rights):
+            head = left.ljust(width) if index == 0 else " " * width
+            lines.append(f"  {head} = {formula(right)}")
+    return lines
+
+
+def table_lines(block: Table) -> list[str]:
+    cells = [[c if isinstance(c, str) else formula(c) for c in row] for row in block.rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(block.header))]
+    return ["  " + "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+
+
+def tree_lines(root: TreeNode) -> list[str]:
+    """Box-drawing tree, drawn without recursion so deep chains are fine."""
+    lines: list[str] = []
+    stack: list[tuple[TreeNode, str, str]] = [(root, "", "")]
+    while stack:
+        node, lead, child_lead = stack.pop()
+        note = f"   ({node.note})" if node.note else ""
+        lines.append(lead + formula(node.label) + note)
+        last = len(node.children) - 1
+        for index in range(last, -1, -1):
+            branch, extension = ("└── ", "    ") if index == last else ("├── ", "│   ")
+            stack.append((node.children[index], child_lead + branch, child_lead + extension))
+    return lines

@@ -1,0 +1,104 @@
+"""Does a result agree with ``sympy.diff``? Cheap tiers first, the slow one under a budget.
+
+1. structural: the two expressions are identical;
+2. numeric: both are evaluated at seeded random points; one mismatch is decisive;
+3. symbolic: ``expand``/``cancel`` and then ``simplify`` of the difference give zero, in a
+   worker process with a time budget. When it runs out, agreement at the points stands and the
+   method says ``numeric``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import sympy
+
+from chaintutor.budget import run_with_budget
+from chaintutor.dag import substitute
+
+SYMBOLIC_BUDGET_SECONDS = 3.0
+SIMPLIFY_BUDGET_SECONDS = 2.0
+POINTS_WANTED = 4
+PRECISION = 30
+TOLERANCE = sympy.Float("1e-12")
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    method: str  # "symbolic" | "numeric" | "failed"
+    detail: str  # how it was decided, for people
+
+
+def verify(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol]) -> Verification:
+    if result == reference:
+        return Verification(True, "symbolic", "identical to sympy.diff")
+    points = agreeing_points(result, reference, variables)
+    if isinstance(points, str):
+        return Verification(False, "failed", points)
+    outcome = run_with_budget(_zero_test, result - reference, seconds=SYMBOLIC_BUDGET_SECONDS)
+    if outcome.done and outcome.value:
+        return Verification(True, "symbolic", f"sympy.diff minus this {outcome.value} to 0")
+    count = f"agrees with sympy.diff at {points} random points"
+    if outcome.done:
+        return Verification(True, "numeric", f"{count}; SymPy could not reduce the difference to 0")
+    return Verification(True, "numeric", f"{count}; the symbolic test ran out of time")
+
+
+def _zero_test(difference: sympy.Expr) -> str | None:
+    if sympy.cancel(sympy.expand(difference)) == 0:
+        return "expands and cancels"
+    if sympy.simplify(difference) == 0:
+        return "simplifies"
+    return None
+
+
+def agreeing_points(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol]) -> int | str:
+    """How many random points the two agree at, or a sentence naming a point where they differ."""
+    rng = random.Random(20240611)
+    symbols = sorted(result.free_symbols | reference.free_symbols, key=lambda s: s.name)
+    agreed = 0
+    for _ in range(40):
+        point = {symbol: _draw(rng) for symbol in symbols}
+        expected = evaluate(reference, point)
+        if expected is None:
+            continue
+        got = evaluate(result, point)
+        if got is None or abs(got - expected) > TOLERANCE * max(1, abs(expected)):
+            where = ", ".join(f"{s} = {sympy.Float(v, 6)}" for s, v in point.items())
+            return f"differs from sympy.diff at {where}"
+        agreed += 1
+        if agreed == POINTS_WANTED:
+            break
+    return agreed
+
+
+def _draw(rng: random.Random) -> sympy.Float:
+    magnitude = rng.uniform(0.1, 0.95)
+    return sympy.Float(magnitude if rng.random() < 0.75 else -magnitude, PRECISION)
+
+
+def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> complex | None:
+    """The value at ``point``, or None where it is undefined or not a number."""
+    try:
+        value = substitute(expr, point).evalf(PRECISION)
+        if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            return None
+        number = complex(value)
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+    return number if number == number else None
+
+
+def tidy(expr: sympy.Expr) -> sympy.Expr:
+    """A simpler equal form if SymPy finds one in time and it brings in no new functions."""
+    outcome = run_with_budget(sympy.simplify, expr, seconds=SIMPLIFY_BUDGET_SECONDS)
+    if not outcome.done or outcome.value is None:
+        return expr
+    simpler = outcome.value
+    functions_before = {type(f) for f in expr.atoms(sympy.Function)}
+    brings_new = any(type(f) not in functions_before for f in simpler.atoms(sympy.Function))
+    if brings_new or sympy.count_ops(simpler) >= sympy.count_ops(expr):
+        return expr
+    return simpler

@@ -1,0 +1,141 @@
+"""The real command line: Typer's CliRunner in-process, and subprocesses through pipes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from chaintutor.cli import app, main
+
+SEED = "ln(sin(x**3)**2)"
+runner = CliRunner()
+
+
+def run_main(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m chaintutor ARGS`` with stdout a pipe and colour forced on by the environment."""
+    env = dict(os.environ, FORCE_COLOR="1", TERM="xterm-256color", COLUMNS="50")
+    return subprocess.run(
+        [sys.executable, "-m", "chaintutor", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_json_has_every_contract_key():
+    result = runner.invoke(app, ["derive", SEED, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {
+        "schema_version", "input", "output", "independent", "equations", "local_derivatives",
+        "paths", "result", "result_form", "verified", "at",
+    }
+    assert len(data["equations"]) == 4 and len(data["local_derivatives"]) == 4
+    assert data["paths"]["x"]["count"] == 1
+    assert data["verified"]["x"]["ok"] is True
+
+
+def test_text_shows_the_four_steps():
+    result = runner.invoke(app, ["derive", SEED, "--format", "text"])
+    assert result.exit_code == 0
+    out = result.stdout
+    for line in ("u1 = x³", "u2 = sin(u1)", "u3 = u2²", "y  = ln(u3)"):
+        assert line in out
+    for local in ("du1/dx", "du2/du1", "du3/du2", "dy/du3"):
+        assert local in out
+    assert "dy/dx = dy/du3 · du3/du2 · du2/du1 · du1/dx" in out
+    assert "6x²·cos(x³)/sin(x³)" in out
+    assert "Agrees with sympy.diff" in out
+
+
+def test_piped_output_has_no_ansi_whatever_the_environment():
+    piped = run_main("derive", SEED)
+    assert piped.returncode == 0, piped.stderr
+    assert "\x1b[" not in piped.stdout
+    assert "u2 = sin(u1)" in piped.stdout
+
+
+def test_same_input_same_bytes():
+    first = run_main("derive", "y = u^2 + v; u = x*z; v = sin(x)", "--format", "text")
+    second = run_main("derive", "y = u^2 + v; u = x*z; v = sin(x)", "--format", "text")
+    assert first.returncode == 0 and first.stdout == second.stdout
+
+
+def test_rich_format_renders_the_tree():
+    result = runner.invoke(app, ["derive", SEED, "--format", "rich"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    assert "Dependency tree" in result.stdout and "└──" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("bad", "fragment"),
+    [
+        ("sin(x", "column 4"),
+        ("x +* 3", "'*'"),
+        ("sine(x)", "did you mean sin"),
+        ("__import__('os').getcwd()", "__import__"),
+        ("y = u; u = y", "y"),
+        ("", "empty"),
+    ],
+)
+def test_bad_input_is_a_short_error_with_exit_2(bad, fragment):
+    completed = run_main("derive", bad)
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr + completed.stdout
+    assert fragment in completed.stderr
+    assert len(completed.stderr.splitlines()) <= 5
+
+
+def test_caret_sits_under_the_column():
+    completed = run_main("derive", "sin(x")
+    lines = completed.stderr.splitlines()
+    source_line = next(i for i, line in enumerate(lines) if line.strip() == "sin(x")
+    assert lines[source_line + 1].index("^") == lines[source_line].index("(")
+
+
+def test_usage_errors_exit_2():
+    assert runner.invoke(app, ["derive", SEED, "--format", "nope"]).exit_code == 2
+    assert run_main("derive").returncode == 2
+
+
+def test_help_does_not_import_sympy():
+    probe = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import chaintutor.cli"], capture_output=True, text=True
+    )
+    assert probe.returncode == 0
+    assert "sympy" not in probe.stderr
+    assert run_main("--help").returncode == 0
+
+
+def test_version():
+    completed = run_main("--version")
+    assert completed.returncode == 0 and completed.stdout.startswith("chaintutor ")
+
+
+def test_output_file_is_written_whole(tmp_path):
+    target = tmp_path / "seed.json"
+    result = runner.invoke(app, ["derive", SEED, "--format", "json", "-o", str(target)])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["output"] == "y"
+    assert [p.name for p in tmp_path.iterdir()] == ["seed.json"]
+
+
+def test_output_file_in_a_missing_directory_is_an_error(tmp_path):
+    completed = run_main("derive", SEED, "-o", str(tmp_path / "missing" / "out.txt"))
+    assert completed.returncode == 2 and "cannot write" in completed.stderr
+
+
+def test_graph_prints_the_tree_alone():
+    result = runner.invoke(app, ["graph", "y = u^2 + v; u = x*z; v = sin(x)"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "y = u² + v"
+    assert any("u = x·z" in line for line in lines) and any("v = sin(x)" in line for line in lines)
+
+
+def test_main_turns_input_errors_into_exit_2(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["chaintutor", "derive", "sin(x"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    assert "never closed" in capsys.readouterr().err
