@@ -47,6 +47,8 @@ class DependencyGraph:
     definitions: tuple[Definition, ...]  # each before its users; the output last
     leaves: tuple[str, ...]  # independent variables, in order of first appearance
     symbols: dict[str, sympy.Symbol] = field(repr=False)
+    typed: tuple[str, ...] = ()  # the user's own equations, in the order typed (output first)
+    is_system: bool = False
     _by_name: dict[str, Definition] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -167,7 +169,8 @@ def _assemble(problem: Problem, values: dict[str, sympy.Expr], namer: _Namer) ->
     defined = {definition.name for definition in definitions}
     used = {child for definition in definitions for child in definition.depends_on}
     leaves = tuple(name for name in problem.names if name in used and name not in defined)
-    return DependencyGraph(problem.output, tuple(definitions), leaves, symbols)
+    typed = tuple(equation.name for equation in problem.equations)
+    return DependencyGraph(problem.output, tuple(definitions), leaves, symbols, typed, problem.is_system)
 
 
 def _dependencies(expr: sympy.Expr, everything: dict[str, sympy.Expr], final_names: dict[str, str]) -> tuple[str, ...]:

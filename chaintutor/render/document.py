@@ -40,7 +40,15 @@ class Word:
     text: str
 
 
-Piece = sympy.Basic | Deriv | Op | Word
+@dataclass(frozen=True)
+class ChainSum:
+    """The general formula Σⱼ ∂of/∂uⱼ · ∂uⱼ/∂wrt, before its terms are written out."""
+
+    of: str
+    wrt: str
+
+
+Piece = sympy.Basic | Deriv | Op | Word | ChainSum
 Formula = tuple[Piece, ...]
 
 EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE = (Op(s) for s in ("=", "·", "+", "→", "(", ")"))
@@ -123,14 +131,19 @@ def _symbol(d: Derivation, name: str) -> sympy.Symbol:
 
 
 def _equations_section(d: Derivation) -> Section:
-    rows = tuple(((_symbol(d, e.name),), ((e.expr,),)) for e in d.graph.definitions)
-    if any(e.introduced for e in d.graph.definitions):
+    introduced = any(e.introduced for e in d.graph.definitions)
+    order = [e.name for e in d.graph.definitions] if introduced else d.graph.typed
+    rows = tuple(((_symbol(d, name),), ((d.graph.definition(name).expr,),)) for name in order)
+    leaves = ", ".join(d.independent) or "none"
+    if introduced:
         title = "Step 1 · Name the layers, innermost first"
         note = "Each intermediate variable stands for one nested layer of the expression."
-    else:
+    elif d.graph.is_system:
         title = "Step 1 · The system"
         note = "Every name that is used but never defined is an independent variable (a leaf)."
-    leaves = ", ".join(d.independent) or "none"
+    else:
+        title = "Step 1 · The expression"
+        note = "It has no nested layers to name: its local derivative is the whole derivative."
     return Section(title, (Equations(rows), Prose(f"{note} Independent: {leaves}.")))
 
 
@@ -183,7 +196,8 @@ def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
     if summary.count == 1 and summary.listed:
         return _chain_sections(d, target, summary.listed[0])
     blocks: list[Block] = [Prose(_paths_sentence(d, target, summary.count))]
-    blocks.append(Equations((((total,), (_general_formula(d, target),)),)))
+    general = (ChainSum(d.output, target),)
+    blocks.append(Equations((((total,), (general, _general_formula(d, target))),)))
     rows = []
     for index, path in enumerate(summary.listed, start=1):
         label: Formula = (Word(f"path {index}:"), *_arrows(path), Op(":"))

@@ -8,6 +8,7 @@ from chaintutor import printing
 from chaintutor.derive import Derivation
 from chaintutor.render.document import (
     Block,
+    ChainSum,
     Check,
     Deriv,
     Document,
@@ -28,14 +29,16 @@ _OPERATORS = {"=": " = ", "·": " · ", "+": " + ", "→": " → ", "(": "(", ")
 def formula(pieces: Formula) -> str:
     """A formula in Unicode, as one line."""
     out = []
-    for piece in pieces:
+    for index, piece in enumerate(pieces):
         if isinstance(piece, Deriv):
             d = "∂" if piece.partial else "d"
             out.append(f"{d}{piece.of}/{d}{piece.wrt}")
         elif isinstance(piece, Op):
             out.append(_OPERATORS[piece.symbol])
+        elif isinstance(piece, ChainSum):
+            out.append(f"Σⱼ ∂{piece.of}/∂uⱼ · ∂uⱼ/∂{piece.wrt}")
         elif isinstance(piece, Word):
-            out.append(piece.text + " ")
+            out.append(piece.text + (" " if index < len(pieces) - 1 else ""))
         else:
             assert isinstance(piece, sympy.Basic)
             out.append(printing.unicode(piece))
