@@ -41,6 +41,10 @@ def substitute(expr: sympy.Basic, mapping: Mapping[sympy.Basic, sympy.Basic]) ->
     for node in _postorder(expr):
         if node in mapping:
             new = mapping[node]
+        elif isinstance(node, sympy.Derivative):
+            # Derivative(f(u), u) at u = x**2 is not Derivative(f(x**2), x**2): SymPy's subs
+            # writes it as Subs(Derivative(f(ξ), ξ), ξ, x**2), the form sympy.diff itself uses.
+            new = node.subs({k: v for k, v in mapping.items() if k in node.free_symbols}, simultaneous=True)
         elif node.args:
             args = tuple(rebuilt[id(arg)] for arg in node.args)
             changed = any(new_arg is not arg for new_arg, arg in zip(args, node.args, strict=True))

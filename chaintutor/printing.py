@@ -37,10 +37,16 @@ class _UnicodePrinter(StrPrinter):
         return f"σ({self._print(expr.args[0])})"
 
     def _print_Derivative(self, expr: sympy.Expr) -> str:
+        """∂f/∂u for a partial of an abstract function; f′(u) when it has one argument."""
         function = expr.expr
-        name = function.func.__name__ if isinstance(function, sympy.core.function.AppliedUndef) else self._print(function)
+        if not isinstance(function, sympy.core.function.AppliedUndef):
+            return str(super()._print_Derivative(expr))
+        name = function.func.__name__
+        if len(function.args) == 1 and len(expr.variables) == 1:
+            return f"{name}′({self._print(function.args[0])})"
         variables = "".join(f"∂{self._print(v)}" for v in expr.variables)
-        return f"∂{name}/{variables}" if len(expr.variables) == 1 else f"∂^{len(expr.variables)}{name}/{variables}"
+        order = len(expr.variables)
+        return f"∂{name}/{variables}" if order == 1 else f"∂^{order}{name}/{variables}"
 
 
 _PRINTER = _UnicodePrinter({"order": None})

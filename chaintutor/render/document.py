@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from chaintutor import printing
 from chaintutor.dag import substitute
 from chaintutor.derive import Derivation, Path
 
@@ -211,8 +212,23 @@ def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
         blocks.append(Prose(f"Only the first {len(summary.listed)} of {summary.count} paths are listed."))
     paths = Section(f"Step 3 · Every path from {d.output} to {target}, multiplied", tuple(blocks))
     total_rows = Equations((((total,), _result_chain(d, target)),))
-    summed = Section("Step 4 · Add the paths, substitute back and simplify", (total_rows, _check(d, target)))
+    notes = _form_notes(d, target)
+    summed = Section("Step 4 · Add the paths, substitute back and simplify", (total_rows, *notes, _check(d, target)))
     return paths, summed
+
+
+def _form_notes(d: Derivation, target: str) -> tuple[Prose, ...]:
+    """Why a result stays in the intermediates, when it does."""
+    if d.result_form[target] == "leaves":
+        return ()
+    if d.result[target].has(sympy.Derivative):
+        places = ", ".join(
+            f"{name} = {printing.unicode(form)}"
+            for name, form in d.leaf_forms.items()
+            if name != d.output and form is not None and not d.graph.is_leaf(name)
+        )
+        return (Prose(f"The function is abstract, so its partial derivatives stay unevaluated, taken at {places}."),)
+    return (Prose("Written in the leaves this would be too large to print, so it stays in the intermediates."),)
 
 
 def _paths_sentence(d: Derivation, target: str, count: int) -> str:
@@ -264,8 +280,6 @@ def _arrows(path: Path) -> Formula:
 def _chain_sections(d: Derivation, target: str, path: Path) -> tuple[Section, Section]:
     total = _total(d, target)
     product_rows = ((total,), (_path_symbols(d, path), _factors(path.factors)))
-    leaf_factors = [substitute(f, _leaf_mapping(d)) for f in path.factors]
-    substitution = ((total,), (_factors(leaf_factors), *_result_chain(d, target, skip_first=True)))
     multiply = Section(
         "Step 3 · Multiply along the chain",
         (
@@ -273,9 +287,14 @@ def _chain_sections(d: Derivation, target: str, path: Path) -> tuple[Section, Se
             Equations((product_rows,)),
         ),
     )
+    if d.result_form[target] == "leaves":
+        leaf_factors = [substitute(f, _leaf_mapping(d)) for f in path.factors]
+        rights = (_factors(leaf_factors), *_result_chain(d, target, skip_first=True))
+    else:
+        rights = _result_chain(d, target)
     substitute_back = Section(
         "Step 4 · Substitute back and simplify",
-        (Equations((substitution,)), _check(d, target)),
+        (Equations((((total,), rights),)), *_form_notes(d, target), _check(d, target)),
     )
     return multiply, substitute_back
 
