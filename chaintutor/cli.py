@@ -13,11 +13,35 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from chaintutor import __version__
 from chaintutor.errors import InputError
 
+class _FriendlyErrors(TyperGroup):
+    """Every failure inside a command becomes a short message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            if _state["debug"]:
+                raise
+            _fail(error.render())
+        except (RecursionError, MemoryError) as error:
+            if _state["debug"]:
+                raise
+            _fail(f"error: the problem is too large to handle ({type(error).__name__})")
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: Typer's own exit 2
+            raise
+        except Exception as error:
+            if _state["debug"]:
+                raise
+            _fail(f"error: internal error ({type(error).__name__}: {error}); rerun with --debug and report it")
+
+
 app = typer.Typer(
+    cls=_FriendlyErrors,
     name="chaintutor",
     help="A tutor for the chain rule: every step, every path, checked against sympy.diff.",
     no_args_is_help=True,
@@ -71,12 +95,13 @@ def derive(
     output_format: Annotated[DeriveFormat, typer.Option("--format", help="auto: rich on a terminal, text otherwise.")] = DeriveFormat.auto,
     granularity: Annotated[GranularityOption, typer.Option(help="compositions: one name per nested layer; fine: one per operation.")] = GranularityOption.compositions,
     max_paths: Annotated[int, typer.Option(min=0, help="List at most this many paths per variable (all are counted).")] = 32,
+    at: Annotated[str | None, typer.Option(help="Also evaluate at a point: x=0.5,z=2 (forward and backward pass).")] = None,
     output_file: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     from chaintutor.derive import derive as derive_problem
 
-    d = derive_problem(problem, wrt, granularity=granularity.value, max_paths=max_paths)
+    d = derive_problem(problem, wrt, granularity=granularity.value, max_paths=max_paths, at=at)
     chosen = output_format
     if chosen is DeriveFormat.auto:
         chosen = DeriveFormat.rich if output_file is None and sys.stdout.isatty() else DeriveFormat.text
@@ -147,18 +172,4 @@ def _fail(message: str) -> NoReturn:
 
 
 def main() -> None:
-    """Entry point: every failure becomes a short message and exit code 2, never a traceback."""
-    try:
-        app()
-    except InputError as error:
-        if _state["debug"]:
-            raise
-        _fail(error.render())
-    except (RecursionError, MemoryError) as error:
-        if _state["debug"]:
-            raise
-        _fail(f"error: the problem is too large to handle ({type(error).__name__})")
-    except Exception as error:
-        if _state["debug"]:
-            raise
-        _fail(f"error: internal error ({type(error).__name__}: {error}); rerun with --debug and report it")
+    app()

@@ -8,7 +8,7 @@ of paths; the listed paths are there to explain the sum, not to compute it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ import sympy
 
 from chaintutor.dag import dag_size, substitute
 from chaintutor.errors import InputError
+from chaintutor.evaluate import PointValues, evaluate_at, parse_point
 from chaintutor.graph import DependencyGraph, Granularity, build_graph
 from chaintutor.paths import count_paths, list_paths
 from chaintutor.problem import read_problem
@@ -67,6 +68,7 @@ class Derivation:
     result_form: dict[str, str]  # "leaves" | "intermediates"
     verification: dict[str, Verification]
     leaf_forms: dict[str, sympy.Expr | None]  # every node written in the leaves
+    at: PointValues | None = None  # numbers at a point, when one was given
 
     @property
     def output(self) -> str:
@@ -95,8 +97,12 @@ def derive(
     *,
     granularity: Granularity | str = Granularity.compositions,
     max_paths: int = DEFAULT_MAX_PATHS,
+    at: str | Mapping[str, object] | None = None,
 ) -> Derivation:
-    """Derive ``problem`` (an expression or a system) with respect to ``wrt`` (default: every leaf)."""
+    """Derive ``problem`` (an expression or a system) with respect to ``wrt`` (default: every leaf).
+
+    ``at`` (``"x=0.5,z=2"`` or ``{"x": 0.5}``) adds the numbers of the forward and backward pass.
+    """
     if max_paths < 0:
         raise InputError("--max-paths must be 0 or more")
     graph = build_graph(read_problem(problem), Granularity(granularity))
@@ -106,19 +112,41 @@ def derive(
     adjoints = _adjoints(graph, locals_)
     substituted = {v: _in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
     result = {v: adjoints[v] if substituted[v] is None else tidy(substituted[v]) for v in targets}
+    paths = {v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets}
     return Derivation(
         source=problem,
         graph=graph,
         wrt=targets,
         local_derivatives=tuple(locals_.values()),
-        paths={v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets},
+        paths=paths,
         in_intermediates={v: adjoints[v] for v in targets},
         substituted=substituted,
         result=result,
         result_form={v: "intermediates" if substituted[v] is None else "leaves" for v in targets},
         verification={v: _verify(graph, v, result[v], substituted[v], leaf_forms) for v in targets},
         leaf_forms=leaf_forms,
+        at=None if at is None else _at_point(graph, locals_, paths, at),
     )
+
+
+def _at_point(
+    graph: DependencyGraph,
+    locals_: dict[tuple[str, str], LocalDerivative],
+    paths: dict[str, PathSummary],
+    at: str | Mapping[str, object],
+) -> PointValues:
+    point = parse_point(at) if isinstance(at, str) else {name: _exact(v) for name, v in at.items()}
+    local_exprs = {edge: local.expr for edge, local in locals_.items()}
+    listed = {v: [path.nodes for path in summary.listed] for v, summary in paths.items()}
+    return evaluate_at(graph, local_exprs, listed, point)
+
+
+def _exact(value: object) -> sympy.Expr:
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int | float):
+        return sympy.nsimplify(value) if isinstance(value, float) else sympy.Integer(value)
+    return parse_point(f"v={value}")["v"]
 
 
 def _targets(graph: DependencyGraph, wrt: Sequence[str] | str | None) -> tuple[str, ...]:

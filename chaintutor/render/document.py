@@ -49,7 +49,21 @@ class ChainSum:
     wrt: str
 
 
-Piece = sympy.Basic | Deriv | Op | Word | ChainSum
+@dataclass(frozen=True)
+class Value:
+    """A number computed at the point, shown to ten significant digits."""
+
+    number: float
+
+
+@dataclass(frozen=True)
+class Adjoint:
+    """The adjoint of a node, ∂output/∂node, written with a bar: ū, x̄."""
+
+    name: str
+
+
+Piece = sympy.Basic | Deriv | Op | Word | ChainSum | Value | Adjoint
 Formula = tuple[Piece, ...]
 
 EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE = (Op(s) for s in ("=", "·", "+", "→", "(", ")"))
@@ -67,6 +81,7 @@ class Equations:
     """Aligned lines: each a left side and one or more right sides chained by '='."""
 
     rows: tuple[tuple[Formula, tuple[Formula, ...]], ...]
+    inline: bool = False  # each row on one line (short numeric chains) rather than one '=' per line
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,7 @@ def build_document(d: Derivation) -> Document:
         Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
         _locals_section(d),
         *(section for v in d.wrt for section in _target_sections(d, v)),
+        *((_point_section(d),) if d.at is not None else ()),
     ]
     output = sympy.Symbol(d.output)
     whole = d.leaf_forms[d.output]
@@ -314,3 +330,81 @@ def _check(d: Derivation, target: str) -> Check:
     if check.ok:
         return Check(True, f"Agrees with sympy.diff ({check.method}): {check.detail}.")
     return Check(False, f"Does NOT agree with sympy.diff: {check.detail}.")
+
+
+def _point_section(d: Derivation) -> Section:
+    """The forward pass, the local derivatives, the path values and the backward pass."""
+    at = d.at
+    assert at is not None
+    where = ", ".join(f"{name} = {float(value):.10g}" for name, value in at.point.items())
+    forward = Equations(tuple(
+        ((_symbol(d, e.name),), ((e.expr,), (Value(float(at.values[e.name])),))) for e in d.graph.definitions
+    ), inline=True)
+    local = Equations(tuple(
+        ((Deriv(ld.of, ld.wrt, ld.partial),), ((ld.expr,), (Value(float(at.local[(ld.of, ld.wrt)])),)))
+        for ld in d.local_derivatives
+    ), inline=True)
+    blocks: list[Block] = [
+        Prose("Forward pass: the value of every node, children first."), forward,
+        Prose("Each local derivative at those values:"), local,
+    ]
+    for target in d.wrt:
+        blocks.extend(_path_values(d, target))
+    blocks.append(Prose("Backward pass: start from the output's adjoint 1 and, parents first, "
+                        "add adjoint(parent) · ∂parent/∂child into every child."))
+    blocks.append(_backward_rows(d))
+    blocks.extend(_gradient_checks(d))
+    return Section(f"Step 5 · The numbers at {where}: forward and backward pass", tuple(blocks))
+
+
+def _path_values(d: Derivation, target: str) -> list[Block]:
+    at = d.at
+    assert at is not None
+    rows = []
+    for index, (path, value) in enumerate(zip(d.paths[target].listed, at.paths[target], strict=True), 1):
+        factors = [Value(float(at.local[(p, c)])) for p, c in zip(path.nodes, path.nodes[1:], strict=False)]
+        pieces: list[Piece] = []
+        for factor in factors:
+            pieces.extend((TIMES, factor) if pieces else (factor,))
+        rows.append(((Word(f"path {index} to {target}:"), *_arrows(path)), (tuple(pieces), (Value(float(value)),))))
+    return [Equations(tuple(rows), inline=True)] if rows else []
+
+
+def _backward_rows(d: Derivation) -> Equations:
+    at = d.at
+    assert at is not None
+    parents: dict[str, list[str]] = {}
+    for parent, child in d.graph.edges():
+        parents.setdefault(child, []).append(parent)
+    rows: list[tuple[Formula, tuple[Formula, ...]]] = [((Adjoint(d.output),), ((Value(1.0),),))]
+    order = [e.name for e in reversed(d.graph.definitions)][1:] + list(d.independent)
+    for name in order:
+        symbolic: list[Piece] = []
+        numeric: list[Piece] = []
+        for parent in parents.get(name, []):
+            if symbolic:
+                symbolic.append(PLUS)
+                numeric.append(PLUS)
+            local = d.local(parent, name)
+            symbolic.extend((Adjoint(parent), TIMES, Deriv(parent, name, local.partial)))
+            numeric.extend((Value(float(at.adjoints[parent])), TIMES, Value(float(at.local[(parent, name)]))))
+        rows.append(((Adjoint(name),), (tuple(symbolic), tuple(numeric), (Value(float(at.adjoints[name])),))))
+    return Equations(tuple(rows), inline=True)
+
+
+def _gradient_checks(d: Derivation) -> list[Block]:
+    at = d.at
+    assert at is not None
+    checks: list[Block] = []
+    for target in d.wrt:
+        adjoint = float(at.gradient[target])
+        if d.paths[target].truncated:
+            checks.append(Prose(f"{target}: only some paths are listed, so their sum is not the whole gradient."))
+            continue
+        total = float(sum(at.paths[target], sympy.Float(0)))
+        agree = abs(adjoint - total) <= 1e-12 * max(1.0, abs(total))
+        count = len(at.paths[target])
+        checks.append(Check(agree, f"the adjoint of {target}, {adjoint:.10g}, "
+                                   f"{'equals' if agree else 'differs from'} the sum of its {count} path value"
+                                   f"{'s' if count != 1 else ''}, {total:.10g}"))
+    return checks

@@ -31,7 +31,20 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
             v: {"ok": check.ok, "method": check.method, "detail": check.detail}
             for v, check in d.verification.items()
         },
-        "at": None,
+        "at": None if d.at is None else _at(d),
+    }
+
+
+def _at(d: Derivation) -> dict[str, Any]:
+    at = d.at
+    assert at is not None
+    return {
+        "point": {name: float(value) for name, value in at.point.items()},
+        "values": {name: float(value) for name, value in at.values.items()},
+        "local": [{"of": of, "wrt": wrt, "value": float(value)} for (of, wrt), value in at.local.items()],
+        "paths": {v: [float(value) for value in values] for v, values in at.paths.items()},
+        "gradient": {v: float(value) for v, value in at.gradient.items()},
+        "adjoints": {name: float(value) for name, value in at.adjoints.items()},
     }
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import sympy
 
 from chaintutor import printing
 from chaintutor.derive import Derivation
 from chaintutor.render.document import (
+    Adjoint,
     Block,
     ChainSum,
     Check,
@@ -19,6 +22,7 @@ from chaintutor.render.document import (
     Table,
     Tree,
     TreeNode,
+    Value,
     Word,
     build_document,
 )
@@ -35,6 +39,10 @@ def formula(pieces: Formula) -> str:
             out.append(f"{d}{piece.of}/{d}{piece.wrt}")
         elif isinstance(piece, Op):
             out.append(_OPERATORS[piece.symbol])
+        elif isinstance(piece, Value):
+            out.append(f"{piece.number:.10g}")
+        elif isinstance(piece, Adjoint):
+            out.append(piece.name[0] + "\u0304" + piece.name[1:])
         elif isinstance(piece, ChainSum):
             out.append(f"Σⱼ ∂{piece.of}/∂uⱼ · ∂uⱼ/∂{piece.wrt}")
         elif isinstance(piece, Word):
@@ -71,21 +79,33 @@ def _block(block: Block) -> list[str]:
     return [("✓ " if block.ok else "✗ ") + block.text]
 
 
+def width(text: str) -> int:
+    """Columns on screen: combining marks (the bar of x̄) take none."""
+    return sum(not unicodedata.combining(char) for char in text)
+
+
+def _pad(text: str, columns: int) -> str:
+    return text + " " * (columns - width(text))
+
+
 def equation_lines(block: Equations) -> list[str]:
     lefts = [formula(left) for left, _ in block.rows]
-    width = max(len(left) for left in lefts)
+    columns = max(width(left) for left in lefts)
     lines = []
     for left, (_, rights) in zip(lefts, block.rows, strict=True):
+        if block.inline:
+            lines.append(f"  {_pad(left, columns)} = " + " = ".join(formula(right) for right in rights))
+            continue
         for index, right in enumerate(rights):
-            head = left.ljust(width) if index == 0 else " " * width
+            head = _pad(left, columns) if index == 0 else " " * columns
             lines.append(f"  {head} = {formula(right)}")
     return lines
 
 
 def table_lines(block: Table) -> list[str]:
     cells = [[c if isinstance(c, str) else formula(c) for c in row] for row in block.rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(block.header))]
-    return ["  " + "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    columns = [max(width(row[i]) for row in cells) for i in range(len(block.header))]
+    return ["  " + "   ".join(_pad(cell, w) for cell, w in zip(row, columns, strict=True)).rstrip() for row in cells]
 
 
 def tree_lines(root: TreeNode) -> list[str]:
