@@ -1,0 +1,82 @@
+"""The ML activations as SymPy functions, so their derivatives are taught in closed form.
+
+``sigmoid(x)`` is σ(x) = 1/(1 + exp(−x)) with σ' = σ(1 − σ); ``softplus(x)`` is
+log(1 + exp(x)) with softplus' = σ. Kept unevaluated (like ``sin``) so that a derivation
+shows σ(u)·(1 − σ(u)) rather than a tangle of exponentials. ``rewrite(sympy.exp)`` gives the
+elementary form; numeric evaluation goes through it. The class names are lowercase because
+``str`` prints them, and ``sigmoid(x)`` must parse back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.core.function import ArgumentIndexError
+
+
+class sigmoid(sympy.Function):
+    """The logistic function σ(x) = 1/(1 + exp(−x))."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        if arg.is_zero:
+            return sympy.S.Half
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        if argindex != 1:
+            raise ArgumentIndexError(self, argindex)
+        return self * (1 - self)
+
+    def _eval_rewrite_as_exp(self, arg: sympy.Expr, **kwargs: Any) -> sympy.Expr:
+        return 1 / (1 + sympy.exp(-arg))
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
+        return _evalf_through_exp(self, prec)
+
+    def _eval_is_real(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+    def _eval_is_positive(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+
+class softplus(sympy.Function):
+    """The smooth ramp softplus(x) = log(1 + exp(x)), whose derivative is σ(x)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        if arg.is_zero:
+            return sympy.log(2)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        if argindex != 1:
+            raise ArgumentIndexError(self, argindex)
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, arg: sympy.Expr, **kwargs: Any) -> sympy.Expr:
+        return sympy.log(1 + sympy.exp(arg))
+
+    _eval_rewrite_as_log = _eval_rewrite_as_exp
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
+        return _evalf_through_exp(self, prec)
+
+    def _eval_is_real(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+    def _eval_is_positive(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+
+def _evalf_through_exp(function: sympy.Function, prec: int) -> sympy.Expr | None:
+    """A number for a numeric argument, by evaluating the elementary form; else nothing."""
+    if not function.args[0].is_number:
+        return None
+    return function.rewrite(sympy.exp)._eval_evalf(prec)

@@ -1,0 +1,188 @@
+"""Syntax tree to SymPy, with explicit constructors only: no user text ever reaches SymPy.
+
+``combine`` builds one node from the SymPy values of its children, so a caller can fold the
+tree its own way (naming intermediate nodes, say); ``to_sympy`` is the plain post-order fold,
+done with an explicit stack so deep trees cannot exhaust Python's recursion.
+
+The size limits that need values are checked here, before SymPy computes anything large.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import sympy
+
+from chaintutor.errors import InputError
+from chaintutor.mathfuncs import sigmoid, softplus
+from chaintutor.parse.functions import ABSTRACT_FUNCTIONS, CANONICAL_NAMES
+from chaintutor.parse.parser import MAX_DEPTH, recursion_headroom
+from chaintutor.parse.syntax import Call, Name, Neg, Node, Num, Power, Product, Sum, children
+
+MAX_NUMBER_DIGITS = 1000
+"""The most digits an exact number (numerator or denominator) may reach."""
+
+MAX_EXPONENT = 1000
+"""The largest integer exponent allowed on an expression that is not a number."""
+
+# Canonical names that are not SymPy function names; every other one is.
+_NOT_IN_SYMPY: dict[str, Callable[..., sympy.Expr]] = {
+    "log10": lambda arg: sympy.log(arg, 10),
+    "log2": lambda arg: sympy.log(arg, 2),
+    "abs": sympy.Abs,
+    "sigmoid": sigmoid,
+    "softplus": softplus,
+}
+
+_FUNCTIONS: dict[str, Callable[..., sympy.Expr]] = {
+    name: _NOT_IN_SYMPY.get(name) or getattr(sympy, name) for name in CANONICAL_NAMES
+}
+
+_CONSTANTS = {"e": sympy.E, "E": sympy.E, "pi": sympy.pi}
+
+# Frames SymPy may take per nesting level while constructing (log10 nested 250 deep needs 12).
+_SYMPY_FRAMES_PER_LEVEL = 24
+
+
+def to_sympy(node: Node, defined: frozenset[str] = frozenset(), source: str | None = None) -> sympy.Expr:
+    """The SymPy expression for ``node``.
+
+    ``defined`` holds the names the problem defines itself, which then stop meaning the
+    constants e, E and pi. ``source`` is the parsed text, carried by errors for the caret.
+    """
+    pending: list[tuple[Node, bool]] = [(node, False)]
+    values: list[sympy.Expr] = []
+    with recursion_headroom(MAX_DEPTH * _SYMPY_FRAMES_PER_LEVEL):
+        while pending:
+            current, children_done = pending.pop()
+            kids = children(current)
+            if not children_done:
+                pending.append((current, True))
+                pending.extend((kid, False) for kid in reversed(kids))
+                continue
+            args = values[len(values) - len(kids) :]
+            del values[len(values) - len(kids) :]
+            values.append(combine(current, args, defined, source))
+    return values[0]
+
+
+def combine(
+    node: Node,
+    args: Sequence[sympy.Expr],
+    defined: frozenset[str] = frozenset(),
+    source: str | None = None,
+) -> sympy.Expr:
+    """The SymPy value of ``node`` given the values of ``children(node)``, in order.
+
+    ``args`` may be anything SymPy accepts, such as symbols standing for whole subtrees.
+    Values nested hundreds of levels deep make SymPy itself recurse; do such work inside
+    :func:`chaintutor.parse.parser.recursion_headroom`, as :func:`to_sympy` does.
+    """
+    if isinstance(node, Num):
+        return _number(node, source)
+    if isinstance(node, Name):
+        return _name(node.name, defined)
+    if isinstance(node, Sum):
+        return sympy.Add(*(a if s > 0 else -a for a, s in zip(args, node.signs, strict=True)))
+    if isinstance(node, Product):
+        _check_product(node, args, source)
+        factors = (sympy.Pow(a, -1) if d else a for a, d in zip(args, node.divide, strict=True))
+        return sympy.Mul(*factors)
+    if isinstance(node, Power):
+        _check_power(node, args[0], args[1], source)
+        return sympy.Pow(args[0], args[1])
+    if isinstance(node, Neg):
+        return -args[0]
+    return _call(node, args)
+
+
+def _name(name: str, defined: frozenset[str]) -> sympy.Expr:
+    if name in _CONSTANTS and name not in defined:
+        return _CONSTANTS[name]
+    return sympy.Symbol(name, real=True)
+
+
+def _call(node: Call, args: Sequence[sympy.Expr]) -> sympy.Expr:
+    if node.func in ABSTRACT_FUNCTIONS:
+        return sympy.Function(node.func)(*args)
+    return _FUNCTIONS[node.func](*args)
+
+
+def _number(node: Num, source: str | None) -> sympy.Expr:
+    """The exact value of a literal: ``2.5`` is 5/2 and ``1.5e-3`` is 3/2000."""
+    mantissa, _, exponent = node.text.lower().partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    significant = (whole + fraction).lstrip("0")
+    scale = int(exponent or 0) - len(fraction)
+    if not significant:
+        return sympy.Integer(0)
+    magnitude = len(significant) + scale  # digits before the point; the value < 10^magnitude
+    if magnitude > MAX_NUMBER_DIGITS:
+        raise _error(
+            f"the number {node.text} has {magnitude:,} digits; the limit is {MAX_NUMBER_DIGITS:,}",
+            node,
+            source,
+        )
+    if magnitude < -MAX_NUMBER_DIGITS:
+        raise _error(f"the number {node.text} is too small; the limit is 10^-1000", node, source)
+    digits = int(whole + fraction)
+    if scale >= 0:
+        return sympy.Integer(digits * 10**scale)
+    return sympy.Rational(digits, 10**-scale)
+
+
+def _check_power(node: Power, base: sympy.Expr, exponent: sympy.Expr, source: str | None) -> None:
+    """Refuse a power whose number part would be huge, before SymPy computes it."""
+    if not exponent.is_Rational:
+        return
+    if not base.is_Rational and exponent.is_Integer and abs(exponent) > MAX_EXPONENT:
+        raise _error(
+            f"exponent {_abbreviated(exponent)} is too large; the limit is {MAX_EXPONENT}", node, source
+        )
+    coefficient = base.as_coeff_Mul()[0]
+    if not coefficient.is_Rational or abs(coefficient) == 1 or coefficient == 0:
+        return
+    exponent_size = abs(_fraction(exponent))
+    log10 = math.inf if exponent_size > 10**18 else float(exponent_size) * _log10_size(_fraction(coefficient))
+    if log10 >= MAX_NUMBER_DIGITS:
+        raise _too_many_digits(log10, node, source)
+
+
+def _check_product(node: Product, args: Sequence[sympy.Expr], source: str | None) -> None:
+    """Refuse a product whose number part grows too large, one factor at a time."""
+    coefficient = Fraction(1)
+    for arg, divide in zip(args, node.divide, strict=True):
+        number = arg.as_coeff_Mul()[0]
+        if not number.is_Rational or number == 0:
+            continue
+        value = _fraction(number)
+        coefficient = coefficient / value if divide else coefficient * value
+        log10 = _log10_size(coefficient)
+        if log10 >= MAX_NUMBER_DIGITS:
+            raise _too_many_digits(log10, node, source)
+
+
+def _fraction(number: sympy.Rational) -> Fraction:
+    return Fraction(int(number.p), int(number.q))
+
+
+def _log10_size(value: Fraction) -> float:
+    """log10 of the larger of numerator and denominator: one less than its digit count."""
+    return math.log10(max(abs(value.numerator), value.denominator))
+
+
+def _abbreviated(number: sympy.Integer) -> str:
+    text = str(number)
+    return text if len(text) <= 20 else f"{text[:6]}… ({len(text):,} digits)"
+
+
+def _too_many_digits(log10: float, node: Node, source: str | None) -> InputError:
+    about = f"about {math.floor(log10) + 1:,}" if log10 < 1e18 else "more than 10^18"
+    return _error(f"this number would have {about} digits; the limit is {MAX_NUMBER_DIGITS:,}", node, source)
+
+
+def _error(message: str, node: Node, source: str | None) -> InputError:
+    start, end = node.span
+    return InputError(message, source=source, start=start, end=end)
