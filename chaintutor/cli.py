@@ -99,6 +99,7 @@ def derive(
     output_file: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
+    from chaintutor.deep import run_deep
     from chaintutor.derive import derive as derive_problem
 
     d = derive_problem(problem, wrt, granularity=granularity.value, max_paths=max_paths, at=at)
@@ -110,9 +111,9 @@ def derive(
 
         from chaintutor.render.terminal import print_derivation
 
-        print_derivation(d, Console(highlight=False))
+        run_deep(print_derivation, d, Console(highlight=False))
         return
-    _emit(_render(d, chosen), output_file)
+    _emit(run_deep(_render, d, chosen), output_file)
 
 
 def _render(d: object, chosen: DeriveFormat) -> str:
