@@ -1,0 +1,79 @@
+"""Markdown that renders the same in pandoc, on GitHub and in Jupyter.
+
+What the three agree on, and so what this writes: display math as ``$$`` alone on the lines
+before and after, no blank line inside, a blank line around the block; inline math ``$…$``
+with no space inside the dollars; pipe tables, in which a '|' even inside math would end the
+cell, so math there spells it ``\\vert``; and the dependency diagram as a ``mermaid`` block
+(drawn by GitHub and JupyterLab, shown as its source by plain pandoc).
+"""
+
+from __future__ import annotations
+
+import re
+
+from chaintutor.derivation import Derivation
+from chaintutor.render import latex
+from chaintutor.render.diagrams import mermaid
+from chaintutor.render.document import (
+    Block,
+    Check,
+    Document,
+    Equations,
+    Formula,
+    Prose,
+    Table,
+    Tree,
+    build_document,
+)
+
+# Characters that could start emphasis, code, links, HTML, math, strikethrough or a cell.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
+
+
+def render_markdown(d: Derivation) -> str:
+    return render_document(build_document(d))
+
+
+def render_document(document: Document) -> str:
+    parts = [f"# {escape(document.title)}", display_math(latex.formula(document.statement))]
+    for section in document.sections:
+        parts.append(f"## {escape(section.title)}")
+        parts.extend(_block(block) for block in section.blocks)
+    return "\n\n".join(parts) + "\n"
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, Prose):
+        return escape(block.text)
+    if isinstance(block, Equations):
+        return display_math(*latex.environment("aligned", latex.equation_lines(block)))
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Tree):
+        return f"```mermaid\n{mermaid(block.root)}```"
+    assert isinstance(block, Check)
+    return ("✓ " if block.ok else "✗ ") + escape(block.text)
+
+
+def display_math(*lines: str) -> str:
+    return "\n".join(["$$", *lines, "$$"])
+
+
+def _table(block: Table) -> str:
+    rows = [
+        "| " + " | ".join(escape(cell) for cell in block.header) + " |",
+        "|" + "---|" * len(block.header),
+    ]
+    rows += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in block.rows]
+    return "\n".join(rows)
+
+
+def _cell(cell: Formula | str) -> str:
+    if isinstance(cell, str):
+        return escape(cell)
+    return "$" + latex.formula(cell).replace("|", r"\vert ").strip() + "$"
+
+
+def escape(text: str) -> str:
+    """Plain text that Markdown shows as it is."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
