@@ -1,0 +1,187 @@
+"""``check``: is a student's derivative right, and if not, which mistake gives it?
+
+>>> r = check("sin(x**3)", "cos(x**3)")
+>>> r.correct, [d.code for d in r.diagnosis]
+(False, ['missing_inner_derivative'])
+
+The answer is read by the same parser as problems (never by SymPy's own parsers). For a
+system it may use the intermediates' names (``2*u*z + cos(x)``); they stand for their
+definitions. It may use the problem's variables and intermediates only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from chaintutor.errors import InputError
+from chaintutor.grade.diagnose import Diagnosis, diagnose
+from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
+from chaintutor.grade.model import Model
+from chaintutor.parse import parse_expression
+from chaintutor.parse.build import to_sympy
+from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
+from chaintutor.parse.syntax import Call, Name, Node, children
+from chaintutor.printing import plain
+from chaintutor.problem import CONSTANT_NAMES
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    problem: str
+    wrt: str
+    correct: bool
+    equivalence: str  # "exact" | "numeric" | "symbolic": how the verdict was reached
+    expected: sympy.Expr  # the right derivative, in the leaves where it can be written so
+    answer: sympy.Expr  # the answer as read, intermediates replaced by their definitions
+    diagnosis: list[Diagnosis] = field(default_factory=list)  # empty when correct
+    detail: str = ""  # how it was decided, for people
+    problem_output: str = ""  # the output's name (y), for "dy/dx"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the JSON of ``check --format json``."""
+        return {
+            "correct": self.correct,
+            "equivalence": self.equivalence,
+            "expected": plain(self.expected),
+            "answer": plain(self.answer),
+            "diagnosis": [d.to_dict() for d in self.diagnosis],
+        }
+
+
+def check(
+    problem: str,
+    answer: str,
+    wrt: str | Sequence[str] | None = None,
+    *,
+    symbolic_seconds: float = SYMBOLIC_SECONDS,
+) -> CheckResult:
+    """Grade ``answer`` as the derivative of ``problem`` with respect to ``wrt``.
+
+    ``wrt`` may be left out when the problem has a single independent variable.
+    Raises :class:`InputError` for a problem or answer that cannot be read.
+    """
+    model = Model(problem, _one_name(wrt))
+    expr = read_answer(answer, model)
+    in_leaves = _in_leaves(expr, model)
+    verdict = compare(model, expr, in_leaves, symbolic_seconds)
+    diagnosis = [] if verdict.equal else diagnose(model, verdict.values, verdict.undefined_at)
+    expected = model.expected if model.expected is not None else model.in_intermediates
+    return CheckResult(
+        problem=problem,
+        wrt=model.wrt,
+        correct=verdict.equal,
+        equivalence=verdict.method,
+        expected=expected,
+        answer=in_leaves if in_leaves is not None else expr,
+        diagnosis=diagnosis,
+        detail=verdict.detail,
+        problem_output=model.output,
+    )
+
+
+def _one_name(wrt: str | Sequence[str] | None) -> str | None:
+    if wrt is None or isinstance(wrt, str):
+        return wrt
+    names = list(wrt)
+    if len(names) != 1:
+        raise InputError("check grades one derivative at a time: give a single variable for wrt")
+    return names[0]
+
+
+def read_answer(text: str, model: Model) -> sympy.Expr:
+    """The answer as SymPy, through chaintutor's own parser; errors point into ``text``."""
+    try:
+        tree = parse_expression(text)
+    except InputError as error:
+        raise InputError(
+            f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
+        ) from None
+    defined = model.problem.defined
+    known = set(model.symbols)
+    for node in _walk(tree):
+        if isinstance(node, Name) and node.name not in known:
+            if node.name in CONSTANT_NAMES and node.name not in defined:
+                continue
+            raise InputError(
+                f"the answer uses '{node.name}', which is not a variable of the problem",
+                source=text,
+                start=node.span[0],
+                end=node.span[1],
+                hint=f"the problem's variables are: {', '.join(_visible_names(model))}",
+            )
+        if isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS:
+            raise InputError(
+                f"the answer applies '{node.func}', an abstract function, which the problem does not use",
+                source=text,
+                start=node.func_span[0],
+                end=node.func_span[1],
+            )
+    try:
+        return to_sympy(tree, defined, source=text)
+    except InputError as error:
+        raise InputError(
+            f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
+        ) from None
+
+
+def _walk(tree: Node) -> Iterator[Node]:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
+
+
+def _visible_names(model: Model) -> list[str]:
+    """The leaves, then a system's own intermediates (the names the user typed)."""
+    names = list(model.graph.leaves)
+    if model.graph.is_system:
+        names += [name for name in model.graph.typed if name != model.output]
+    return names
+
+
+def _in_leaves(expr: sympy.Expr, model: Model) -> sympy.Expr | None:
+    """The answer with each intermediate it uses replaced by its form in the leaves."""
+    mapping = {}
+    for symbol in expr.free_symbols:
+        name = symbol.name
+        if name in model.symbols and not model.is_leaf(name):
+            form = model.leaf_forms.get(name)
+            if form is None:
+                return None
+            mapping[symbol] = form
+    return expr.xreplace(mapping) if mapping else expr
+
+
+_VERDICTS = {
+    "exact": "exactly",
+    "symbolic": "symbolically",
+    "numeric": "numerically",
+}
+
+
+def render_text(result: CheckResult) -> str:
+    """The verdict, the right derivative, and each mistake found: plain text, no ANSI."""
+    from chaintutor.printing import unicode
+
+    d = f"d{result.problem_output}/d{result.wrt}" if result.problem_output else "the derivative"
+    if result.correct:
+        verdict = f"✓ correct (equivalent {_VERDICTS[result.equivalence]})"
+        return f"{verdict}\n  {d} = {unicode(result.expected)}\n"
+    lines = [
+        "✗ not correct",
+        f"  your answer: {unicode(result.answer)}",
+        f"  expected:    {unicode(result.expected)}",
+    ]
+    if result.detail:
+        lines.append(f"  ({result.detail})")
+    if result.diagnosis:
+        lines.append("")
+        several = len(result.diagnosis) > 1
+        lines.append("Likely mistakes (each one gives this answer):" if several else "Likely mistake:")
+        lines.extend(f"  - {item.message} [{item.code}]" for item in result.diagnosis)
+    return "\n".join(lines) + "\n"
