@@ -1,0 +1,346 @@
+"""The exercise bank and the generator.
+
+The bank loads, covers the lectures and the function list, and every reference answer is
+derived, verified, and equal to ``sympy.diff`` of the problem written in the leaves, which
+this file computes on its own: each equation parsed and converted, then substituted by hand.
+"""
+
+import functools
+import importlib.resources
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import sympy
+from sympy.core.function import AppliedUndef
+
+from chaintutor.derivation import Derivation, derive
+from chaintutor.errors import InputError
+from chaintutor.exercises import Exercise, all_exercises, find_exercise, find_set, load_bank
+from chaintutor.generate import generate
+from chaintutor.mathfuncs import sigmoid, softplus
+from chaintutor.parse import parse_statements, to_sympy
+from tests.helpers import same_function
+
+ROOT = Path(__file__).resolve().parent.parent
+BANK = load_bank()
+EXERCISES = list(all_exercises(BANK))
+
+# Every worked example of SEEDS.md, with the variables the lecture differentiates by.
+SEEDS_EXAMPLES = {
+    "ln(sin(x**3)**2)": {"x"},  # §1
+    "y = x + u; u = x**2": {"x"},  # §2
+    "y = x*u; u = x**2": {"x"},
+    "y = f(u); u = g(x, z)": {"x", "z"},  # §3
+    "y = f(u, v); u = g(x, z); v = h(x, z)": {"x", "z"},
+    "y = u**2; u = 3*x": {"x"},  # §4
+    "y = u**2; u = w1*x + b1": {"x", "w1", "b1"},
+    "f = x**2*y + y": {"x", "y"},  # §5
+    "f = g**2*h + h; g = 3*x; h = x**2": {"x"},
+}
+# The textbook systems the issue names besides.
+ISSUE_EXAMPLES = {
+    "w = x*y*cos(z); x = t; y = t**2; z = asin(t)": {"t"},
+    "z = x**2 + y**2; x = r*cos(theta); y = r*sin(theta)": {"r", "theta"},
+    "y = sigmoid(u); u = w*x + b": {"w", "b"},
+}
+FUNCTIONS = [
+    *("sin", "cos", "tan", "sec", "csc", "cot", "asin", "acos", "atan", "asec", "acsc", "acot"),
+    *("sinh", "cosh", "tanh", "sech", "csch", "coth", "asinh", "acosh", "atanh", "asech", "acsch", "acoth"),
+    *("exp", "ln", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sigmoid", "softplus"),
+]
+SOURCES = re.compile(
+    r"SEEDS\.md §[1-5] \(lecture worked example\)|OpenStax Calculus Vol\. 1 §\d+\.\d+ style"
+    r"|APEX Calculus §\d+\.\d+ style|written for chaintutor"
+)
+
+
+# The independent reference --------------------------------------------------------------
+
+
+def in_leaves(problem: str) -> tuple[sympy.Expr, dict[sympy.Symbol, sympy.Expr]]:
+    """The output written in the leaves, and each defined name's own right-hand side."""
+    statements = parse_statements(problem)
+    defined = frozenset(s.name for s in statements if s.name is not None)
+    sides = {s.name: to_sympy(s.rhs, defined, problem) for s in statements}
+    definitions = {sympy.Symbol(name, real=True): rhs for name, rhs in sides.items() if name is not None}
+    whole = sides[statements[0].name]
+    for _ in range(len(definitions)):
+        whole = whole.subs(definitions)
+    assert not whole.free_symbols & set(definitions), "the substitution loop did not finish"
+    return whole, definitions
+
+
+def elementary(expr: sympy.Expr) -> sympy.Expr:
+    """σ and softplus written out, so that the reference never uses chaintutor's derivatives."""
+    expr = expr.replace(sigmoid, lambda arg: 1 / (1 + sympy.exp(-arg)))
+    return expr.replace(softplus, lambda arg: sympy.log(1 + sympy.exp(arg)))
+
+
+def agree(shown: sympy.Expr, reference: sympy.Expr) -> bool:
+    if shown.atoms(AppliedUndef) or reference.atoms(AppliedUndef):  # f, g, h: no numbers to try
+        return sympy.simplify((shown - reference).doit()) == 0
+    return same_function(elementary(shown), reference)
+
+
+def assert_reference_answers(problem: str, wrt: tuple[str, ...]) -> Derivation:
+    """Derive ``problem``; every answer must be verified and equal the reference."""
+    derivation = derive(problem, list(wrt))
+    whole, definitions = in_leaves(problem)
+    for name in wrt:
+        assert derivation.verified[name], (problem, name, derivation.verification[name])
+        shown = derivation.result[name]
+        for _ in range(len(definitions)):  # a result kept in the intermediates
+            shown = shown.subs(definitions)
+        reference = sympy.diff(elementary(whole), sympy.Symbol(name, real=True))
+        assert agree(shown, reference), (problem, name, shown, reference)
+    return derivation
+
+
+# The shipped bank ------------------------------------------------------------------------
+
+
+def test_each_file_is_one_set_named_after_it():
+    files = sorted(path.stem for path in (ROOT / "exercises").glob("*.toml"))
+    assert [group.name for group in BANK] == files
+    assert all(group.title and group.exercises for group in BANK)
+    assert all(e.set_name == group.name for group in BANK for e in group.exercises)
+
+
+def test_at_least_sixty_exercises_spread_over_every_level():
+    assert len(EXERCISES) >= 60
+    per_level = {level: sum(e.level == level for e in EXERCISES) for level in range(1, 6)}
+    assert all(count >= 8 for count in per_level.values()), per_level
+
+
+@pytest.mark.parametrize("examples", [SEEDS_EXAMPLES, ISSUE_EXAMPLES], ids=["seeds", "issue"])
+def test_the_worked_examples_are_exercises(examples):
+    for problem, variables in examples.items():
+        covered = {name for e in EXERCISES if e.problem == problem for name in e.wrt}
+        assert covered >= variables, problem
+
+
+def test_ids_are_unique_kebab_case():
+    ids = [e.id for e in EXERCISES]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids)
+
+
+def test_hints_and_sources():
+    for e in EXERCISES:
+        assert 2 <= len(e.hints) <= 3, e.id
+        assert SOURCES.fullmatch(e.source), (e.id, e.source)
+
+
+def test_every_function_of_the_input_language_is_used():
+    used = {name for e in EXERCISES for name in re.findall(r"([a-z][a-z0-9]*)\(", e.problem)}
+    assert set(FUNCTIONS) - used == set()
+    assert any("|" in e.problem for e in EXERCISES)
+    assert any(re.search(r"\blog\(.*,", e.problem) for e in EXERCISES)
+
+
+def test_some_exercises_hold_constants_fixed():
+    leaves = {e.id: {str(s) for s in in_leaves(e.problem)[0].free_symbols} for e in EXERCISES}
+    held = {e.id for e in EXERCISES if leaves[e.id] - set(e.wrt)}
+    assert len(held) >= 10
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_reference_answer_is_verified_and_equals_sympy_diff(exercise: Exercise):
+    assert_reference_answers(exercise.problem, exercise.wrt)
+
+
+def test_lookups():
+    assert find_exercise(BANK, "ln-sin-cube").problem == "ln(sin(x**3)**2)"
+    assert find_set(BANK, "neural").title
+    with pytest.raises(InputError, match="ln-sin-cube"):
+        find_exercise(BANK, "ln-sin-cubes")
+    with pytest.raises(InputError, match="no exercise set"):
+        find_set(BANK, "nope")
+
+
+def test_loading_does_not_import_sympy(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import sys; import chaintutor.exercises as e; e.load_bank(); print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# Packaging -------------------------------------------------------------------------------
+
+
+def test_installed_package_contains_the_bank():
+    try:
+        packaged = importlib.resources.files("chaintutor.bank")
+    except ModuleNotFoundError:
+        pytest.skip("chaintutor is not installed here (pip install -e .)")
+    names = sorted(entry.name for entry in packaged.iterdir() if entry.name.endswith(".toml"))
+    assert names == sorted(path.name for path in (ROOT / "exercises").glob("*.toml"))
+
+
+def test_pyproject_lists_every_subpackage_and_maps_the_bank():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    on_disk = {
+        ".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "chaintutor").rglob("__init__.py")
+    }
+    assert set(setuptools["packages"]) == on_disk | {"chaintutor.bank"}
+    assert setuptools["package-dir"] == {"chaintutor.bank": "exercises"}
+    assert setuptools["package-data"] == {"chaintutor.bank": ["*.toml"]}
+
+
+# Bad files -------------------------------------------------------------------------------
+
+GOOD_SET = '[set]\nname = "s"\ntitle = "A set"\n'
+GOOD_EXERCISE = """
+[[exercise]]
+id = "{id}"
+problem = "sin(x**2)"
+wrt = ["x"]
+level = 1
+hints = ["u1 = x²"]
+source = "written for chaintutor"
+"""
+
+
+def good(exercise_id: str = "one") -> str:
+    return GOOD_EXERCISE.format(id=exercise_id)
+
+
+# Line numbers: GOOD_SET is lines 1–3, the blank line 4, a first exercise's header line 5.
+BAD_FILES = {
+    "syntax error": (GOOD_SET + good().replace("level = 1", "level = = 1"), 9, "invalid TOML"),
+    "unterminated string": (GOOD_SET + good() + 'extra = "oops\n', 12, "invalid TOML"),
+    "open at end of file": (GOOD_SET + good() + 'extra = """oops\n', 12, "at end of document"),
+    "missing key": (GOOD_SET + good().replace('source = "written for chaintutor"\n', ""), 5, "'source'"),
+    "unknown key": (GOOD_SET + good().replace("hints =", "hint ="), 10, "did you mean 'hints'"),
+    "level 7": (GOOD_SET + good().replace("level = 1", "level = 7"), 9, "from 1 to 5"),
+    "level as text": (GOOD_SET + good().replace("level = 1", 'level = "1"'), 9, "from 1 to 5"),
+    "duplicate id": (GOOD_SET + good() + good(), 14, "already used at"),
+    "bad problem": (GOOD_SET + good().replace("sin(x**2)", "sin(x**2"), 7, "problem is not valid"),
+    "unknown function": (GOOD_SET + good().replace("sin(x**2)", "sine(x)"), 7, "problem is not valid"),
+    "cycle": (GOOD_SET + good().replace('"sin(x**2)"', '"y = u; u = y"'), 7, "problem is not valid"),
+    "wrt not a leaf": (
+        GOOD_SET + good().replace('"sin(x**2)"', '"y = u**2; u = 3*x"').replace('["x"]', '["u"]'),
+        8,
+        "not an independent variable",
+    ),
+    "wrt twice": (GOOD_SET + good().replace('["x"]', '["x", "x"]'), 8, "listed twice"),
+    "empty hints": (GOOD_SET + good().replace('["u1 = x²"]', "[]"), 10, "'hints' must be a non-empty"),
+    "blank hint": (GOOD_SET + good().replace('["u1 = x²"]', '["  "]'), 10, "'hints' must be a non-empty"),
+    "id not kebab case": (GOOD_SET + good("Bad_Id"), 6, "kebab-case"),
+    "missing set": (good(), 1, "missing key 'set'"),
+    "no exercises": (GOOD_SET, 1, "missing key 'exercise'"),
+    "set title missing": ('[set]\nname = "s"\n' + good(), 1, "missing key 'title'"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
+def test_bad_file_names_the_file_and_line(tmp_path, case):
+    text, line, fragment = BAD_FILES[case]
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_bank(tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'bad.toml'}:{line}: "), message
+    assert fragment in message
+
+
+def test_a_problem_error_keeps_its_caret(tmp_path):
+    (tmp_path / "bad.toml").write_text(GOOD_SET + good().replace("sin(x**2)", "sine(x)"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_bank(tmp_path)
+    assert caught.value.source == "sine(x)"
+    assert caught.value.column == 1
+    assert "did you mean" in (caught.value.hint or "")
+
+
+def test_an_id_taken_in_another_file(tmp_path):
+    (tmp_path / "a.toml").write_text(GOOD_SET + good("same"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(GOOD_SET.replace('"s"', '"t"') + good("same"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"b\.toml:6: .*'same' is already used at .*a\.toml:6"):
+        load_bank(tmp_path)
+
+
+def test_a_set_name_taken_in_another_file(tmp_path):
+    (tmp_path / "a.toml").write_text(GOOD_SET + good("one"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(GOOD_SET + good("two"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"b\.toml:2: the set name 's' is already used"):
+        load_bank(tmp_path)
+
+
+def test_not_utf8_empty_or_missing_folder(tmp_path):
+    with pytest.raises(InputError, match="not a folder"):
+        load_bank(tmp_path / "missing")
+    with pytest.raises(InputError, match="no exercise files"):
+        load_bank(tmp_path)
+    (tmp_path / "bad.toml").write_bytes(b'[set]\nname = "\xff"\n')
+    with pytest.raises(InputError, match=r"bad\.toml: not UTF-8"):
+        load_bank(tmp_path)
+
+
+# The generator ---------------------------------------------------------------------------
+
+LEVELS_AND_SEEDS = [(level, seed) for level in range(1, 6) for seed in range(3)]
+
+
+@functools.cache
+def generated(level: int, seed: int) -> Exercise:
+    return generate(level, seed)
+
+
+def test_generator_is_deterministic_per_seed():
+    for level in range(1, 6):
+        exercise = generated(level, 0)
+        assert generate(level, 0) == exercise
+        assert (exercise.id, exercise.level, exercise.wrt) == (f"gen-L{level}-S0", level, ("x",))
+    problems = {generated(level, seed).problem for level, seed in LEVELS_AND_SEEDS}
+    assert len(problems) == len(LEVELS_AND_SEEDS)
+
+
+@pytest.mark.parametrize(("level", "seed"), LEVELS_AND_SEEDS, ids=lambda value: str(value))
+def test_generated_exercise_has_its_level_and_verifies(level, seed):
+    exercise = generated(level, seed)
+    derivation = assert_reference_answers(exercise.problem, exercise.wrt)
+    paths = derivation.paths["x"].count
+    layers = len(derivation.graph.definitions)
+    shape = {
+        1: paths == 1 and layers == 2,
+        2: paths == 1 and layers == 3,
+        3: (paths == 1 and layers == 4) or paths == 2,
+        4: paths == 2,
+        5: (paths == 1 and layers == 5) or paths == 3,
+    }
+    assert shape[level], (exercise.problem, paths, layers)
+    decomposition, local, route = exercise.hints
+    assert all(f"{d.name} = " in decomposition for d in derivation.graph.definitions)
+    assert all(f"/{'∂' if d.partial else 'd'}{d.wrt} = " in local for d in derivation.local_derivatives)
+    assert all(" → ".join(path.nodes) in route for path in derivation.paths["x"].listed)
+
+
+def test_generated_exercises_pass_the_bank_validation(tmp_path):
+    lines = [GOOD_SET]
+    for level, seed in LEVELS_AND_SEEDS:
+        exercise = generated(level, seed)
+        fields = {
+            "id": exercise.id.lower(),  # the bank wants kebab case
+            "problem": exercise.problem,
+            "wrt": list(exercise.wrt),
+            "level": exercise.level,
+            "hints": list(exercise.hints),
+            "source": exercise.source,
+        }
+        lines.append("\n[[exercise]]\n")
+        lines.extend(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in fields.items())
+    (tmp_path / "generated.toml").write_text("".join(lines), encoding="utf-8")
+    [loaded] = load_bank(tmp_path)
+    assert [e.problem for e in loaded.exercises] == [generated(*key).problem for key in LEVELS_AND_SEEDS]
+
+
+@pytest.mark.parametrize("level", [0, 6, -1])
+def test_generator_refuses_unknown_levels(level):
+    with pytest.raises(InputError, match="levels run from 1 to 5"):
+        generate(level, 1)
