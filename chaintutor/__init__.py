@@ -15,14 +15,22 @@ from typing import TYPE_CHECKING, Any
 from chaintutor.errors import InputError
 
 if TYPE_CHECKING:
-    from chaintutor.derive import Derivation
+    from chaintutor.derivation import Derivation
+    from chaintutor.grade.check import CheckResult
 
 __version__ = "0.1.0"
-__all__ = ["InputError", "__version__", "derive"]
+__all__ = ["InputError", "__version__", "check", "derive"]
 
 
 def derive(problem: str, wrt: Sequence[str] | str | None = None, **options: Any) -> Derivation:
-    """Derive ``problem`` step by step; see :func:`chaintutor.derive.derive`."""
-    from chaintutor.derive import derive as _derive
+    """Derive ``problem`` step by step; see :func:`chaintutor.derivation.derive`."""
+    from chaintutor.derivation import derive as _derive
 
     return _derive(problem, wrt, **options)
+
+
+def check(problem: str, answer: str, wrt: Sequence[str] | str | None = None, **options: Any) -> CheckResult:
+    """Grade ``answer`` as the derivative of ``problem``; see :func:`chaintutor.grade.check.check`."""
+    from chaintutor.grade.check import check as _check
+
+    return _check(problem, answer, wrt, **options)

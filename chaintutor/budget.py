@@ -9,6 +9,7 @@ Where fork is unavailable (Windows), the operation runs in-process without a lim
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -84,14 +85,10 @@ def _read_until(fd: int, deadline: float) -> bytes | None:
 
 def _reap(pid: int, killed: bool) -> None:
     if killed:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
 
 
 def _run_inline(function: Callable[..., T], args: tuple[object, ...]) -> Outcome[T]:

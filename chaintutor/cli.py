@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -18,10 +18,11 @@ from typer.core import TyperGroup
 from chaintutor import __version__
 from chaintutor.errors import InputError
 
+
 class _FriendlyErrors(TyperGroup):
     """Every failure inside a command becomes a short message and exit code 2, never a traceback."""
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except InputError as error:
@@ -37,7 +38,9 @@ class _FriendlyErrors(TyperGroup):
         except Exception as error:
             if _state["debug"]:
                 raise
-            _fail(f"error: internal error ({type(error).__name__}: {error}); rerun with --debug and report it")
+            _fail(
+                f"error: internal error ({type(error).__name__}: {error}); rerun with --debug and report it"
+            )
 
 
 app = typer.Typer(
@@ -53,18 +56,22 @@ app = typer.Typer(
 _state = {"debug": bool(os.environ.get("CHAINTUTOR_DEBUG"))}
 
 
-class DeriveFormat(str, Enum):
+class DeriveFormat(StrEnum):
     auto = "auto"
     rich = "rich"
     text = "text"
+    markdown = "markdown"
+    latex = "latex"
     json = "json"
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     text = "text"
+    dot = "dot"
+    mermaid = "mermaid"
 
 
-class GranularityOption(str, Enum):
+class GranularityOption(StrEnum):
     compositions = "compositions"
     fine = "fine"
 
@@ -85,22 +92,45 @@ def _options(
     _state["debug"] = _state["debug"] or debug
 
 
-ProblemArgument = Annotated[str, typer.Argument(help='An expression ("ln(sin(x**3)**2)") or a system ("y = u^2 + v; u = x*z; v = sin(x)").')]
+ProblemArgument = Annotated[
+    str,
+    typer.Argument(
+        help='An expression ("ln(sin(x**3)**2)") or a system ("y = u^2 + v; u = x*z; v = sin(x)").'
+    ),
+]
 
 
 @app.command()
 def derive(
     problem: ProblemArgument,
-    wrt: Annotated[str | None, typer.Option(help="Variables to differentiate by, comma-separated (default: every leaf).")] = None,
-    output_format: Annotated[DeriveFormat, typer.Option("--format", help="auto: rich on a terminal, text otherwise.")] = DeriveFormat.auto,
-    granularity: Annotated[GranularityOption, typer.Option(help="compositions: one name per nested layer; fine: one per operation.")] = GranularityOption.compositions,
-    max_paths: Annotated[int, typer.Option(min=0, help="List at most this many paths per variable (all are counted).")] = 32,
-    at: Annotated[str | None, typer.Option(help="Also evaluate at a point: x=0.5,z=2 (forward and backward pass).")] = None,
-    output_file: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
+    wrt: Annotated[
+        str | None, typer.Option(help="Variables to differentiate by, comma-separated (default: every leaf).")
+    ] = None,
+    output_format: Annotated[
+        DeriveFormat, typer.Option("--format", help="auto: rich on a terminal, text otherwise.")
+    ] = DeriveFormat.auto,
+    granularity: Annotated[
+        GranularityOption,
+        typer.Option(help="compositions: one name per nested layer; fine: one per operation."),
+    ] = GranularityOption.compositions,
+    max_paths: Annotated[
+        int, typer.Option(min=0, help="List at most this many paths per variable (all are counted).")
+    ] = 32,
+    at: Annotated[
+        str | None, typer.Option(help="Also evaluate at a point: x=0.5,z=2 (forward and backward pass).")
+    ] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
+    ] = None,
+    standalone: Annotated[
+        bool, typer.Option("--standalone", help="With --format latex: a whole document.")
+    ] = False,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
+    if standalone and output_format is not DeriveFormat.latex:
+        raise InputError("--standalone goes with --format latex")
     from chaintutor.deep import run_deep
-    from chaintutor.derive import derive as derive_problem
+    from chaintutor.derivation import derive as derive_problem
 
     d = derive_problem(problem, wrt, granularity=granularity.value, max_paths=max_paths, at=at)
     chosen = output_format
@@ -113,16 +143,24 @@ def derive(
 
         run_deep(print_derivation, d, Console(highlight=False))
         return
-    _emit(run_deep(_render, d, chosen), output_file)
+    _emit(run_deep(_render, d, chosen, standalone), output_file)
 
 
-def _render(d: object, chosen: DeriveFormat) -> str:
+def _render(d: object, chosen: DeriveFormat, standalone: bool) -> str:
     if chosen is DeriveFormat.json:
         import json
 
         from chaintutor.render.jsondoc import derivation_to_dict
 
         return json.dumps(derivation_to_dict(d), indent=2, ensure_ascii=False) + "\n"  # type: ignore[arg-type]
+    if chosen is DeriveFormat.markdown:
+        from chaintutor.render.markdown import render_markdown
+
+        return render_markdown(d)  # type: ignore[arg-type]
+    if chosen is DeriveFormat.latex:
+        from chaintutor.render.latex import render_latex
+
+        return render_latex(d, standalone)  # type: ignore[arg-type]
     from chaintutor.render.text import render_text
 
     return render_text(d)  # type: ignore[arg-type]
@@ -138,10 +176,46 @@ def graph(
     from chaintutor.diagram import dependency_tree
     from chaintutor.graph import Granularity, build_graph
     from chaintutor.problem import read_problem
+    from chaintutor.render.diagrams import dot, mermaid
     from chaintutor.render.text import tree_lines
 
     tree = dependency_tree(build_graph(read_problem(problem), Granularity(granularity.value)))
-    _emit("\n".join(tree_lines(tree)) + "\n", None)
+    if output_format is GraphFormat.dot:
+        _emit(dot(tree), None)
+    elif output_format is GraphFormat.mermaid:
+        _emit(mermaid(tree), None)
+    else:
+        _emit("\n".join(tree_lines(tree)) + "\n", None)
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+# ignore_unknown_options: an answer such as "-3*x**2*sin(x**3)" is an argument, not an option.
+@app.command(context_settings={"ignore_unknown_options": True})
+def check(
+    problem: ProblemArgument,
+    answer: Annotated[str, typer.Argument(help='Your derivative, in the same language ("3x^2 cos(x^3)").')],
+    wrt: Annotated[
+        str | None, typer.Option(help="The variable ANSWER differentiates by, if several.")
+    ] = None,
+    output_format: Annotated[CheckFormat, typer.Option("--format")] = CheckFormat.text,
+) -> None:
+    """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong (with the likely mistake)."""
+    from chaintutor.grade.check import check as check_answer
+    from chaintutor.grade.check import render_text as render_check
+
+    result = check_answer(problem, answer, wrt)
+    if output_format is CheckFormat.json:
+        import json
+
+        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", None)
+    else:
+        _emit(render_check(result), None)
+    if not result.correct:
+        raise typer.Exit(1)
 
 
 def _emit(text: str, output_file: Path | None) -> None:

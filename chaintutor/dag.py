@@ -30,11 +30,6 @@ def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
     return order
 
 
-def dag_size(expr: sympy.Basic) -> int:
-    """Number of distinct subexpressions (shared subtrees counted once)."""
-    return len(_postorder(expr))
-
-
 def substitute(expr: sympy.Basic, mapping: Mapping[sympy.Basic, sympy.Basic]) -> sympy.Basic:
     """``expr.xreplace(mapping)``, but linear in the DAG size and free of recursion."""
     rebuilt: dict[int, sympy.Basic] = {}
@@ -53,3 +48,30 @@ def substitute(expr: sympy.Basic, mapping: Mapping[sympy.Basic, sympy.Basic]) ->
             new = node
         rebuilt[id(node)] = new
     return rebuilt[id(expr)]
+
+
+def tree_size(expr: sympy.Basic, replaced: Mapping[sympy.Basic, int] | None = None) -> int:
+    """Nodes in ``expr`` printed as a tree (shared subtrees counted every time they occur).
+
+    Computed on the DAG in linear time, so an exponential size is measured, never walked.
+    ``replaced`` gives the sizes that some subexpressions would have after a substitution,
+    so the size of a substitution's result is known before it is built.
+    """
+    replaced = replaced or {}
+    sizes: dict[int, int] = {}
+    for node in _postorder(expr):
+        if node in replaced:
+            sizes[id(node)] = replaced[node]
+        else:
+            sizes[id(node)] = 1 + sum(sizes[id(arg)] for arg in node.args)
+    return sizes[id(expr)]
+
+
+def symbols_in(expr: sympy.Basic) -> set[sympy.Symbol]:
+    """``expr.free_symbols`` for expressions without bound variables, in linear time."""
+    return {node for node in _postorder(expr) if isinstance(node, sympy.Symbol)}
+
+
+def contains(expr: sympy.Basic, kind: type) -> bool:
+    """``expr.has(kind)``, visiting each distinct subexpression once."""
+    return any(isinstance(node, kind) for node in _postorder(expr))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import sympy
 
-from chaintutor.dag import dag_size, substitute
+from chaintutor.dag import contains, substitute, symbols_in, tree_size
 from chaintutor.deep import run_deep
 from chaintutor.errors import InputError
 from chaintutor.evaluate import PointValues, evaluate_at, parse_point
@@ -22,10 +23,11 @@ from chaintutor.graph import DependencyGraph, Granularity, build_graph
 from chaintutor.paths import count_paths, list_paths
 from chaintutor.problem import read_problem
 from chaintutor.rules import Rule, rule_for
-from chaintutor.verify import Verification, agreeing_points, tidy, verify
+from chaintutor.verify import Verification, agreeing_points, tidy, verify, verify_through_graph
 
 DEFAULT_MAX_PATHS = 32
-LEAF_FORM_BUDGET = 4000  # distinct subexpressions allowed in a result written in the leaves
+LEAF_FORM_BUDGET = 25_000  # nodes of a result printed in the leaves (shared subtrees counted each time)
+PATH_PRODUCT_BUDGET = 2_000  # nodes of one path's product printed in the leaves
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,18 @@ class Derivation:
         from chaintutor.render.jsondoc import derivation_to_dict
 
         return run_deep(derivation_to_dict, self)
+
+    def _repr_markdown_(self) -> str:
+        """How a notebook shows a derivation (Jupyter prefers Markdown to LaTeX)."""
+        from chaintutor.render.markdown import render_markdown
+
+        return run_deep(render_markdown, self)
+
+    def _repr_latex_(self) -> str:
+        """The fragment a notebook exported to LaTeX/PDF includes (it needs amsmath only)."""
+        from chaintutor.render.latex import render_latex
+
+        return run_deep(render_latex, self)
 
 
 def derive(
@@ -167,9 +181,15 @@ def _targets(graph: DependencyGraph, wrt: Sequence[str] | str | None) -> tuple[s
     for name in names:
         if name not in graph.leaves:
             known = ", ".join(graph.leaves) or "none"
-            where = "an intermediate variable" if name in graph.symbols and not graph.is_leaf(name) else "not a variable of the problem"
-            raise InputError(f"cannot differentiate with respect to '{name}': it is {where}",
-                             hint=f"the independent variables are: {known}")
+            where = (
+                "an intermediate variable"
+                if name in graph.symbols and not graph.is_leaf(name)
+                else "not a variable of the problem"
+            )
+            raise InputError(
+                f"cannot differentiate with respect to '{name}': it is {where}",
+                hint=f"the independent variables are: {known}",
+            )
     return tuple(dict.fromkeys(names))
 
 
@@ -195,7 +215,7 @@ def _leaf_forms(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
             forms[definition.name] = None
             continue
         form = substitute(definition.expr, mapping)
-        if dag_size(form) > LEAF_FORM_BUDGET:
+        if tree_size(form) > LEAF_FORM_BUDGET:
             forms[definition.name] = None
             continue
         forms[definition.name] = form
@@ -203,7 +223,9 @@ def _leaf_forms(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
     return forms
 
 
-def _adjoints(graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDerivative]) -> dict[str, sympy.Expr]:
+def _adjoints(
+    graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDerivative]
+) -> dict[str, sympy.Expr]:
     """Reverse accumulation: adjoint(child) = Σ over parents adjoint(parent) · ∂parent/∂child."""
     adjoint: dict[str, sympy.Expr] = {graph.output: sympy.Integer(1)}
     for definition in reversed(graph.definitions):
@@ -214,19 +236,27 @@ def _adjoints(graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDeriva
     return adjoint
 
 
-def _in_leaves(expr: sympy.Expr, graph: DependencyGraph, forms: dict[str, sympy.Expr | None]) -> sympy.Expr | None:
+def _in_leaves(
+    expr: sympy.Expr,
+    graph: DependencyGraph,
+    forms: dict[str, sympy.Expr | None],
+    budget: int = LEAF_FORM_BUDGET,
+) -> sympy.Expr | None:
     """``expr`` written in the leaves, or None when that is too large, or when it holds the
     partial of an abstract function: ∂f/∂u stays at u, as the lectures write it."""
-    if expr.has(sympy.Derivative):
+    if contains(expr, sympy.Derivative):
         return None
     mapping = {}
-    for symbol in expr.free_symbols:
+    for symbol in symbols_in(expr):
         if symbol.name in forms:
-            if forms[symbol.name] is None:
+            form = forms[symbol.name]
+            if form is None:
                 return None
-            mapping[symbol] = forms[symbol.name]
-    written = substitute(expr, mapping)
-    return None if dag_size(written) > LEAF_FORM_BUDGET else written
+            mapping[symbol] = form
+    sizes = {symbol: tree_size(form) for symbol, form in mapping.items()}
+    if tree_size(expr, sizes) > budget:  # measured before anything large is built
+        return None
+    return substitute(expr, mapping)
 
 
 def _path_summary(
@@ -238,13 +268,15 @@ def _path_summary(
 ) -> PathSummary:
     listed = []
     for nodes in list_paths(graph, target, limit):
-        factors = tuple(locals_[(parent, child)].expr for parent, child in zip(nodes, nodes[1:], strict=False))
-        product = _in_leaves(sympy.Mul(*factors), graph, forms)
+        factors = tuple(locals_[(parent, child)].expr for parent, child in pairwise(nodes))
+        product = _in_leaves(sympy.Mul(*factors), graph, forms, PATH_PRODUCT_BUDGET)
         listed.append(Path(nodes, factors, product))
     return PathSummary(count_paths(graph, target), tuple(listed))
 
 
-def _leaf_mapping(graph: DependencyGraph, forms: dict[str, sympy.Expr | None]) -> dict[sympy.Basic, sympy.Basic]:
+def _leaf_mapping(
+    graph: DependencyGraph, forms: dict[str, sympy.Expr | None]
+) -> dict[sympy.Basic, sympy.Basic]:
     return {graph.symbols[name]: form for name, form in forms.items() if form is not None}
 
 
@@ -257,12 +289,12 @@ def _verify(
 ) -> Verification:
     """Compare with ``sympy.diff`` of the whole problem written in the leaves."""
     whole = forms[graph.output]
-    if substituted is None and whole is not None and shown.has(sympy.Derivative):
-        substituted = substitute(shown, _leaf_mapping(graph, forms))
-    if whole is None or substituted is None:
-        return Verification(False, "failed", "too large to write in the leaves for sympy.diff")
     symbol = graph.symbols[target]
-    reference = sympy.diff(whole, symbol)
+    reference = None if whole is None else sympy.diff(whole, symbol)
+    if substituted is None and reference is not None and contains(shown, sympy.Derivative):
+        substituted = substitute(shown, _leaf_mapping(graph, forms))
+    if substituted is None or reference is None:
+        return verify_through_graph(graph, shown, target, reference)
     check = verify(substituted, reference, [symbol])
     if check.ok and shown is not substituted:
         points = agreeing_points(shown, substituted, [symbol])

@@ -10,6 +10,7 @@ listed. Both passes touch each edge once, whatever the number of paths.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import sympy
 
@@ -42,21 +43,32 @@ def parse_point(text: str) -> dict[str, sympy.Expr]:
         start = offset + len(part) - len(part.lstrip())
         offset += len(part) + 1
         if not equals or not name.strip().isidentifier():
-            raise InputError("--at wants NAME=VALUE pairs separated by commas", source=text, start=start,
-                             end=start + len(part.strip()), hint="for example --at x=0.5,z=2")
+            raise InputError(
+                "--at wants NAME=VALUE pairs separated by commas",
+                source=text,
+                start=start,
+                end=start + len(part.strip()),
+                hint="for example --at x=0.5,z=2",
+            )
         try:
             number = to_sympy(parse_expression(value))
         except InputError as error:
             raise error.located(text, start + len(name) + 1) from None
         if number.free_symbols or not number.is_number:
-            raise InputError(f"the value of {name.strip()} must be a number", source=text, start=start,
-                             end=start + len(part.strip()))
+            raise InputError(
+                f"the value of {name.strip()} must be a number",
+                source=text,
+                start=start,
+                end=start + len(part.strip()),
+            )
         point[name.strip()] = number
     return point
 
 
 def _split_top_level(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in "([":
             depth += 1
@@ -78,12 +90,10 @@ def evaluate_at(
     point: dict[str, sympy.Expr],
 ) -> PointValues:
     _check_point(graph, point)
-    values = _forward(graph, point)
+    values = forward_pass(graph, point)
     local = {edge: _number(expr, values, f"∂{edge[0]}/∂{edge[1]}") for edge, expr in local_exprs.items()}
     adjoints = _backward(graph, local)
-    paths = {
-        target: [_product(local, nodes) for nodes in listed] for target, listed in listed_paths.items()
-    }
+    paths = {target: [_product(local, nodes) for nodes in listed] for target, listed in listed_paths.items()}
     gradient = {target: adjoints.get(target, sympy.Float(0, PRECISION)) for target in listed_paths}
     exact_point = {name: values[name] for name in graph.leaves}
     return PointValues(exact_point, values, local, paths, gradient, adjoints)
@@ -92,14 +102,17 @@ def evaluate_at(
 def _check_point(graph: DependencyGraph, point: dict[str, sympy.Expr]) -> None:
     unknown = [name for name in point if name not in graph.leaves]
     if unknown:
-        raise InputError(f"--at gives a value to '{unknown[0]}', which is not an independent variable",
-                         hint="the independent variables are: " + ", ".join(graph.leaves))
+        raise InputError(
+            f"--at gives a value to '{unknown[0]}', which is not an independent variable",
+            hint="the independent variables are: " + ", ".join(graph.leaves),
+        )
     missing = [name for name in graph.leaves if name not in point]
     if missing:
         raise InputError("--at needs a value for every independent variable; missing: " + ", ".join(missing))
 
 
-def _forward(graph: DependencyGraph, point: dict[str, sympy.Expr]) -> dict[str, sympy.Float]:
+def forward_pass(graph: DependencyGraph, point: dict[str, sympy.Expr]) -> dict[str, sympy.Float]:
+    """The value of every node, children first; an InputError names the first undefined one."""
     values = {name: _number(point[name], {}, f"the value given for {name}") for name in graph.leaves}
     for definition in graph.definitions:
         values[definition.name] = _number(definition.expr, values, definition.name, graph)
@@ -136,6 +149,6 @@ def _backward(graph: DependencyGraph, local: dict[tuple[str, str], sympy.Float])
 
 def _product(local: dict[tuple[str, str], sympy.Float], nodes: tuple[str, ...]) -> sympy.Float:
     product = sympy.Float(1, PRECISION)
-    for parent, child in zip(nodes, nodes[1:], strict=False):
+    for parent, child in pairwise(nodes):
         product *= local[(parent, child)]
     return product

@@ -12,9 +12,9 @@ A system's own equations are kept as typed (at ``fine`` they are decomposed too)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import sympy
 
@@ -26,7 +26,7 @@ from chaintutor.problem import Problem
 INTERMEDIATE_PREFIXES = ("u", "v", "w", "q", "s", "t")
 
 
-class Granularity(str, Enum):
+class Granularity(StrEnum):
     compositions = "compositions"
     fine = "fine"
 
@@ -96,7 +96,7 @@ class _Namer:
     def build_decomposed(self, rhs: Node) -> sympy.Expr:
         return self._fold(rhs, name_child=self._maybe_name)
 
-    def _fold(self, rhs: Node, name_child) -> sympy.Expr:  # type: ignore[no-untyped-def]
+    def _fold(self, rhs: Node, name_child: Callable[[Node, Node, sympy.Expr], sympy.Expr]) -> sympy.Expr:
         values: dict[int, sympy.Expr] = {}
         for node in _postorder(rhs):
             args = [name_child(node, child, values.pop(id(child))) for child in children(node)]
@@ -173,7 +173,9 @@ def _assemble(problem: Problem, values: dict[str, sympy.Expr], namer: _Namer) ->
     return DependencyGraph(problem.output, tuple(definitions), leaves, symbols, typed, problem.is_system)
 
 
-def _dependencies(expr: sympy.Expr, everything: dict[str, sympy.Expr], final_names: dict[str, str]) -> tuple[str, ...]:
+def _dependencies(
+    expr: sympy.Expr, everything: dict[str, sympy.Expr], final_names: dict[str, str]
+) -> tuple[str, ...]:
     renamed = {new for new in final_names.values()}
     names = {symbol.name for symbol in expr.free_symbols}
     intermediates = sorted((n for n in names if n in renamed or n in everything), key=_natural_key)

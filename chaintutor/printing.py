@@ -69,6 +69,19 @@ class _TutorLatexPrinter(LatexPrinter):
         body = rf"\operatorname{{softplus}}\left({self._print(expr.args[0])}\right)"
         return body if exp is None else rf"{body}^{{{exp}}}"
 
+    def _print_Derivative(self, expr: sympy.Expr) -> str:
+        """As the Unicode printer has it: ∂f/∂u for an abstract function, f′(u) for one argument."""
+        function = expr.expr
+        if not isinstance(function, sympy.core.function.AppliedUndef):
+            return str(super()._print_Derivative(expr))
+        name = self._print(sympy.Symbol(function.func.__name__))
+        if len(function.args) == 1 and len(expr.variables) == 1:
+            return rf"{name}'\left({self._print(function.args[0])}\right)"
+        order = len(expr.variables)
+        top = r"\partial" if order == 1 else rf"\partial^{{{order}}}"
+        bottom = r"\,".join(rf"\partial {self._print(v)}" for v in expr.variables)
+        return rf"\frac{{{top} {name}}}{{{bottom}}}"
+
 
 _LATEX = _TutorLatexPrinter({"ln_notation": True, "order": None})
 

@@ -48,9 +48,7 @@ def read_problem(text: str) -> Problem:
         names = _names_in_order([rhs])
         output = next(name for name in OUTPUT_NAMES if name not in names)
         return Problem(text, output, (Equation(output, rhs, None),), False, names)
-    equations = tuple(
-        Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None
-    )
+    equations = tuple(Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None)
     _check_system(text, equations)
     return Problem(text, equations[0].name, equations, True, _names_in_order(e.rhs for e in equations))
 
@@ -83,12 +81,15 @@ def _check_system(text: str, equations: tuple[Equation, ...]) -> None:
         for node in _walk(equation.rhs):
             if isinstance(node, Name) and node.name == output:
                 raise _at(
-                    text, node.span, f"the output '{output}' is used in the definition of '{equation.name}'",
+                    text,
+                    node.span,
+                    f"the output '{output}' is used in the definition of '{equation.name}'",
                     hint=f"the first equation defines the output; '{output}' cannot also be an input",
                 )
             if isinstance(node, Call) and node.func in seen:
                 raise _at(
-                    text, node.func_span,
+                    text,
+                    node.func_span,
                     f"'{node.func}' is defined as a variable but applied as a function",
                 )
     _check_acyclic(text, equations, seen)
@@ -115,9 +116,10 @@ def _check_acyclic(text: str, equations: tuple[Equation, ...], defined: dict[str
                 stack.pop()
                 continue
             if state.get(use.name) == 1:
-                cycle = [*path[path.index(use.name):], use.name]
-                raise _at(text, use.span, "cycle: " + " → ".join(cycle),
-                          hint="a variable cannot depend on itself")
+                cycle = [*path[path.index(use.name) :], use.name]
+                raise _at(
+                    text, use.span, "cycle: " + " → ".join(cycle), hint="a variable cannot depend on itself"
+                )
             if use.name not in state:
                 state[use.name] = 1
                 path.append(use.name)
@@ -134,8 +136,11 @@ def _check_all_used(text: str, equations: tuple[Equation, ...], defined: dict[st
                 frontier.append(defined[use.name])
     for equation in equations:
         if equation.name not in reached:
-            raise _at(text, equation.name_span,
-                      f"'{equation.name}' is defined but the output '{equations[0].name}' does not depend on it")
+            raise _at(
+                text,
+                equation.name_span,
+                f"'{equation.name}' is defined but the output '{equations[0].name}' does not depend on it",
+            )
 
 
 def _at(text: str, span: Span | None, message: str, hint: str | None = None) -> InputError:

@@ -59,7 +59,9 @@ def rule_for(expr: sympy.Expr, variable: sympy.Symbol) -> Rule:
     if expr.is_Pow:
         return _power_rule(expr, variable)
     if isinstance(expr, sympy.core.function.AppliedUndef):
-        return Rule("abstract function", f"{expr.func.__name__} is unknown: its partial derivative stays unevaluated")
+        return Rule(
+            "abstract function", f"{expr.func.__name__} is unknown: its partial derivative stays unevaluated"
+        )
     name = type(expr).__name__
     if name in _FUNCTION_RULES and expr.args[0] == variable:
         title, statement = _FUNCTION_RULES[name]

@@ -15,10 +15,14 @@ from dataclasses import dataclass
 import sympy
 
 from chaintutor.budget import run_with_budget
-from chaintutor.dag import substitute
+from chaintutor.dag import substitute, symbols_in, tree_size
+from chaintutor.errors import InputError
+from chaintutor.evaluate import forward_pass
+from chaintutor.graph import DependencyGraph
 
 SYMBOLIC_BUDGET_SECONDS = 3.0
 SIMPLIFY_BUDGET_SECONDS = 2.0
+SYMBOLIC_SIZE_LIMIT = 3_000  # tree nodes: past this, simplify cannot finish in its budget anyway
 POINTS_WANTED = 4
 PRECISION = 30
 TOLERANCE = sympy.Float("1e-12")
@@ -37,10 +41,12 @@ def verify(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symb
     points = agreeing_points(result, reference, variables)
     if isinstance(points, str):
         return Verification(False, "failed", points)
+    count = f"agrees with sympy.diff at {points} random points"
+    if tree_size(result) + tree_size(reference) > SYMBOLIC_SIZE_LIMIT:
+        return Verification(True, "numeric", f"{count}; too large for a symbolic test")
     outcome = run_with_budget(_zero_test, result - reference, seconds=SYMBOLIC_BUDGET_SECONDS)
     if outcome.done and outcome.value:
         return Verification(True, "symbolic", f"sympy.diff minus this {outcome.value} to 0")
-    count = f"agrees with sympy.diff at {points} random points"
     if outcome.done:
         return Verification(True, "numeric", f"{count}; SymPy could not reduce the difference to 0")
     return Verification(True, "numeric", f"{count}; the symbolic test ran out of time")
@@ -57,7 +63,7 @@ def _zero_test(difference: sympy.Expr) -> str | None:
 def agreeing_points(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol]) -> int | str:
     """How many random points the two agree at, or a sentence naming a point where they differ."""
     rng = random.Random(20240611)
-    symbols = sorted(result.free_symbols | reference.free_symbols, key=lambda s: s.name)
+    symbols = sorted(symbols_in(result) | symbols_in(reference), key=lambda s: s.name)
     agreed = 0
     for _ in range(40):
         point = {symbol: _draw(rng) for symbol in symbols}
@@ -93,6 +99,8 @@ def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> comple
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
     """A simpler equal form if SymPy finds one in time and it brings in no new functions."""
+    if tree_size(expr) > SYMBOLIC_SIZE_LIMIT:
+        return expr
     outcome = run_with_budget(sympy.simplify, expr, seconds=SIMPLIFY_BUDGET_SECONDS)
     if not outcome.done or outcome.value is None:
         return expr
@@ -102,3 +110,52 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     if brings_new or sympy.count_ops(simpler) >= sympy.count_ops(expr):
         return expr
     return simpler
+
+
+def verify_through_graph(
+    graph: DependencyGraph, result: sympy.Expr, target: str, reference: sympy.Expr | None
+) -> Verification:
+    """Numeric agreement for a result too large to write in the leaves.
+
+    The result (in the intermediates) is evaluated on the forward pass's values. It is compared
+    with ``sympy.diff`` evaluated at the point when the whole problem could be written in the
+    leaves, and otherwise with a central difference of the forward pass itself.
+    """
+    rng = random.Random(20240611)
+    step = sympy.Float("1e-12", PRECISION)
+    agreed = 0
+    for _ in range(40):
+        point = {leaf: _draw(rng) for leaf in graph.leaves}
+        try:
+            values = forward_pass(graph, point)
+            expected = (
+                evaluate(reference, {graph.symbols[n]: v for n, v in point.items()})
+                if reference is not None
+                else _central_difference(graph, point, target, step)
+            )
+        except InputError:
+            continue
+        got = evaluate(result, {graph.symbols[name]: value for name, value in values.items()})
+        if expected is None or got is None:
+            continue
+        if abs(got - expected) > 1e-9 * max(1, abs(expected)):
+            return Verification(
+                False, "failed", f"differs from the reference at a random point ({got} ≠ {expected})"
+            )
+        agreed += 1
+        if agreed == POINTS_WANTED:
+            break
+    if agreed == 0:
+        return Verification(False, "failed", "no point was found where both sides are defined")
+    against = "sympy.diff" if reference is not None else "a central difference of the forward pass"
+    return Verification(
+        True, "numeric", f"agrees with {against} at {agreed} random points; too large for a symbolic test"
+    )
+
+
+def _central_difference(
+    graph: DependencyGraph, point: dict[str, sympy.Float], target: str, step: sympy.Float
+) -> complex:
+    above = forward_pass(graph, {**point, target: point[target] + step})[graph.output]
+    below = forward_pass(graph, {**point, target: point[target] - step})[graph.output]
+    return complex((above - below) / (2 * step))

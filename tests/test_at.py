@@ -48,7 +48,12 @@ def test_hand_written_backward_pass_for_the_neuron():
 
 @pytest.mark.parametrize(
     ("problem", "point", "node"),
-    [("ln(x)", "x=-1", "ln(x)"), ("1/x", "x=0", "1/x"), ("y = sqrt(u); u = x - 2", "x=1", "√"), ("sin(x)", "x=1/0", "x")],
+    [
+        ("ln(x)", "x=-1", "ln(x)"),
+        ("1/x", "x=0", "1/x"),
+        ("y = sqrt(u); u = x - 2", "x=1", "√"),
+        ("sin(x)", "x=1/0", "x"),
+    ],
 )
 def test_points_outside_the_domain_name_the_node(problem, point, node):
     with pytest.raises(InputError) as error:
@@ -69,7 +74,9 @@ def test_point_values_may_be_expressions():
 
 
 def test_json_at_object_has_the_contract_keys():
-    result = CliRunner().invoke(app, ["derive", "y = u**2; u = w1*x + b1", "--at", "x=0.5,w1=2,b1=-1", "--format", "json"])
+    result = CliRunner().invoke(
+        app, ["derive", "y = u**2; u = w1*x + b1", "--at", "x=0.5,w1=2,b1=-1", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     at = json.loads(result.stdout)["at"]
     assert set(at) == {"point", "values", "local", "paths", "gradient", "adjoints"}

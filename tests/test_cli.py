@@ -27,8 +27,17 @@ def test_json_has_every_contract_key():
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {
-        "schema_version", "input", "output", "independent", "equations", "local_derivatives",
-        "paths", "result", "result_form", "verified", "at",
+        "schema_version",
+        "input",
+        "output",
+        "independent",
+        "equations",
+        "local_derivatives",
+        "paths",
+        "result",
+        "result_form",
+        "verified",
+        "at",
     }
     assert len(data["equations"]) == 4 and len(data["local_derivatives"]) == 4
     assert data["paths"]["x"]["count"] == 1

@@ -8,12 +8,14 @@ LaTeX outputs say the same thing in their own notation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import TypeAlias
 
 import sympy
 
 from chaintutor import printing
-from chaintutor.dag import substitute
-from chaintutor.derive import Derivation, Path
+from chaintutor.dag import contains, substitute
+from chaintutor.derivation import Derivation, Path
 
 # --- formulas ---------------------------------------------------------------------------
 
@@ -63,8 +65,8 @@ class Adjoint:
     name: str
 
 
-Piece = sympy.Basic | Deriv | Op | Word | ChainSum | Value | Adjoint
-Formula = tuple[Piece, ...]
+Piece: TypeAlias = sympy.Basic | Deriv | Op | Word | ChainSum | Value | Adjoint
+Formula: TypeAlias = tuple[Piece, ...]
 
 EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE = (Op(s) for s in ("=", "·", "+", "→", "(", ")"))
 
@@ -180,7 +182,7 @@ def _total(d: Derivation, target: str) -> Deriv:
 
 def _path_symbols(d: Derivation, path: Path) -> Formula:
     pieces: list[Piece] = []
-    for parent, child in zip(path.nodes, path.nodes[1:], strict=False):
+    for parent, child in pairwise(path.nodes):
         if pieces:
             pieces.append(TIMES)
         pieces.append(Deriv(parent, child, d.local(parent, child).partial))
@@ -192,8 +194,10 @@ def _factors(factors: tuple[sympy.Expr, ...] | list[sympy.Expr]) -> Formula:
     for factor in factors:
         if pieces:
             pieces.append(TIMES)
-        needs_brackets = factor.is_Add or (factor.is_Mul and factor.could_extract_minus_sign()) or (
-            factor.is_Pow and factor.exp.is_negative
+        needs_brackets = (
+            factor.is_Add
+            or (factor.is_Mul and factor.could_extract_minus_sign())
+            or (factor.is_Pow and factor.exp.is_negative)
         )
         pieces.extend((OPEN, factor, CLOSE) if needs_brackets else (factor,))
     return tuple(pieces)
@@ -229,7 +233,9 @@ def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
     paths = Section(f"Step 3 · Every path from {d.output} to {target}, multiplied", tuple(blocks))
     total_rows = Equations((((total,), _result_chain(d, target)),))
     notes = _form_notes(d, target)
-    summed = Section("Step 4 · Add the paths, substitute back and simplify", (total_rows, *notes, _check(d, target)))
+    summed = Section(
+        "Step 4 · Add the paths, substitute back and simplify", (total_rows, *notes, _check(d, target))
+    )
     return paths, summed
 
 
@@ -237,14 +243,20 @@ def _form_notes(d: Derivation, target: str) -> tuple[Prose, ...]:
     """Why a result stays in the intermediates, when it does."""
     if d.result_form[target] == "leaves":
         return ()
-    if d.result[target].has(sympy.Derivative):
+    if contains(d.result[target], sympy.Derivative):
         places = ", ".join(
             f"{name} = {printing.unicode(form)}"
             for name, form in d.leaf_forms.items()
             if name != d.output and form is not None and not d.graph.is_leaf(name)
         )
-        return (Prose(f"The function is abstract, so its partial derivatives stay unevaluated, taken at {places}."),)
-    return (Prose("Written in the leaves this would be too large to print, so it stays in the intermediates."),)
+        return (
+            Prose(
+                f"The function is abstract, so its partial derivatives stay unevaluated, taken at {places}."
+            ),
+        )
+    return (
+        Prose("Written in the leaves this would be too large to print, so it stays in the intermediates."),
+    )
 
 
 def _paths_sentence(d: Derivation, target: str, count: int) -> str:
@@ -337,21 +349,34 @@ def _point_section(d: Derivation) -> Section:
     at = d.at
     assert at is not None
     where = ", ".join(f"{name} = {float(value):.10g}" for name, value in at.point.items())
-    forward = Equations(tuple(
-        ((_symbol(d, e.name),), ((e.expr,), (Value(float(at.values[e.name])),))) for e in d.graph.definitions
-    ), inline=True)
-    local = Equations(tuple(
-        ((Deriv(ld.of, ld.wrt, ld.partial),), ((ld.expr,), (Value(float(at.local[(ld.of, ld.wrt)])),)))
-        for ld in d.local_derivatives
-    ), inline=True)
+    forward = Equations(
+        tuple(
+            ((_symbol(d, e.name),), ((e.expr,), (Value(float(at.values[e.name])),)))
+            for e in d.graph.definitions
+        ),
+        inline=True,
+    )
+    local = Equations(
+        tuple(
+            ((Deriv(ld.of, ld.wrt, ld.partial),), ((ld.expr,), (Value(float(at.local[(ld.of, ld.wrt)])),)))
+            for ld in d.local_derivatives
+        ),
+        inline=True,
+    )
     blocks: list[Block] = [
-        Prose("Forward pass: the value of every node, children first."), forward,
-        Prose("Each local derivative at those values:"), local,
+        Prose("Forward pass: the value of every node, children first."),
+        forward,
+        Prose("Each local derivative at those values:"),
+        local,
     ]
     for target in d.wrt:
         blocks.extend(_path_values(d, target))
-    blocks.append(Prose("Backward pass: start from the output's adjoint 1 and, parents first, "
-                        "add adjoint(parent) · ∂parent/∂child into every child."))
+    blocks.append(
+        Prose(
+            "Backward pass: start from the output's adjoint 1 and, parents first, "
+            "add adjoint(parent) · ∂parent/∂child into every child."
+        )
+    )
     blocks.append(_backward_rows(d))
     blocks.extend(_gradient_checks(d))
     return Section(f"Step 5 · The numbers at {where}: forward and backward pass", tuple(blocks))
@@ -362,11 +387,13 @@ def _path_values(d: Derivation, target: str) -> list[Block]:
     assert at is not None
     rows = []
     for index, (path, value) in enumerate(zip(d.paths[target].listed, at.paths[target], strict=True), 1):
-        factors = [Value(float(at.local[(p, c)])) for p, c in zip(path.nodes, path.nodes[1:], strict=False)]
+        factors = [Value(float(at.local[(p, c)])) for p, c in pairwise(path.nodes)]
         pieces: list[Piece] = []
         for factor in factors:
             pieces.extend((TIMES, factor) if pieces else (factor,))
-        rows.append(((Word(f"path {index} to {target}:"), *_arrows(path)), (tuple(pieces), (Value(float(value)),))))
+        rows.append(
+            ((Word(f"path {index} to {target}:"), *_arrows(path)), (tuple(pieces), (Value(float(value)),)))
+        )
     return [Equations(tuple(rows), inline=True)] if rows else []
 
 
@@ -399,12 +426,19 @@ def _gradient_checks(d: Derivation) -> list[Block]:
     for target in d.wrt:
         adjoint = float(at.gradient[target])
         if d.paths[target].truncated:
-            checks.append(Prose(f"{target}: only some paths are listed, so their sum is not the whole gradient."))
+            checks.append(
+                Prose(f"{target}: only some paths are listed, so their sum is not the whole gradient.")
+            )
             continue
         total = float(sum(at.paths[target], sympy.Float(0)))
         agree = abs(adjoint - total) <= 1e-12 * max(1.0, abs(total))
         count = len(at.paths[target])
-        checks.append(Check(agree, f"the adjoint of {target}, {adjoint:.10g}, "
-                                   f"{'equals' if agree else 'differs from'} the sum of its {count} path value"
-                                   f"{'s' if count != 1 else ''}, {total:.10g}"))
+        checks.append(
+            Check(
+                agree,
+                f"the adjoint of {target}, {adjoint:.10g}, "
+                f"{'equals' if agree else 'differs from'} the sum of its {count} path value"
+                f"{'s' if count != 1 else ''}, {total:.10g}",
+            )
+        )
     return checks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaintutor.derive import Derivation, PathSummary
+from chaintutor.derivation import Derivation, PathSummary
 from chaintutor.printing import plain
 
 SCHEMA_VERSION = 1

@@ -8,7 +8,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 from rich.tree import Tree as RichTree
 
-from chaintutor.derive import Derivation
+from chaintutor.derivation import Derivation
 from chaintutor.render.document import Block, Check, Equations, Prose, Table, Tree, TreeNode, build_document
 from chaintutor.render.text import formula
 
