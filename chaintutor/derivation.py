@@ -8,6 +8,7 @@ of paths; the listed paths are there to explain the sum, not to compute it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -65,13 +66,15 @@ class Derivation:
     wrt: tuple[str, ...]
     local_derivatives: tuple[LocalDerivative, ...]
     paths: dict[str, PathSummary]
-    in_intermediates: dict[str, sympy.Expr]  # the adjoint of each wrt leaf
+    in_intermediates: dict[str, sympy.Expr | None]  # the adjoint of each wrt leaf; None if too large
     substituted: dict[str, sympy.Expr | None]  # the same written in the leaves, before tidying
     result: dict[str, sympy.Expr]
     result_form: dict[str, str]  # "leaves" | "intermediates"
     verification: dict[str, Verification]
     leaf_forms: dict[str, sympy.Expr | None]  # every node written in the leaves
     at: PointValues | None = None  # numbers at a point, when one was given
+    # ū = Σ adjoint(parent)·∂parent/∂u for every intermediate, when a result is written with them
+    adjoint_equations: tuple[tuple[str, sympy.Expr], ...] = ()
 
     @property
     def output(self) -> str:
@@ -136,21 +139,34 @@ def _derive(
     leaf_forms = _leaf_forms(graph)
     adjoints = _adjoints(graph, locals_)
     substituted = {v: _in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
-    result = {v: adjoints[v] if substituted[v] is None else tidy(substituted[v]) for v in targets}
+    printable = {v: adjoints[v] if tree_size(adjoints[v]) <= LEAF_FORM_BUDGET else None for v in targets}
+    through_adjoints, adjoint_equations = _adjoint_form(graph, locals_)
+    result = {
+        v: tidy(substituted[v])
+        if substituted[v] is not None
+        else printable[v]
+        if printable[v] is not None
+        else through_adjoints[v]
+        for v in targets
+    }
     paths = {v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets}
+    needs_adjoints = any(printable[v] is None for v in targets)
     return Derivation(
         source=problem,
         graph=graph,
         wrt=targets,
         local_derivatives=tuple(locals_.values()),
         paths=paths,
-        in_intermediates={v: adjoints[v] for v in targets},
+        in_intermediates=printable,
         substituted=substituted,
         result=result,
         result_form={v: "intermediates" if substituted[v] is None else "leaves" for v in targets},
-        verification={v: _verify(graph, v, result[v], substituted[v], leaf_forms) for v in targets},
+        verification={
+            v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v]) for v in targets
+        },
         leaf_forms=leaf_forms,
         at=None if at is None else _at_point(graph, locals_, paths, at),
+        adjoint_equations=adjoint_equations if needs_adjoints else (),
     )
 
 
@@ -236,6 +252,39 @@ def _adjoints(
     return adjoint
 
 
+def adjoint_name(name: str) -> str:
+    """The name of a node's adjoint: ``ubar``, ``abar1``, ``thetabar`` (printed ū, ā₁, θ̄)."""
+    match = re.match(r"([A-Za-z]+)(.*)", name)
+    return f"{match.group(1)}bar{match.group(2)}" if match else f"{name}bar"
+
+
+def _adjoint_form(
+    graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDerivative]
+) -> tuple[dict[str, sympy.Expr], tuple[tuple[str, sympy.Expr], ...]]:
+    """Every result written with the adjoints of the nodes above it, and their definitions.
+
+    This is what backpropagation stores: ū = Σ over parents p of p̄·∂p/∂u. It stays linear in
+    the edges where the same sum written in the intermediates alone can grow exponentially.
+    """
+    parents: dict[str, list[str]] = {}
+    for parent, child in graph.edges():
+        parents.setdefault(child, []).append(parent)
+    bar = {
+        name: sympy.Integer(1) if name == graph.output else sympy.Symbol(adjoint_name(name), real=True)
+        for name in (d.name for d in graph.definitions)
+    }
+
+    def incoming(name: str) -> sympy.Expr:
+        return sympy.Add(*(bar[p] * locals_[(p, name)].expr for p in parents.get(name, [])))
+
+    equations = tuple(
+        (adjoint_name(d.name), incoming(d.name))
+        for d in reversed(graph.definitions)
+        if d.name != graph.output
+    )
+    return {leaf: incoming(leaf) for leaf in graph.leaves}, equations
+
+
 def _in_leaves(
     expr: sympy.Expr,
     graph: DependencyGraph,
@@ -286,6 +335,7 @@ def _verify(
     shown: sympy.Expr,
     substituted: sympy.Expr | None,
     forms: dict[str, sympy.Expr | None],
+    adjoint: sympy.Expr,
 ) -> Verification:
     """Compare with ``sympy.diff`` of the whole problem written in the leaves."""
     whole = forms[graph.output]
@@ -294,7 +344,7 @@ def _verify(
     if substituted is None and reference is not None and contains(shown, sympy.Derivative):
         substituted = substitute(shown, _leaf_mapping(graph, forms))
     if substituted is None or reference is None:
-        return verify_through_graph(graph, shown, target, reference)
+        return verify_through_graph(graph, adjoint, target, reference)
     check = verify(substituted, reference, [symbol])
     if check.ok and shown is not substituted:
         points = agreeing_points(shown, substituted, [symbol])

@@ -14,6 +14,7 @@ from sympy.printing.str import StrPrinter
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _INTEGER_POWER = re.compile(r"\*\*(?:\((-\d+)\)|(\d+)(?![\d.]))")
+_ADJOINT_NAME = re.compile(r"([A-Za-z]+)bar(\d*)")
 _NUMBER_TIMES_NAME = re.compile(r"(?<![\w.])(\d+)·(?=[A-Za-z(√|σ])")
 
 
@@ -26,6 +27,11 @@ class _UnicodePrinter(StrPrinter):
         if exponent.is_Integer and exponent < 0:
             return "1/" + self.parenthesize(base**-exponent, PRECEDENCE["Mul"] + 1)
         return str(super()._print_Pow(expr, rational))
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        """An adjoint's name (``ubar``, ``abar1``) as the lectures write it: ū, ā1."""
+        match = _ADJOINT_NAME.fullmatch(expr.name)
+        return f"{match.group(1)}\u0304{match.group(2)}" if match else str(expr.name)
 
     def _print_log(self, expr: sympy.Expr) -> str:
         return f"ln({self._print(expr.args[0])})"

@@ -239,10 +239,20 @@ def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
     return paths, summed
 
 
-def _form_notes(d: Derivation, target: str) -> tuple[Prose, ...]:
+def _form_notes(d: Derivation, target: str) -> tuple[Block, ...]:
     """Why a result stays in the intermediates, when it does."""
     if d.result_form[target] == "leaves":
         return ()
+    if d.in_intermediates[target] is None:
+        rows = tuple(((sympy.Symbol(name),), ((expr,),)) for name, expr in d.adjoint_equations)
+        return (
+            Prose(
+                "Written out in the intermediates this sum would be far too large to print, so it is "
+                "written as backpropagation computes it: with the adjoint ū = ∂"
+                f"{d.output}/∂u of each node, every adjoint made from the adjoints above it:"
+            ),
+            Equations(rows),
+        )
     if contains(d.result[target], sympy.Derivative):
         places = ", ".join(
             f"{name} = {printing.unicode(form)}"

@@ -32,7 +32,14 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
             for v, check in d.verification.items()
         },
         "at": None if d.at is None else _at(d),
-    }
+    } | _adjoint_equations(d)
+
+
+def _adjoint_equations(d: Derivation) -> dict[str, Any]:
+    """Added only when a result is written with the adjoints (too large otherwise)."""
+    if not d.adjoint_equations:
+        return {}
+    return {"adjoint_equations": [{"name": name, "expr": plain(expr)} for name, expr in d.adjoint_equations]}
 
 
 def _at(d: Derivation) -> dict[str, Any]:

@@ -40,7 +40,8 @@ def formula(pieces: Formula) -> str:
         elif isinstance(piece, Op):
             out.append(_OPERATORS[piece.symbol])
         elif isinstance(piece, Value):
-            out.append(f"{piece.number:.10g}")
+            number = f"{piece.number:.10g}"
+            out.append(f"({number})" if piece.number < 0 and index > 0 else number)
         elif isinstance(piece, Adjoint):
             out.append(piece.name[0] + "\u0304" + piece.name[1:])
         elif isinstance(piece, ChainSum):
