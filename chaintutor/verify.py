@@ -23,6 +23,7 @@ from chaintutor.graph import DependencyGraph
 SYMBOLIC_BUDGET_SECONDS = 3.0
 SIMPLIFY_BUDGET_SECONDS = 2.0
 SYMBOLIC_SIZE_LIMIT = 3_000  # tree nodes: past this, simplify cannot finish in its budget anyway
+SIMPLIFY_MIN_OPS = 10  # shorter results are left in SymPy's canonical form: simplify rarely helps them
 POINTS_WANTED = 4
 PRECISION = 30
 TOLERANCE = sympy.Float("1e-12")
@@ -99,7 +100,7 @@ def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> comple
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
     """A simpler equal form if SymPy finds one in time and it brings in no new functions."""
-    if tree_size(expr) > SYMBOLIC_SIZE_LIMIT:
+    if tree_size(expr) > SYMBOLIC_SIZE_LIMIT or sympy.count_ops(expr) <= SIMPLIFY_MIN_OPS:
         return expr
     outcome = run_with_budget(sympy.simplify, expr, seconds=SIMPLIFY_BUDGET_SECONDS)
     if not outcome.done or outcome.value is None:
