@@ -166,17 +166,7 @@ def _expression_pairs(d, data):
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(
-            case,
-            marks=pytest.mark.xfail(
-                strict=True, reason="JSON has SymPy's Derivative(f(u, v), u), which chaintutor cannot parse"
-            ),
-        )
-        if case == "abstract-f"
-        else case
-        for case in PLAIN_CASES
-    ],
+    PLAIN_CASES,
 )
 def test_json_expressions_parse_back_to_equal_expressions(case):
     d = derive(CASES[case][0])

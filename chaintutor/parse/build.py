@@ -95,7 +95,7 @@ def combine(
         return sympy.Pow(args[0], args[1])
     if isinstance(node, Neg):
         return -args[0]
-    return _call(node, args)
+    return _call(node, args, source)
 
 
 def _name(name: str, defined: frozenset[str]) -> sympy.Expr:
@@ -104,10 +104,28 @@ def _name(name: str, defined: frozenset[str]) -> sympy.Expr:
     return sympy.Symbol(name, real=True)
 
 
-def _call(node: Call, args: Sequence[sympy.Expr]) -> sympy.Expr:
+def _call(node: Call, args: Sequence[sympy.Expr], source: str | None) -> sympy.Expr:
     if node.func in ABSTRACT_FUNCTIONS:
         return sympy.Function(node.func)(*args)
+    if node.func == "Derivative":
+        return _partial(node, args, source)
     return _FUNCTIONS[node.func](*args)
+
+
+def _partial(node: Call, args: Sequence[sympy.Expr], source: str | None) -> sympy.Expr:
+    """``Derivative(f(u, v), u)``: only the first partial of an abstract function in a variable."""
+    function, variable = args
+    if (
+        not isinstance(function, sympy.core.function.AppliedUndef)
+        or not isinstance(variable, sympy.Symbol)
+        or variable not in function.args
+    ):
+        raise _error(
+            "Derivative takes an abstract function and one of its variables, as in Derivative(f(u, v), u)",
+            node,
+            source,
+        )
+    return sympy.Derivative(function, variable)
 
 
 def _number(node: Num, source: str | None) -> sympy.Expr:

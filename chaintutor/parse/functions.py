@@ -54,6 +54,8 @@ _ALIASES = {
 FUNCTIONS: dict[str, FunctionInfo] = {
     **{name: FunctionInfo(name) for name in CANONICAL_NAMES},
     "log": FunctionInfo("log", 1, 2),
+    # The partial of an abstract function, as SymPy's str writes it: Derivative(f(u, v), u).
+    "Derivative": FunctionInfo("Derivative", 2, 2),
     **_ALIASES,
 }
 """Every accepted spelling of a built-in function."""
