@@ -35,6 +35,28 @@ class Outcome(Generic[T]):
         return self.status == "done"
 
 
+class TimePool:
+    """Seconds shared by several budgeted calls: each may use what the earlier ones left.
+
+    One derivation may simplify and verify many results (a gradient, say); sharing one pool
+    keeps the whole command within a bound however many results there are.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def run(self, function: Callable[..., T], *args: object, cap: float) -> Outcome[T]:
+        """``run_with_budget`` with at most ``cap`` seconds, and no more than the pool has left."""
+        seconds = min(cap, self.left)
+        if seconds < 0.05:
+            return Outcome("timeout", detail="the time budget is spent")
+        start = time.monotonic()
+        try:
+            return run_with_budget(function, *args, seconds=seconds)
+        finally:
+            self.left -= time.monotonic() - start
+
+
 def run_with_budget(function: Callable[..., T], *args: object, seconds: float) -> Outcome[T]:
     """Run ``function(*args)`` for at most ``seconds``; its result must be picklable."""
     if not hasattr(os, "fork"):

@@ -7,7 +7,7 @@ subexpression once and never recurse, so deep nests cannot raise RecursionError.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import sympy
 
@@ -30,8 +30,16 @@ def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
     return order
 
 
-def substitute(expr: sympy.Basic, mapping: Mapping[sympy.Basic, sympy.Basic]) -> sympy.Basic:
-    """``expr.xreplace(mapping)``, but linear in the DAG size and free of recursion."""
+def substitute(
+    expr: sympy.Basic,
+    mapping: Mapping[sympy.Basic, sympy.Basic],
+    inspect: Callable[[sympy.Basic], None] | None = None,
+) -> sympy.Basic:
+    """``expr.xreplace(mapping)``, but linear in the DAG size and free of recursion.
+
+    ``inspect`` sees every rebuilt subexpression as soon as it exists and may raise to stop:
+    substituting numbers evaluates bottom-up, so it can refuse a value before it grows huge.
+    """
     rebuilt: dict[int, sympy.Basic] = {}
     for node in _postorder(expr):
         if node in mapping:
@@ -47,6 +55,8 @@ def substitute(expr: sympy.Basic, mapping: Mapping[sympy.Basic, sympy.Basic]) ->
         else:
             new = node
         rebuilt[id(node)] = new
+        if inspect is not None:
+            inspect(new)
     return rebuilt[id(expr)]
 
 

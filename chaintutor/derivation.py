@@ -16,6 +16,7 @@ from typing import Any
 
 import sympy
 
+from chaintutor.budget import TimePool
 from chaintutor.dag import contains, substitute, symbols_in, tree_size
 from chaintutor.deep import run_deep
 from chaintutor.errors import InputError
@@ -24,7 +25,15 @@ from chaintutor.graph import DependencyGraph, Granularity, build_graph
 from chaintutor.paths import count_paths, list_paths
 from chaintutor.problem import read_problem
 from chaintutor.rules import Rule, rule_for
-from chaintutor.verify import Verification, agreeing_points, tidy, verify, verify_through_graph
+from chaintutor.verify import (
+    TOTAL_SIMPLIFY_SECONDS,
+    TOTAL_SYMBOLIC_SECONDS,
+    Verification,
+    agreeing_points,
+    tidy,
+    verify,
+    verify_through_graph,
+)
 
 DEFAULT_MAX_PATHS = 32
 LEAF_FORM_BUDGET = 25_000  # nodes of a result printed in the leaves (shared subtrees counted each time)
@@ -138,11 +147,12 @@ def _derive(
     locals_ = _local_derivatives(graph)
     leaf_forms = _leaf_forms(graph)
     adjoints = _adjoints(graph, locals_)
+    simplify_pool, symbolic_pool = TimePool(TOTAL_SIMPLIFY_SECONDS), TimePool(TOTAL_SYMBOLIC_SECONDS)
     substituted = {v: _in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
     printable = {v: adjoints[v] if tree_size(adjoints[v]) <= LEAF_FORM_BUDGET else None for v in targets}
     through_adjoints, adjoint_equations = _adjoint_form(graph, locals_)
     result = {
-        v: tidy(substituted[v])
+        v: tidy(substituted[v], simplify_pool)
         if substituted[v] is not None
         else printable[v]
         if printable[v] is not None
@@ -162,7 +172,8 @@ def _derive(
         result=result,
         result_form={v: "intermediates" if substituted[v] is None else "leaves" for v in targets},
         verification={
-            v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v]) for v in targets
+            v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v], symbolic_pool)
+            for v in targets
         },
         leaf_forms=leaf_forms,
         at=None if at is None else _at_point(graph, locals_, paths, at),
@@ -336,6 +347,7 @@ def _verify(
     substituted: sympy.Expr | None,
     forms: dict[str, sympy.Expr | None],
     adjoint: sympy.Expr,
+    pool: TimePool,
 ) -> Verification:
     """Compare with ``sympy.diff`` of the whole problem written in the leaves."""
     whole = forms[graph.output]
@@ -345,7 +357,7 @@ def _verify(
         substituted = substitute(shown, _leaf_mapping(graph, forms))
     if substituted is None or reference is None:
         return verify_through_graph(graph, adjoint, target, reference)
-    check = verify(substituted, reference, [symbol])
+    check = verify(substituted, reference, [symbol], pool)
     if check.ok and shown is not substituted:
         points = agreeing_points(shown, substituted, [symbol])
         if isinstance(points, str):

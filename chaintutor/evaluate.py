@@ -19,6 +19,7 @@ from chaintutor.errors import InputError
 from chaintutor.graph import DependencyGraph
 
 PRECISION = 30
+LARGEST_VALUE = sympy.Float("1e300")  # beyond this a value cannot be written as a JSON number
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,10 @@ def _number(
         real = defined and abs(sympy.im(value)) < sympy.Float(10) ** (5 - PRECISION)
     except (ArithmeticError, ValueError, TypeError):
         defined = real = False
+    if defined and real and abs(sympy.re(value)) > LARGEST_VALUE:
+        raise InputError(
+            f"at this point {what} is larger than 10^300", hint="choose a point with smaller values"
+        )
     if not defined or not real:
         why = "is undefined" if not defined else "is not a real number"
         described = f"at this point {what} = {printing.unicode(expr)}" if graph is not None else what

@@ -9,24 +9,32 @@
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.budget import run_with_budget
+from chaintutor.budget import TimePool
 from chaintutor.dag import substitute, symbols_in, tree_size
 from chaintutor.errors import InputError
 from chaintutor.evaluate import forward_pass
 from chaintutor.graph import DependencyGraph
 
-SYMBOLIC_BUDGET_SECONDS = 3.0
-SIMPLIFY_BUDGET_SECONDS = 2.0
+SYMBOLIC_BUDGET_SECONDS = 1.5  # one symbolic zero test
+SIMPLIFY_BUDGET_SECONDS = 1.0  # one simplification
+# What all the simplifications and zero tests of one derivation may take together, so that a
+# hostile input stays within a few seconds however many variables it has.
+TOTAL_SYMBOLIC_SECONDS = 2.0
+TOTAL_SIMPLIFY_SECONDS = 1.5
 SYMBOLIC_SIZE_LIMIT = 3_000  # tree nodes: past this, simplify cannot finish in its budget anyway
 SIMPLIFY_MIN_OPS = 10  # shorter results are left in SymPy's canonical form: simplify rarely helps them
 POINTS_WANTED = 4
 PRECISION = 30
 TOLERANCE = sympy.Float("1e-12")
+LARGEST_COMPARED = 1e300
+NUMERIC_SECONDS = 1.0  # drawing points stops after this, with the agreement found so far
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,9 @@ class Verification:
     detail: str  # how it was decided, for people
 
 
-def verify(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol]) -> Verification:
+def verify(
+    result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol], pool: TimePool
+) -> Verification:
     if result == reference:
         return Verification(True, "symbolic", "identical to sympy.diff")
     points = agreeing_points(result, reference, variables)
@@ -45,7 +55,7 @@ def verify(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symb
     count = f"agrees with sympy.diff at {points} random points"
     if tree_size(result) + tree_size(reference) > SYMBOLIC_SIZE_LIMIT:
         return Verification(True, "numeric", f"{count}; too large for a symbolic test")
-    outcome = run_with_budget(_zero_test, result - reference, seconds=SYMBOLIC_BUDGET_SECONDS)
+    outcome = pool.run(_zero_test, result - reference, cap=SYMBOLIC_BUDGET_SECONDS)
     if outcome.done and outcome.value:
         return Verification(True, "symbolic", f"sympy.diff minus this {outcome.value} to 0")
     if outcome.done:
@@ -66,7 +76,10 @@ def agreeing_points(result: sympy.Expr, reference: sympy.Expr, variables: list[s
     rng = random.Random(20240611)
     symbols = sorted(symbols_in(result) | symbols_in(reference), key=lambda s: s.name)
     agreed = 0
+    deadline = time.monotonic() + NUMERIC_SECONDS
     for _ in range(40):
+        if time.monotonic() > deadline:
+            break
         point = {symbol: _draw(rng) for symbol in symbols}
         expected = evaluate(reference, point)
         if expected is None:
@@ -87,22 +100,30 @@ def _draw(rng: random.Random) -> sympy.Float:
 
 
 def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> complex | None:
-    """The value at ``point``, or None where it is undefined or not a number."""
+    """The value at ``point``, or None where it is undefined, not a number, or too large to
+    compare in floating point (exp(exp(exp(x))) is, almost everywhere)."""
     try:
-        value = substitute(expr, point).evalf(PRECISION)
+        value = substitute(expr, point, _refuse_huge).evalf(PRECISION)
         if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             return None
         number = complex(value)
     except (ValueError, TypeError, ArithmeticError):
         return None
-    return number if number == number else None
+    usable = all(math.isfinite(part) and abs(part) < LARGEST_COMPARED for part in (number.real, number.imag))
+    return number if usable else None
 
 
-def tidy(expr: sympy.Expr) -> sympy.Expr:
+def _refuse_huge(value: sympy.Basic) -> None:
+    """Stop before exp(exp(…)) is computed to a number with a million-digit exponent."""
+    if isinstance(value, sympy.Float) and abs(value) > LARGEST_COMPARED:
+        raise ArithmeticError("too large to compare")
+
+
+def tidy(expr: sympy.Expr, pool: TimePool) -> sympy.Expr:
     """A simpler equal form if SymPy finds one in time and it brings in no new functions."""
     if tree_size(expr) > SYMBOLIC_SIZE_LIMIT or sympy.count_ops(expr) <= SIMPLIFY_MIN_OPS:
         return expr
-    outcome = run_with_budget(sympy.simplify, expr, seconds=SIMPLIFY_BUDGET_SECONDS)
+    outcome = pool.run(sympy.simplify, expr, cap=SIMPLIFY_BUDGET_SECONDS)
     if not outcome.done or outcome.value is None:
         return expr
     simpler = outcome.value
@@ -125,7 +146,10 @@ def verify_through_graph(
     rng = random.Random(20240611)
     step = sympy.Float("1e-12", PRECISION)
     agreed = 0
+    deadline = time.monotonic() + NUMERIC_SECONDS
     for _ in range(40):
+        if time.monotonic() > deadline:
+            break
         point = {leaf: _draw(rng) for leaf in graph.leaves}
         try:
             values = forward_pass(graph, point)
@@ -159,4 +183,9 @@ def _central_difference(
 ) -> complex:
     above = forward_pass(graph, {**point, target: point[target] + step})[graph.output]
     below = forward_pass(graph, {**point, target: point[target] - step})[graph.output]
-    return complex((above - below) / (2 * step))
+    difference = complex((above - below) / (2 * step))
+    if not all(
+        math.isfinite(part) and abs(part) < LARGEST_COMPARED for part in (difference.real, difference.imag)
+    ):
+        raise InputError("the central difference is too large to compare")
+    return difference

@@ -2,7 +2,7 @@ import time
 
 import sympy
 
-from chaintutor.budget import run_with_budget
+from chaintutor.budget import TimePool, run_with_budget
 from chaintutor.verify import tidy
 
 
@@ -34,5 +34,20 @@ def test_an_exception_comes_back_as_text():
 
 def test_tidy_never_brings_in_new_functions():
     x = sympy.Symbol("x", real=True)
-    expr = 6 * x**2 * sympy.cos(x**3) / sympy.sin(x**3)
-    assert tidy(expr) == expr  # simplify would write 6x²/tan(x³)
+    expr = 6 * x**2 * sympy.cos(x**3) / sympy.sin(x**3) + 2 * x * sympy.cos(x**2) / sympy.sin(x**2)
+    assert sympy.simplify(expr).has(sympy.tan)
+    assert tidy(expr, TimePool(10)) == expr
+
+
+def test_tidy_takes_a_shorter_form_when_simplify_finds_one():
+    x = sympy.Symbol("x", real=True)
+    expr = sympy.expand((x + 1) ** 6) / (x + 1) ** 4
+    assert tidy(expr, TimePool(10)) == sympy.expand((x + 1) ** 2)
+
+
+def test_a_spent_pool_runs_nothing():
+    pool = TimePool(0.6)
+    assert pool.run(_sleep_and_return, 30, cap=5).status == "timeout"
+    assert pool.left <= 0.05
+    outcome = pool.run(_sleep_and_return, 0, cap=5)
+    assert outcome.status == "timeout" and "spent" in outcome.detail
