@@ -23,7 +23,7 @@ from chaintutor.errors import InputError
 from chaintutor.evaluate import PointValues, evaluate_at, parse_point
 from chaintutor.graph import DependencyGraph, Granularity, build_graph
 from chaintutor.paths import count_paths, list_paths
-from chaintutor.problem import read_problem
+from chaintutor.problem import Problem, read_problem
 from chaintutor.rules import Rule, rule_for
 from chaintutor.verify import (
     TOTAL_SIMPLIFY_SECONDS,
@@ -134,7 +134,7 @@ def derive(
 
 
 def _derive(
-    problem: str,
+    problem: str | Problem,
     wrt: Sequence[str] | str | None,
     granularity: Granularity,
     max_paths: int,
@@ -142,7 +142,8 @@ def _derive(
 ) -> Derivation:
     if max_paths < 0:
         raise InputError("--max-paths must be 0 or more")
-    graph = build_graph(read_problem(problem), granularity)
+    stated = read_problem(problem) if isinstance(problem, str) else problem
+    graph = build_graph(stated, granularity)
     targets = _targets(graph, wrt)
     locals_ = _local_derivatives(graph)
     leaf_forms = _leaf_forms(graph)
@@ -162,7 +163,7 @@ def _derive(
     paths = {v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets}
     needs_adjoints = any(printable[v] is None for v in targets)
     return Derivation(
-        source=problem,
+        source=stated.source,
         graph=graph,
         wrt=targets,
         local_derivatives=tuple(locals_.values()),

@@ -33,6 +33,11 @@ class _UnicodePrinter(StrPrinter):
         match = _ADJOINT_NAME.fullmatch(expr.name)
         return f"{match.group(1)}\u0304{match.group(2)}" if match else str(expr.name)
 
+    def _print_ImmutableDenseMatrix(self, expr: sympy.Expr) -> str:
+        """A matrix on one line, rows separated by semicolons: [1, 1; v, u]."""
+        rows = (", ".join(self._print(entry) for entry in expr.row(i)) for i in range(expr.rows))
+        return "[" + "; ".join(rows) + "]"
+
     def _print_log(self, expr: sympy.Expr) -> str:
         return f"ln({self._print(expr.args[0])})"
 

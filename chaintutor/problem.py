@@ -6,7 +6,7 @@ input, definitions nothing depends on), with a caret under the offending name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from chaintutor.errors import InputError
@@ -51,6 +51,46 @@ def read_problem(text: str) -> Problem:
     equations = tuple(Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None)
     _check_system(text, equations)
     return Problem(text, equations[0].name, equations, True, _names_in_order(e.rhs for e in equations))
+
+
+def read_outputs(text: str, outputs: Sequence[str]) -> list[Problem]:
+    """A system with several outputs: one problem per output, holding the equations it reaches.
+
+    Every output must be defined; every definition must be reached by some output.
+    """
+    statements = parse_statements(text)
+    equations = [Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None]
+    if len(equations) != len(statements):
+        raise InputError("--outputs needs a system of equations NAME = expression", source=text)
+    by_name = {equation.name: equation for equation in equations}
+    for output in outputs:
+        if output not in by_name:
+            raise InputError(
+                f"the output '{output}' is not defined by the system",
+                source=text,
+                hint="defined: " + ", ".join(by_name),
+            )
+    problems, reached = [], set()
+    for output in dict.fromkeys(outputs):
+        reach = _reachable(by_name[output], by_name)
+        reached |= reach
+        own = (by_name[output], *(e for e in equations if e.name in reach and e.name != output))
+        _check_system(text, own)
+        problems.append(Problem(text, output, own, True, _names_in_order(e.rhs for e in own)))
+    for equation in equations:
+        if equation.name not in reached:
+            raise _at(text, equation.name_span, f"'{equation.name}' is defined but no output depends on it")
+    return problems
+
+
+def _reachable(start: Equation, defined: dict[str, Equation]) -> set[str]:
+    seen, frontier = {start.name}, [start]
+    while frontier:
+        for use in _dependencies(frontier.pop(), defined):
+            if use.name not in seen:
+                seen.add(use.name)
+                frontier.append(defined[use.name])
+    return seen
 
 
 def _walk(node: Node) -> Iterator[Node]:

@@ -14,8 +14,9 @@ from typing import TypeAlias
 import sympy
 
 from chaintutor import printing
-from chaintutor.dag import contains, substitute
+from chaintutor.dag import contains, substitute, tree_size
 from chaintutor.derivation import Derivation, Path
+from chaintutor.jacobian import Jacobian
 
 # --- formulas ---------------------------------------------------------------------------
 
@@ -68,6 +69,7 @@ class Adjoint:
 Piece: TypeAlias = sympy.Basic | Deriv | Op | Word | ChainSum | Value | Adjoint
 Formula: TypeAlias = tuple[Piece, ...]
 
+VECTOR_FORM_BUDGET = 500  # tree nodes of an entry of v′ written out in the leaves
 EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE = (Op(s) for s in ("=", "·", "+", "→", "(", ")"))
 
 # --- blocks ------------------------------------------------------------------------------
@@ -218,7 +220,9 @@ def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
         return _chain_sections(d, target, summary.listed[0])
     blocks: list[Block] = [Prose(_paths_sentence(d, target, summary.count))]
     general = (ChainSum(d.output, target),)
-    blocks.append(Equations((((total,), (general, _general_formula(d, target))),)))
+    blocks.append(
+        Equations((((total,), (general, _general_formula(d, target), *_gradient_form(d, target))),))
+    )
     rows = []
     for index, path in enumerate(summary.listed, start=1):
         label: Formula = (Word(f"path {index}:"), *_arrows(path), Op(":"))
@@ -291,6 +295,24 @@ def _general_formula(d: Derivation, target: str) -> Formula:
         if child != target:
             pieces.extend((TIMES, Deriv(child, target, partial=len(d.independent) > 1)))
     return tuple(pieces) or (sympy.Integer(0),)
+
+
+def _gradient_form(d: Derivation, target: str) -> tuple[Formula, ...]:
+    """The same sum as a dot product, ∇y · v′, with v the variables y depends on directly."""
+    children = [c for c in d.graph.definition(d.output).depends_on if _reaches(d, c, target)]
+    if len(children) < 2:
+        return ()
+    gradient = sympy.Tuple(*(d.local(d.output, c).expr for c in children))
+    symbol = d.graph.symbols[target]
+    velocities = []
+    for child in children:
+        form = d.leaf_forms.get(child) if child != target else symbol
+        if form is None or tree_size(form) > VECTOR_FORM_BUDGET:
+            return ()
+        velocities.append(sympy.diff(form, symbol))
+    vector = next(name for name in ("v", "w", "q", "r", "s", "vec") if name not in d.graph.symbols)
+    label = Word(f"∇{d.output} · {vector}′, {vector} = ({', '.join(children)}):")
+    return ((label, gradient, TIMES, sympy.Tuple(*velocities)),)
 
 
 def _reaches(d: Derivation, start: str, target: str) -> bool:
@@ -452,3 +474,64 @@ def _gradient_checks(d: Derivation) -> list[Block]:
             )
         )
     return checks
+
+
+def build_jacobian_document(j: Jacobian) -> Document:
+    """The vector chain rule: each layer's Jacobian, their product, and its entries as path sums."""
+    from chaintutor.diagram import dependency_tree
+
+    typed = dict.fromkeys([*j.outputs, *(name for d in j.derivations.values() for name in d.graph.typed)])
+    definitions = {e.name: e for d in j.derivations.values() for e in d.graph.definitions}
+    system = Equations(tuple(((sympy.Symbol(n),), ((definitions[n].expr,),)) for n in typed))
+    trees = tuple(Tree(dependency_tree(d.graph, j.wrt)) for d in j.derivations.values())
+    names = [sympy.Symbol(f"J{k}") for k in range(1, len(j.layers) + 1)]
+    layer_blocks: list[Block] = []
+    for name, layer in zip(names, j.layers, strict=True):
+        layer_blocks.append(
+            Prose(
+                f"{name} = ∂({', '.join(layer.rows)})/∂({', '.join(layer.columns)}): row i holds the "
+                "partial derivatives of the i-th variable; a variable already at the bottom keeps a 1."
+            )
+        )
+        layer_blocks.append(Equations((((name,), ((layer.matrix,),)),)))
+    product_pieces: list[Piece] = []
+    for name in names:
+        product_pieces.extend((TIMES, name) if product_pieces else (name,))
+    rights: list[Formula] = [tuple(product_pieces), (j.product,)]
+    if j.in_leaves is not None and j.in_leaves != j.product:
+        rights.append((j.in_leaves,))
+    product = Equations((((sympy.Symbol("J"),), tuple(rights)),))
+    entries = Table(
+        ("entry", "paths", "sum over the paths"),
+        tuple(
+            (
+                (Deriv(y, x, True),),
+                str(j.derivations[y].paths[x].count if x in j.derivations[y].paths else 0),
+                (j.derivations[y].result.get(x, sympy.Integer(0)),),
+            )
+            for y in j.outputs
+            for x in j.wrt
+        ),
+    )
+    verdict = "equals" if j.agrees else "does NOT equal"
+    return Document(
+        "The vector chain rule, step by step",
+        (Word("outputs " + ", ".join(j.outputs)),),
+        (
+            Section("Step 1 · The system", (system,)),
+            Section("Dependency trees", trees),
+            Section("Step 2 · The Jacobian of each layer", tuple(layer_blocks)),
+            Section("Step 3 · Multiply the layers: J(f∘g) = J_f · J_g", (product,)),
+            Section(
+                "Step 4 · Each entry is a sum over paths",
+                (
+                    Prose(
+                        "Entry (i, j) of the product adds, over every path from yᵢ down to xⱼ, the "
+                        "product of the partial derivatives along it, as the chain rule for one output does."
+                    ),
+                    entries,
+                    Check(j.agrees, f"every entry of J {verdict} its sum over paths, derived separately"),
+                ),
+            ),
+        ),
+    )

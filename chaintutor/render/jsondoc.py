@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaintutor.derivation import Derivation, PathSummary
+from chaintutor.jacobian import Jacobian
 from chaintutor.printing import plain
 
 SCHEMA_VERSION = 1
@@ -68,3 +69,28 @@ def _paths(summary: PathSummary) -> dict[str, Any]:
             for path in summary.listed
         ],
     }
+
+
+def jacobian_to_dict(j: Jacobian) -> dict[str, Any]:
+    """The schema_version 1 object of the first output, plus ``outputs``, ``jacobian`` and
+    ``per_output`` (the same object for every output): keys are added, none renamed."""
+    first = derivation_to_dict(j.derivations[j.outputs[0]])
+    return first | {
+        "outputs": list(j.outputs),
+        "jacobian": {
+            "rows": list(j.outputs),
+            "columns": list(j.wrt),
+            "entries": _matrix(j.product),
+            "entries_in_leaves": None if j.in_leaves is None else _matrix(j.in_leaves),
+            "layers": [
+                {"rows": list(layer.rows), "columns": list(layer.columns), "entries": _matrix(layer.matrix)}
+                for layer in j.layers
+            ],
+            "entries_are_path_sums": j.agrees,
+        },
+        "per_output": {name: derivation_to_dict(d) for name, d in j.derivations.items()},
+    }
+
+
+def _matrix(matrix: Any) -> list[list[str]]:
+    return [[plain(matrix[i, k]) for k in range(matrix.cols)] for i in range(matrix.rows)]

@@ -9,12 +9,25 @@ from rich.text import Text
 from rich.tree import Tree as RichTree
 
 from chaintutor.derivation import Derivation
-from chaintutor.render.document import Block, Check, Equations, Prose, Table, Tree, TreeNode, build_document
+from chaintutor.render.document import (
+    Block,
+    Check,
+    Document,
+    Equations,
+    Prose,
+    Table,
+    Tree,
+    TreeNode,
+    build_document,
+)
 from chaintutor.render.text import formula
 
 
 def print_derivation(d: Derivation, console: Console) -> None:
-    document = build_document(d)
+    print_document(build_document(d), console)
+
+
+def print_document(document: Document, console: Console) -> None:
     console.print(Text(document.title, style="bold"))
     console.print(Padding(Text(formula(document.statement), style="bold cyan"), (0, 2)))
     for section in document.sections:
