@@ -145,11 +145,11 @@ def _derive(
     stated = read_problem(problem) if isinstance(problem, str) else problem
     graph = build_graph(stated, granularity)
     targets = _targets(graph, wrt)
-    locals_ = _local_derivatives(graph)
-    leaf_forms = _leaf_forms(graph)
-    adjoints = _adjoints(graph, locals_)
+    locals_ = local_derivatives_of(graph)
+    leaf_forms = leaf_forms_of(graph)
+    adjoints = adjoints_of(graph, locals_)
     simplify_pool, symbolic_pool = TimePool(TOTAL_SIMPLIFY_SECONDS), TimePool(TOTAL_SYMBOLIC_SECONDS)
-    substituted = {v: _in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
+    substituted = {v: written_in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
     printable = {v: adjoints[v] if tree_size(adjoints[v]) <= LEAF_FORM_BUDGET else None for v in targets}
     through_adjoints, adjoint_equations = _adjoint_form(graph, locals_)
     result = {
@@ -221,7 +221,7 @@ def _targets(graph: DependencyGraph, wrt: Sequence[str] | str | None) -> tuple[s
     return tuple(dict.fromkeys(names))
 
 
-def _local_derivatives(graph: DependencyGraph) -> dict[tuple[str, str], LocalDerivative]:
+def local_derivatives_of(graph: DependencyGraph) -> dict[tuple[str, str], LocalDerivative]:
     found = {}
     for definition in graph.definitions:
         partial = len(definition.depends_on) > 1
@@ -234,7 +234,7 @@ def _local_derivatives(graph: DependencyGraph) -> dict[tuple[str, str], LocalDer
     return found
 
 
-def _leaf_forms(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
+def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
     """Each node written in the leaves, bottom-up; None once it outgrows the size budget."""
     forms: dict[str, sympy.Expr | None] = {}
     mapping: dict[sympy.Basic, sympy.Basic] = {}
@@ -251,7 +251,7 @@ def _leaf_forms(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
     return forms
 
 
-def _adjoints(
+def adjoints_of(
     graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDerivative]
 ) -> dict[str, sympy.Expr]:
     """Reverse accumulation: adjoint(child) = Σ over parents adjoint(parent) · ∂parent/∂child."""
@@ -297,7 +297,7 @@ def _adjoint_form(
     return {leaf: incoming(leaf) for leaf in graph.leaves}, equations
 
 
-def _in_leaves(
+def written_in_leaves(
     expr: sympy.Expr,
     graph: DependencyGraph,
     forms: dict[str, sympy.Expr | None],
@@ -330,7 +330,7 @@ def _path_summary(
     listed = []
     for nodes in list_paths(graph, target, limit):
         factors = tuple(locals_[(parent, child)].expr for parent, child in pairwise(nodes))
-        product = _in_leaves(sympy.Mul(*factors), graph, forms, PATH_PRODUCT_BUDGET)
+        product = written_in_leaves(sympy.Mul(*factors), graph, forms, PATH_PRODUCT_BUDGET)
         listed.append(Path(nodes, factors, product))
     return PathSummary(count_paths(graph, target), tuple(listed))
 

@@ -68,11 +68,15 @@ class DependencyGraph:
                 yield definition.name, child
 
 
-def build_graph(problem: Problem, granularity: Granularity = Granularity.compositions) -> DependencyGraph:
+def build_graph(
+    problem: Problem, granularity: Granularity = Granularity.compositions, split_equations: bool = False
+) -> DependencyGraph:
+    """``split_equations``: decompose a system's own equations too (grading does, to find a
+    chain mistake made inside one equation)."""
     namer = _Namer(problem, fine=granularity is Granularity.fine)
     values: dict[str, sympy.Expr] = {}
     for equation in problem.equations:
-        if problem.is_system and granularity is Granularity.compositions:
+        if problem.is_system and granularity is Granularity.compositions and not split_equations:
             values[equation.name] = namer.build_plain(equation.rhs)
         else:
             values[equation.name] = namer.build_decomposed(equation.rhs)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.derivation import _adjoints, _in_leaves, _leaf_forms, _local_derivatives
+from chaintutor.derivation import adjoints_of, leaf_forms_of, local_derivatives_of, written_in_leaves
 from chaintutor.errors import InputError
 from chaintutor.grade.numeric import Compiled, Unsupported
-from chaintutor.graph import Definition, DependencyGraph, _assemble, _Namer, build_graph
+from chaintutor.graph import Definition, DependencyGraph, build_graph
 from chaintutor.paths import count_paths, list_paths, paths_to
 from chaintutor.problem import Problem, read_problem
 
@@ -69,12 +69,14 @@ class Model:
         self.edges: tuple[Edge, ...] = tuple(
             (d.name, child) for d in self.relevant for child in d.depends_on if child in self.reaches
         )
-        local_derivatives = _local_derivatives(self.graph)
+        local_derivatives = local_derivatives_of(self.graph)
         self.local: dict[Edge, sympy.Expr] = {edge: local_derivatives[edge].expr for edge in self.edges}
-        self.leaf_forms: dict[str, sympy.Expr | None] = _leaf_forms(self.graph)
-        adjoints = _adjoints(self.graph, local_derivatives)
+        self.leaf_forms: dict[str, sympy.Expr | None] = leaf_forms_of(self.graph)
+        adjoints = adjoints_of(self.graph, local_derivatives)
         self.in_intermediates: sympy.Expr = adjoints.get(self.wrt, sympy.Integer(0))
-        self.expected: sympy.Expr | None = _in_leaves(self.in_intermediates, self.graph, self.leaf_forms)
+        self.expected: sympy.Expr | None = written_in_leaves(
+            self.in_intermediates, self.graph, self.leaf_forms
+        )
         self.path_count = count_paths(self.graph, self.wrt)
         self.paths: tuple[tuple[str, ...], ...] = tuple(list_paths(self.graph, self.wrt, PATH_LIMIT))
         try:
@@ -199,9 +201,7 @@ def _grading_graph(problem: Problem) -> DependencyGraph:
     """
     if not problem.is_system:
         return build_graph(problem)
-    namer = _Namer(problem, fine=False)
-    values = {equation.name: namer.build_decomposed(equation.rhs) for equation in problem.equations}
-    return _assemble(problem, namer.share_identical(values), namer)
+    return build_graph(problem, split_equations=True)
 
 
 def _draw(rng: random.Random, low: float, high: float) -> float:
