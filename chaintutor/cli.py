@@ -125,45 +125,43 @@ def derive(
     standalone: Annotated[
         bool, typer.Option("--standalone", help="With --format latex: a whole document.")
     ] = False,
+    outputs: Annotated[
+        str | None,
+        typer.Option(help="Several outputs of a system, comma-separated: their Jacobian, layer by layer."),
+    ] = None,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     if standalone and output_format is not DeriveFormat.latex:
         raise InputError("--standalone goes with --format latex")
     from chaintutor.deep import run_deep
-    from chaintutor.derivation import derive as derive_problem
+    from chaintutor.render.formats import document_of, render
 
-    d = derive_problem(problem, wrt, granularity=granularity.value, max_paths=max_paths, at=at)
+    subject = _derive_subject(problem, wrt, granularity.value, max_paths, at, outputs)
     chosen = output_format
     if chosen is DeriveFormat.auto:
         chosen = DeriveFormat.rich if output_file is None and sys.stdout.isatty() else DeriveFormat.text
     if chosen is DeriveFormat.rich and output_file is None:
         from rich.console import Console
 
-        from chaintutor.render.terminal import print_derivation
+        from chaintutor.render.terminal import print_document
 
-        run_deep(print_derivation, d, Console(highlight=False))
+        run_deep(print_document, run_deep(document_of, subject), Console(highlight=False))
         return
-    _emit(run_deep(_render, d, chosen, standalone), output_file)
+    text_format = "text" if chosen is DeriveFormat.rich else chosen.value
+    _emit(run_deep(render, subject, text_format, standalone), output_file)
 
 
-def _render(d: object, chosen: DeriveFormat, standalone: bool) -> str:
-    if chosen is DeriveFormat.json:
-        import json
+def _derive_subject(
+    problem: str, wrt: str | None, granularity: str, max_paths: int, at: str | None, outputs: str | None
+) -> Any:
+    """A Derivation, or a Jacobian when several outputs are named."""
+    if outputs is not None:
+        from chaintutor.jacobian import derive_jacobian
 
-        from chaintutor.render.jsondoc import derivation_to_dict
+        return derive_jacobian(problem, outputs, wrt, granularity=granularity, max_paths=max_paths, at=at)
+    from chaintutor.derivation import derive as derive_problem
 
-        return json.dumps(derivation_to_dict(d), indent=2, ensure_ascii=False) + "\n"  # type: ignore[arg-type]
-    if chosen is DeriveFormat.markdown:
-        from chaintutor.render.markdown import render_markdown
-
-        return render_markdown(d)  # type: ignore[arg-type]
-    if chosen is DeriveFormat.latex:
-        from chaintutor.render.latex import render_latex
-
-        return render_latex(d, standalone)  # type: ignore[arg-type]
-    from chaintutor.render.text import render_text
-
-    return render_text(d)  # type: ignore[arg-type]
+    return derive_problem(problem, wrt, granularity=granularity, max_paths=max_paths, at=at)
 
 
 @app.command()
@@ -216,6 +214,143 @@ def check(
         _emit(render_check(result), None)
     if not result.correct:
         raise typer.Exit(1)
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="The progress database (default: $CHAINTUTOR_DB, else your data folder)."),
+]
+
+
+@app.command()
+def practice(
+    exercise_id: Annotated[
+        str | None, typer.Option("--id", help="Practise this exercise of the bank.")
+    ] = None,
+    set_name: Annotated[str | None, typer.Option("--set", help="Go through this set of the bank.")] = None,
+    problem: Annotated[str | None, typer.Option(help="Practise a problem of your own.")] = None,
+    wrt: Annotated[
+        str | None, typer.Option(help="With --problem: the variables, comma-separated (default: every one).")
+    ] = None,
+    generated: Annotated[
+        bool, typer.Option("--random", help="A generated exercise (see --level, --seed).")
+    ] = False,
+    level: Annotated[int | None, typer.Option(min=1, max=5, help="With --random: 1 (one layer) … 5.")] = None,
+    seed: Annotated[int | None, typer.Option(help="With --random: the same seed, the same exercise.")] = None,
+    steps: Annotated[
+        bool, typer.Option("--steps", help="Ask for each local derivative and path product first.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Practise in the terminal: answer, see the mistake, try again; hint, skip, quit."""
+    from rich.console import Console
+
+    from chaintutor.exercises import load_bank
+    from chaintutor.practice import Session, select_exercises
+    from chaintutor.progress import ProgressStore, resolve_db_path
+    from chaintutor.render.session import run_practice
+
+    if (level is not None or seed is not None) and not generated:
+        raise InputError("--level and --seed go with --random")
+    bank = load_bank()
+    chosen = select_exercises(
+        bank,
+        exercise_id=exercise_id,
+        set_name=set_name,
+        problem=problem,
+        wrt=[name.strip() for name in wrt.split(",")] if wrt else None,
+        level=(level or 2) if generated else None,
+        seed=seed,
+    )
+    with ProgressStore(resolve_db_path(db)) as store:
+        session_id = store.start_session("practice")
+        session = Session(
+            chosen, bank=bank, steps=steps, record=lambda attempt: store.record(session_id, attempt)
+        )
+        try:
+            run_practice(session, Console(highlight=False))
+        finally:
+            store.end_session(session_id)
+
+
+class GradeFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def grade(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Answers: TOML ([[answer]] tables) or CSV (student,exercise,problem,wrt,answer)."
+        ),
+    ],
+    output_format: Annotated[GradeFormat, typer.Option("--format")] = GradeFormat.text,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Also record every answer in this progress database.")
+    ] = None,
+) -> None:
+    """Grade a file of students' answers: a score per student and the mistakes found."""
+    from rich.console import Console
+
+    from chaintutor.exercises import load_bank
+    from chaintutor.grading import (
+        grade_rows,
+        read_answers,
+        recorder,
+        render_json,
+        render_markdown,
+        render_text,
+    )
+    from chaintutor.render.session import grade_with_progress
+
+    rows = read_answers(file, load_bank())
+    with recorder(db) as record:
+        console = Console(stderr=True)
+        if console.is_terminal:
+            report = grade_with_progress(str(file), rows, console, record)
+        else:
+            report = grade_rows(str(file), rows, record)
+    render = {GradeFormat.json: render_json, GradeFormat.markdown: render_markdown}.get(
+        output_format, render_text
+    )
+    _emit(render(report), None)
+
+
+@app.command()
+def exercises(
+    set_name: Annotated[str | None, typer.Option("--set", help="List this set only.")] = None,
+    db: DbOption = None,
+    student: Annotated[str, typer.Option(help="Whose scores (a name recorded by grade --db).")] = "",
+) -> None:
+    """List the sets and their exercises, with your scores."""
+    from rich.console import Console
+
+    from chaintutor.exercises import find_set, load_bank
+    from chaintutor.progress import progress_report, resolve_db_path
+    from chaintutor.render.session import print_exercises
+
+    bank = load_bank()
+    if set_name is not None:
+        find_set(bank, set_name)
+    print_exercises(Console(highlight=False), progress_report(resolve_db_path(db), bank, student), set_name)
+
+
+@app.command()
+def progress(
+    db: DbOption = None,
+    student: Annotated[str, typer.Option(help="Whose progress (a name recorded by grade --db).")] = "",
+) -> None:
+    """Mastery per set and your most frequent mistakes."""
+    from rich.console import Console
+
+    from chaintutor.exercises import load_bank
+    from chaintutor.progress import progress_report, resolve_db_path
+    from chaintutor.render.session import print_progress
+
+    print_progress(Console(highlight=False), progress_report(resolve_db_path(db), load_bank(), student))
 
 
 def _emit(text: str, output_file: Path | None) -> None:

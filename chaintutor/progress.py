@@ -1,0 +1,481 @@
+"""The learner's progress: every graded answer, in SQLite (standard library only).
+
+Each attempt is written in a transaction of its own and committed before the next prompt, so
+a session killed at any moment (SIGKILL included) keeps every answer already graded. The
+database runs in WAL mode with a busy timeout, so two sessions at once (two terminals, or a
+lecturer's ``grade --db`` next to a practice session) wait for each other instead of failing.
+
+A file that is not a chaintutor database (not SQLite at all, another program's database, a
+newer schema, or unreadable) is an :class:`InputError` that names it: the store never
+recreates a file over history it cannot read.
+
+Schema, version 1 (``PRAGMA user_version``)::
+
+    sessions(id, command, started_at, ended_at)
+    attempts(id, session_id, student, exercise_id, set_name, problem, wrt, step, answer,
+             verdict, correct, equivalence, diagnosis, hints_used, started_at, answered_at)
+
+``step`` is NULL for an exercise's final answer and names the step otherwise (``dy/du3``, a
+path ``y → u → x``); ``verdict`` is ``correct``, ``wrong``, ``unparseable`` or ``skipped``;
+``diagnosis`` is a JSON list of diagnosis codes; ``student`` is ``""`` for the learner at this
+terminal and a name for answers graded from a lecturer's file. Times are UTC, ISO 8601.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from chaintutor.errors import InputError
+from chaintutor.exercises import Exercise, ExerciseSet
+from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
+from chaintutor.parse.syntax import Call, Node, children
+from chaintutor.problem import read_problem
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 30.0
+HINT_COST = 0.25  # each hint taken lowers the score of that answer by this much
+VERDICTS = ("correct", "wrong", "unparseable", "skipped")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id          TEXT PRIMARY KEY,
+    command     TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id          INTEGER PRIMARY KEY,
+    session_id  TEXT NOT NULL REFERENCES sessions(id),
+    student     TEXT NOT NULL DEFAULT '',
+    exercise_id TEXT,
+    set_name    TEXT,
+    problem     TEXT NOT NULL,
+    wrt         TEXT NOT NULL,
+    step        TEXT,
+    answer      TEXT,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('correct', 'wrong', 'unparseable', 'skipped')),
+    correct     INTEGER NOT NULL CHECK (correct IN (0, 1)),
+    equivalence TEXT,
+    diagnosis   TEXT NOT NULL DEFAULT '[]',
+    hints_used  INTEGER NOT NULL DEFAULT 0,
+    started_at  TEXT NOT NULL,
+    answered_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_exercise ON attempts (student, exercise_id, wrt);
+"""
+_TABLES = frozenset({"sessions", "attempts"})
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One graded answer (or a skip), as it is recorded."""
+
+    problem: str
+    wrt: str
+    answer: str | None  # None for a skip
+    verdict: str  # one of VERDICTS
+    exercise_id: str | None = None  # None for a problem of the learner's own
+    set_name: str | None = None
+    step: str | None = None  # None: the exercise's final answer
+    equivalence: str | None = None
+    diagnosis: tuple[str, ...] = ()  # diagnosis codes
+    hints_used: int = 0
+    started_at: float = field(default_factory=time.time)  # when the question was put (epoch seconds)
+    answered_at: float = field(default_factory=time.time)
+    student: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.verdict == "correct"
+
+
+def answer_score(correct: bool, hints_used: int) -> float:
+    """1 for a right answer, less HINT_COST per hint; 0 for anything else."""
+    return max(0.0, 1.0 - HINT_COST * hints_used) if correct else 0.0
+
+
+def default_db_path(
+    environ: Mapping[str, str] | None = None, platform: str | None = None, home: Path | None = None
+) -> Path:
+    """``$CHAINTUTOR_DB``, else the user's data directory for this platform."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    home = Path.home() if home is None else home
+    if environ.get("CHAINTUTOR_DB"):
+        return Path(environ["CHAINTUTOR_DB"]).expanduser()
+    if platform.startswith("win"):
+        base = Path(environ["APPDATA"]) if environ.get("APPDATA") else home / "AppData" / "Roaming"
+    elif platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        xdg = environ.get("XDG_DATA_HOME", "")
+        base = (
+            Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share"
+        )  # XDG: relative paths are ignored
+    return base / "chaintutor" / "progress.sqlite3"
+
+
+def resolve_db_path(db: str | Path | None) -> Path:
+    """``--db`` when given, else the default."""
+    return Path(db).expanduser() if db else default_db_path()
+
+
+def _timestamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+
+
+class ProgressStore:
+    """The progress database at ``path``; created (with its folder) when ``create`` and missing."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise InputError(f"{self.path}: no progress database here")
+            self._make_folder()
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._unusable(error) from None
+        try:
+            self._prepare()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # --- opening --------------------------------------------------------------------------
+
+    def _make_folder(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"{self.path}: cannot create its folder ({error.strerror})") from None
+
+    def _unusable(self, error: sqlite3.Error) -> InputError:
+        return InputError(
+            f"{self.path}: cannot use this progress database ({error})",
+            hint="the file was left as it is; move it aside or pass another --db",
+        )
+
+    def _prepare(self) -> None:
+        """Check what the file holds before anything is written to it, then set it up."""
+        try:
+            # Reading the schema reads the header: a file that is not SQLite fails here, unchanged.
+            tables = {
+                row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as error:
+            raise self._unusable(error) from None
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"{self.path}: written by a newer chaintutor "
+                f"(schema {version}; this one reads {SCHEMA_VERSION})",
+                hint="upgrade chaintutor, or pass another --db; the file was left as it is",
+            )
+        if version == 0 and tables - _TABLES:
+            raise InputError(
+                f"{self.path}: an SQLite database, but not chaintutor's "
+                f"(it holds {', '.join(sorted(tables))})",
+                hint="pass another --db; the file was left as it is",
+            )
+        try:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            if version < SCHEMA_VERSION:
+                with self._transaction():
+                    # Another process may have created it meanwhile: IF NOT EXISTS makes that harmless.
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as error:
+            raise self._unusable(error) from None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: the write lock is taken up front (waiting up to the busy
+        timeout), so a transaction never fails half-way because another writer came first."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> ProgressStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing --------------------------------------------------------------------------
+
+    def start_session(self, command: str) -> str:
+        """A new session's id (its row is written at once)."""
+        session_id = uuid.uuid4().hex
+        self._write(
+            "INSERT INTO sessions (id, command, started_at) VALUES (?, ?, ?)",
+            (session_id, command, _timestamp(time.time())),
+        )
+        return session_id
+
+    def end_session(self, session_id: str) -> None:
+        self._write("UPDATE sessions SET ended_at = ? WHERE id = ?", (_timestamp(time.time()), session_id))
+
+    def record(self, session_id: str, attempt: Attempt) -> int:
+        """Write one attempt in a transaction of its own; its row id once committed."""
+        if attempt.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {attempt.verdict!r}")
+        return self._write(
+            "INSERT INTO attempts (session_id, student, exercise_id, set_name, problem, wrt, step, answer,"
+            " verdict, correct, equivalence, diagnosis, hints_used, started_at, answered_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                attempt.student,
+                attempt.exercise_id,
+                attempt.set_name,
+                attempt.problem,
+                attempt.wrt,
+                attempt.step,
+                attempt.answer,
+                attempt.verdict,
+                int(attempt.correct),
+                attempt.equivalence,
+                json.dumps(list(attempt.diagnosis)),
+                attempt.hints_used,
+                _timestamp(attempt.started_at),
+                _timestamp(attempt.answered_at),
+            ),
+        )
+
+    def _write(self, sql: str, parameters: tuple[object, ...]) -> int:
+        try:
+            with self._transaction() as conn:
+                cursor = conn.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise InputError(f"{self.path}: cannot record progress ({error})") from None
+        return cursor.lastrowid or 0
+
+    # --- reading --------------------------------------------------------------------------
+
+    def attempts(self, student: str | None = None) -> list[StoredAttempt]:
+        """Every attempt, oldest first (of one student, when given)."""
+        sql = (
+            "SELECT id, session_id, student, exercise_id, set_name, problem, wrt, step, answer, verdict,"
+            " equivalence, diagnosis, hints_used, started_at, answered_at FROM attempts"
+        )
+        parameters: tuple[str, ...] = ()
+        if student is not None:
+            sql += " WHERE student = ?"
+            parameters = (student,)
+        rows = self._read(sql + " ORDER BY id", parameters)
+        return [_stored(row) for row in rows]
+
+    def _read(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise self._unusable(error) from None
+
+    def best_scores(self, student: str = "") -> dict[tuple[str, str], ExerciseRecord]:
+        """Per (exercise id, wrt): attempts at the final answer, whether one was right, the best score."""
+        rows = self._read(
+            "SELECT exercise_id, wrt, COUNT(*), MAX(correct), MIN(CASE WHEN correct THEN hints_used END)"
+            " FROM attempts WHERE student = ? AND step IS NULL AND exercise_id IS NOT NULL"
+            " AND verdict != 'skipped' GROUP BY exercise_id, wrt",
+            (student,),
+        )
+        records = {}
+        for exercise_id, wrt, count, solved, fewest_hints in rows:
+            score = answer_score(True, fewest_hints) if solved else 0.0
+            records[(exercise_id, wrt)] = ExerciseRecord(count, bool(solved), score)
+        return records
+
+    def answer_counts(self, student: str = "") -> tuple[int, int]:
+        """How many answers this student had graded (steps and own problems included), and how many right."""
+        ((graded, right),) = self._read(
+            "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM attempts"
+            " WHERE student = ? AND verdict != 'skipped'",
+            (student,),
+        )
+        return graded, right
+
+    def mistake_counts(self, student: str = "") -> Counter[str]:
+        """How often each diagnosis code was found in this student's wrong answers."""
+        counts: Counter[str] = Counter()
+        for (codes,) in self._read(
+            "SELECT diagnosis FROM attempts WHERE student = ? AND correct = 0", (student,)
+        ):
+            counts.update(json.loads(codes))
+        return counts
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    """An attempt as read back."""
+
+    id: int
+    session_id: str
+    student: str
+    exercise_id: str | None
+    set_name: str | None
+    problem: str
+    wrt: str
+    step: str | None
+    answer: str | None
+    verdict: str
+    equivalence: str | None
+    diagnosis: tuple[str, ...]
+    hints_used: int
+    started_at: str
+    answered_at: str
+
+
+def _stored(row: tuple[Any, ...]) -> StoredAttempt:
+    (id_, session, student, exercise, set_name, problem, wrt, step, answer, verdict, equivalence) = row[:11]
+    codes, hints, started, answered = row[11:]
+    return StoredAttempt(
+        id_,
+        session,
+        student,
+        exercise,
+        set_name,
+        problem,
+        wrt,
+        step,
+        answer,
+        verdict,
+        equivalence,
+        tuple(json.loads(codes)),
+        hints,
+        started,
+        answered,
+    )
+
+
+@dataclass(frozen=True)
+class ExerciseRecord:
+    """The learner's record on one (exercise, variable): final answers only."""
+
+    attempts: int
+    solved: bool
+    best_score: float  # of the right answers, the one with the fewest hints; 0 if none
+
+
+# --- the listings behind `exercises` and `progress` ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExerciseStatus:
+    exercise: Exercise
+    attempts: int
+    solved: bool  # every variable of the exercise answered right at least once
+    score: float  # the mean of the best scores over its variables, 0 … 1
+    gradable: bool = True  # False: abstract functions, worked in practice but never scored
+
+    @property
+    def tried(self) -> bool:
+        return self.attempts > 0
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    name: str
+    title: str
+    exercises: tuple[ExerciseStatus, ...]
+
+    @property
+    def graded(self) -> tuple[ExerciseStatus, ...]:
+        """The exercises that count: those answers can be graded on."""
+        return tuple(status for status in self.exercises if status.gradable)
+
+    @property
+    def score(self) -> float:
+        return sum(status.score for status in self.graded)
+
+    @property
+    def mastered(self) -> int:
+        return sum(status.solved for status in self.graded)
+
+    @property
+    def mastery(self) -> float:
+        """The share of the set's (gradable) exercises answered right at least once."""
+        return self.mastered / len(self.graded) if self.graded else 0.0
+
+    @property
+    def attempts(self) -> int:
+        return sum(status.attempts for status in self.graded)
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    database: Path
+    sets: tuple[SetStatus, ...]
+    mistakes: tuple[tuple[str, int], ...]  # diagnosis codes, most frequent first
+    total_attempts: int  # every graded answer, steps and own problems included
+    right_attempts: int
+
+
+def is_gradable(exercise: Exercise) -> bool:
+    """False for an exercise that applies abstract functions (y = f(u, v)): ``check`` cannot
+    grade those answers, so they are worked, not scored, and left out of the mastery."""
+    stack: list[Node] = [equation.rhs for equation in read_problem(exercise.problem).equations]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS:
+            return False
+        stack.extend(children(node))
+    return True
+
+
+def set_statuses(
+    bank: Iterable[ExerciseSet], records: Mapping[tuple[str, str], ExerciseRecord]
+) -> tuple[SetStatus, ...]:
+    """Each set of the bank with the learner's record on each exercise."""
+    statuses = []
+    for group in bank:
+        rows = []
+        for exercise in group.exercises:
+            parts = [records.get((exercise.id, wrt)) for wrt in exercise.wrt]
+            rows.append(
+                ExerciseStatus(
+                    exercise,
+                    attempts=sum(part.attempts for part in parts if part),
+                    solved=all(part is not None and part.solved for part in parts),
+                    score=sum(part.best_score for part in parts if part) / len(parts),
+                    gradable=is_gradable(exercise),
+                )
+            )
+        statuses.append(SetStatus(group.name, group.title, tuple(rows)))
+    return tuple(statuses)
+
+
+def progress_report(
+    path: Path, bank: Iterable[ExerciseSet], student: str = "", top: int = 5
+) -> ProgressReport:
+    """What ``exercises`` and ``progress`` show. A database that does not exist yet is empty
+    (and is not created by reading it)."""
+    if not path.exists():
+        return ProgressReport(path, set_statuses(bank, {}), (), 0, 0)
+    with ProgressStore(path, create=False) as store:
+        records = store.best_scores(student)
+        mistakes = store.mistake_counts(student)
+        graded, right = store.answer_counts(student)
+    return ProgressReport(path, set_statuses(bank, records), tuple(mistakes.most_common(top)), graded, right)

@@ -1,0 +1,328 @@
+"""The progress store: where it lives, what it keeps, two writers at once, SIGKILL, bad files."""
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from chaintutor.cli import app
+from chaintutor.errors import InputError
+from chaintutor.exercises import Exercise, ExerciseSet, load_bank
+from chaintutor.progress import (
+    SCHEMA_VERSION,
+    Attempt,
+    ExerciseRecord,
+    ProgressStore,
+    default_db_path,
+    is_gradable,
+    progress_report,
+    set_statuses,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+WIDE = {"COLUMNS": "200"}
+
+
+def rows(db: Path, sql: str = "SELECT COUNT(*) FROM attempts") -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def count(db: Path) -> int:
+    """Attempts in ``db`` so far; 0 before the writer has created the file or its tables."""
+    try:
+        return rows(db)[0][0] if db.exists() else 0
+    except sqlite3.OperationalError:
+        return 0
+
+
+# --- where ----------------------------------------------------------------------------------------
+
+
+def test_default_path_follows_the_environment_and_the_platform():
+    home = Path("/home/ada")
+    assert default_db_path({"CHAINTUTOR_DB": "/tmp/p.db"}, "linux", home) == Path("/tmp/p.db")
+    assert default_db_path({}, "linux", home) == home / ".local/share/chaintutor/progress.sqlite3"
+    assert default_db_path({"XDG_DATA_HOME": "/data"}, "linux", home) == Path(
+        "/data/chaintutor/progress.sqlite3"
+    )
+    relative = default_db_path({"XDG_DATA_HOME": "data"}, "linux", home)  # ignored, as the spec says
+    assert relative == home / ".local/share/chaintutor/progress.sqlite3"
+    mac = default_db_path({}, "darwin", home)
+    assert mac == home / "Library/Application Support/chaintutor/progress.sqlite3"
+    windows = default_db_path({"APPDATA": "C:/Users/ada/AppData/Roaming"}, "win32", home)
+    assert windows == Path("C:/Users/ada/AppData/Roaming/chaintutor/progress.sqlite3")
+
+
+def test_chaintutor_db_variable_is_used_by_the_commands(tmp_path, monkeypatch):
+    db = tmp_path / "from-env.sqlite3"
+    monkeypatch.setenv("CHAINTUTOR_DB", str(db))
+    result = runner.invoke(app, ["practice", "--problem", "sin(x**3)"], input="3x^2 cos(x^3)\n")
+    assert result.exit_code == 0, result.output
+    assert rows(db) == [(1,)]
+
+
+# --- what ------------------------------------------------------------------------------------------
+
+
+def test_attempts_are_kept_with_every_field(tmp_path):
+    db = tmp_path / "deep" / "folder" / "p.sqlite3"  # the folder is created
+    with ProgressStore(db) as store:
+        session = store.start_session("practice")
+        attempt = Attempt(
+            "ln(sin(x**3)**2)",
+            "x",
+            "cos(x**3)",
+            "wrong",
+            exercise_id="ln-sin-cube",
+            set_name="single-chains",
+            step="du2/du1",
+            equivalence="numeric",
+            diagnosis=("missing_inner_derivative", "sign_error"),
+            hints_used=2,
+            started_at=1_700_000_000.0,
+            answered_at=1_700_000_012.5,
+        )
+        store.record(session, attempt)
+        store.end_session(session)
+        (back,) = store.attempts()
+    assert (back.exercise_id, back.set_name, back.step, back.answer, back.verdict) == (
+        "ln-sin-cube",
+        "single-chains",
+        "du2/du1",
+        "cos(x**3)",
+        "wrong",
+    )
+    assert back.diagnosis == ("missing_inner_derivative", "sign_error") and back.hints_used == 2
+    assert back.started_at == "2023-11-14T22:13:20.000+00:00"
+    assert back.answered_at == "2023-11-14T22:13:32.500+00:00"
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(db, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_best_score_counts_hints_and_final_answers_only(tmp_path):
+    with ProgressStore(tmp_path / "p.db") as store:
+        session = store.start_session("practice")
+        for verdict, hints, step in (
+            ("wrong", 0, None),
+            ("correct", 2, None),
+            ("correct", 1, None),
+            ("wrong", 0, "s"),
+        ):
+            store.record(
+                session, Attempt("sin(x)", "x", "a", verdict, exercise_id="e", step=step, hints_used=hints)
+            )
+        record = store.best_scores()[("e", "x")]
+    assert (record.attempts, record.solved, record.best_score) == (3, True, 0.75)
+
+
+# --- two writers, SIGKILL ----------------------------------------------------------------------
+
+
+def _append(db: str, name: str, count: int, start: Any) -> None:
+    with ProgressStore(db) as store:
+        session = store.start_session("practice")
+        start.wait()
+        for n in range(count):
+            store.record(session, Attempt("sin(x)", "x", f"{name}-{n}", "wrong", student=name))
+
+
+def test_two_processes_appending_at_once_lose_nothing(tmp_path):
+    db = str(tmp_path / "shared.sqlite3")
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    writers = [context.Process(target=_append, args=(db, name, 200, start)) for name in ("ada", "bob")]
+    for writer in writers:
+        writer.start()
+    start.set()
+    for writer in writers:
+        writer.join(timeout=120)
+        assert writer.exitcode == 0
+    assert rows(db, "SELECT student, COUNT(DISTINCT answer) FROM attempts GROUP BY student") == [
+        ("ada", 200),
+        ("bob", 200),
+    ]
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_writer_killed_with_sigkill_keeps_every_committed_attempt(tmp_path):
+    db = tmp_path / "killed.sqlite3"
+    script = textwrap.dedent(
+        f"""
+        from chaintutor.progress import Attempt, ProgressStore
+        store = ProgressStore({str(db)!r})
+        session = store.start_session("practice")
+        n = 0
+        while True:
+            store.record(session, Attempt("sin(x)", "x", str(n), "wrong"))
+            n += 1
+        """
+    )
+    writer = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and count(db) < 50:
+            time.sleep(0.05)
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+    answers = [int(answer) for (answer,) in rows(db, "SELECT answer FROM attempts ORDER BY id")]
+    assert len(answers) >= 50 and answers == list(range(len(answers)))  # each one whole, none lost
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    with ProgressStore(db) as store:  # and it opens again for the next session
+        assert len(store.attempts()) == len(answers)
+
+
+# --- files that are not ours ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["progress"], ["exercises"], ["practice", "--problem", "sin(x)"]])
+def test_a_corrupted_database_is_an_error_naming_the_file_and_left_unchanged(tmp_path, command):
+    db = tmp_path / "progress.sqlite3"
+    garbage = b"this is not a database\n" * 200
+    db.write_bytes(garbage)
+    result = runner.invoke(app, [*command, "--db", str(db)], input="quit\n")
+    assert result.exit_code == 2
+    assert str(db) in result.stderr and "file is not a database" in result.stderr
+    assert "Traceback" not in result.output
+    assert db.read_bytes() == garbage
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.sqlite3"]
+
+
+def test_another_programs_database_or_a_newer_schema_is_refused(tmp_path):
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER)")
+    with pytest.raises(InputError, match="not chaintutor's"):
+        ProgressStore(other)
+    newer = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(newer) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(InputError, match="newer chaintutor"):
+        ProgressStore(newer)
+    assert rows(other, "SELECT name FROM sqlite_master") == [("photos",)]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads every file")
+def test_an_unreadable_database_is_an_error_naming_the_file(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    ProgressStore(db).close()
+    db.chmod(0)
+    try:
+        result = runner.invoke(app, ["progress", "--db", str(db)])
+    finally:
+        db.chmod(0o600)
+    assert result.exit_code == 2 and str(db) in result.stderr
+
+
+def test_a_folder_is_not_a_database(tmp_path):
+    result = runner.invoke(app, ["practice", "--problem", "sin(x)", "--db", str(tmp_path)])
+    assert result.exit_code == 2 and str(tmp_path) in result.stderr
+
+
+# --- exercises and progress -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def prepared(tmp_path):
+    """A learner who solved the first exercise of a set with one hint, missed the second twice, and
+    tried a problem of their own; and a student graded by a lecturer."""
+    bank = load_bank()
+    group = bank[0]
+    first, second = group.exercises[0], group.exercises[1]
+    db = tmp_path / "p.sqlite3"
+    with ProgressStore(db) as store:
+        session = store.start_session("practice")
+        for exercise, verdict, codes, hints in (
+            (first, "correct", (), 1),
+            (second, "wrong", ("missing_inner_derivative",), 0),
+            (second, "wrong", ("missing_inner_derivative", "sign_error"), 0),
+        ):
+            store.record(
+                session,
+                Attempt(
+                    exercise.problem,
+                    exercise.wrt[0],
+                    "…",
+                    verdict,
+                    exercise_id=exercise.id,
+                    set_name=group.name,
+                    diagnosis=codes,
+                    hints_used=hints,
+                ),
+            )
+        store.record(
+            session, Attempt("sin(x**3)", "x", "cos(x**3)", "wrong", diagnosis=("missing_inner_derivative",))
+        )
+        graded = store.start_session("grade")
+        store.record(
+            graded, Attempt(first.problem, first.wrt[0], "x", "wrong", exercise_id=first.id, student="bob")
+        )
+    return db, group, first, second
+
+
+def test_exercises_lists_the_sets_with_the_learners_scores(prepared):
+    db, group, first, second = prepared
+    result = runner.invoke(app, ["exercises", "--db", str(db)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(group.name in line and f"score 0.75/{len(group.exercises)}" in line for line in lines)
+    row = next(line for line in lines if f" {first.id} " in line)
+    assert "✓" in row and "0.75" in row
+    row = next(line for line in lines if f" {second.id} " in line)
+    assert "✗" in row and "0.00" in row
+    for other in load_bank()[1:]:
+        gradable = sum(is_gradable(e) for e in other.exercises)
+        assert f"{other.name} — {other.title} (score 0/{gradable}" in result.stdout
+    only = runner.invoke(app, ["exercises", "--db", str(db), "--set", group.name], env=WIDE)
+    assert only.exit_code == 0 and load_bank()[1].name not in only.stdout
+    assert runner.invoke(app, ["exercises", "--db", str(db), "--set", "nope"]).exit_code == 2
+
+
+def test_progress_shows_mastery_per_set_and_the_most_frequent_mistakes(prepared):
+    db, group, _, _ = prepared
+    result = runner.invoke(app, ["progress", "--db", str(db)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if group.name in line)
+    mastered = f"1/{len(group.exercises)}"
+    assert mastered in row and f"{round(100 / len(group.exercises))}%" in row
+    mistakes = result.stdout[result.stdout.index("Most frequent mistakes") :].splitlines()
+    codes = [line.split()[1] for line in mistakes if "│" in line and "_" in line]
+    assert codes == ["missing_inner_derivative", "sign_error"]
+    assert "│     3 │" in next(line for line in mistakes if "missing_inner_derivative" in line)
+    assert "4 answers graded, 1 right" in result.stdout  # bob's answer is not the learner's
+    bob = runner.invoke(app, ["progress", "--db", str(db), "--student", "bob"], env=WIDE)
+    assert "1 answers graded, 0 right" in bob.stdout
+
+
+def test_exercises_with_abstract_functions_are_listed_but_not_scored():
+    problems = ("sin(x**2)", "y = f(u, v); u = x**2; v = sin(x)")
+    exercises = tuple(Exercise(f"e{n}", p, ("x",), 1, ("h",), "test", "s") for n, p in enumerate(problems))
+    assert [is_gradable(e) for e in exercises] == [True, False]
+    records = {("e0", "x"): ExerciseRecord(1, True, 1.0)}
+    (status,) = set_statuses([ExerciseSet("s", "S", exercises)], records)
+    assert (status.mastered, len(status.graded), status.mastery, status.score) == (1, 1, 1.0, 1.0)
+    abstract = next(e for group in load_bank() for e in group.exercises if not is_gradable(e))
+    result = runner.invoke(app, ["exercises", "--set", abstract.set_name], env=WIDE)
+    row = next(line for line in result.stdout.splitlines() if f" {abstract.id} " in line)
+    assert "not graded" in row
+
+
+def test_reading_progress_does_not_create_a_database(tmp_path):
+    db = tmp_path / "none.sqlite3"
+    result = runner.invoke(app, ["progress", "--db", str(db)], env=WIDE)
+    assert result.exit_code == 0 and "0 answers graded" in result.stdout and "No mistakes" in result.stdout
+    assert not db.exists()
+    report = progress_report(db, load_bank())
+    assert report.total_attempts == 0 and all(s.mastered == 0 for s in report.sets)
