@@ -7,9 +7,15 @@ subexpression once and never recurse, so deep nests cannot raise RecursionError.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 
 import sympy
+
+from chaintutor.errors import InputError
+from chaintutor.parse.build import MAX_NUMBER_DIGITS, number_power_refusal
+from chaintutor.parse.magnitude import constant_refusal
 
 
 def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
@@ -51,6 +57,8 @@ def substitute(
         elif node.args:
             args = tuple(rebuilt[id(arg)] for arg in node.args)
             changed = any(new_arg is not arg for new_arg, arg in zip(args, node.args, strict=True))
+            if changed:
+                _refuse_huge_numbers(node.func, args)
             new = node.func(*args) if changed else node
         else:
             new = node
@@ -58,6 +66,40 @@ def substitute(
         if inspect is not None:
             inspect(new)
     return rebuilt[id(expr)]
+
+
+def _refuse_huge_numbers(func: object, args: Sequence[sympy.Basic]) -> None:
+    """Refuse, before SymPy computes it, a number that substitution would make huge.
+
+    The builder bounds the numbers a user types, but substituting definitions multiplies
+    and raises them (``y = u^u; u = 10^999``, ``y = u^1000; u = 10^999*x``).
+    """
+    if func is sympy.Pow or isinstance(func, sympy.FunctionClass):
+        refusal = number_power_refusal(*args) if func is sympy.Pow else None
+        refusal = refusal or constant_refusal(getattr(func, "__name__", ""), args)
+        if refusal is not None:
+            raise InputError(f"substituting the definitions: {refusal}", hint=_HINT)
+    elif func is sympy.Mul:
+        product = Fraction(1)
+        for arg in args:
+            number = arg.as_coeff_Mul()[0]
+            if number.is_Rational and number != 0:
+                product *= Fraction(int(number.p), int(number.q))
+                log10 = _log10_size(product)
+                if log10 >= MAX_NUMBER_DIGITS:
+                    raise InputError(
+                        f"substituting the definitions makes a number with about {math.floor(log10) + 1:,}"
+                        f" digits; the limit is {MAX_NUMBER_DIGITS:,}",
+                        hint=_HINT,
+                    )
+
+
+_HINT = "this comes from substituting the definitions into each other; use smaller constants"
+
+
+def _log10_size(value: Fraction) -> float:
+    """log10 of the larger of numerator and denominator."""
+    return math.log10(max(abs(value.numerator), value.denominator))
 
 
 def tree_size(expr: sympy.Basic, replaced: Mapping[sympy.Basic, int] | None = None) -> int:

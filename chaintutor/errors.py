@@ -6,6 +6,8 @@ front end can draw a caret under the column, and an optional hint for the likely
 
 from __future__ import annotations
 
+import re
+
 
 class InputError(ValueError):
     """A problem with what the user typed (exit code 2 on the command line)."""
@@ -44,15 +46,46 @@ class InputError(ValueError):
         )
 
     def render(self) -> str:
-        """The message, the source line with a caret under the span, and the hint."""
-        lines = [f"error: {self.message}"]
+        """The message, the source line with a caret under the span, and the hint.
+
+        Short whatever the input: a long line is shown as a window around the span, a long
+        quoted piece of the input in the message is abbreviated, and characters that are not
+        printable (terminal escapes, say) are shown as U+FFFD.
+        """
+        lines = [f"error: {_shorten(self.message)}"]
         if self.source is not None and self.start is not None:
             line_start = self.source.rfind("\n", 0, self.start) + 1
             line_end = self.source.find("\n", self.start)
             line = self.source[line_start : line_end if line_end != -1 else len(self.source)]
-            width = max(1, min((self.end or self.start + 1), line_start + len(line)) - self.start)
-            lines.append("  " + line)
-            lines.append("  " + " " * (self.start - line_start) + "^" * width)
+            column = self.start - line_start
+            width = min(
+                _MAX_CARETS, max(1, min((self.end or self.start + 1), line_start + len(line)) - self.start)
+            )
+            first = max(0, column - _CONTEXT)
+            last = min(len(line), column + width + _CONTEXT)
+            shown = ("…" if first else "") + _printable(line[first:last]) + ("…" if last < len(line) else "")
+            lines.append("  " + shown)
+            lines.append("  " + " " * (column - first + (1 if first else 0)) + "^" * width)
         if self.hint:
-            lines.append(f"hint: {self.hint}")
+            lines.append(f"hint: {_shorten(self.hint)}")
         return "\n".join(lines)
+
+
+_CONTEXT = 60  # characters of a long line shown either side of the caret
+_MAX_CARETS = 60
+_MAX_TEXT = 400  # characters of a message or a hint
+_LONG_QUOTE = re.compile(r"'([^'\n]{60,})'")
+
+
+def _printable(text: str) -> str:
+    """Tabs and the like as spaces (the caret stays aligned), other control characters as U+FFFD."""
+    return "".join(
+        char if char.isprintable() or char == "\n" else " " if char in "\t\r\f\v" else "\ufffd"
+        for char in text
+    )
+
+
+def _shorten(text: str) -> str:
+    """``text`` with long quoted pieces (echoed input) abbreviated, and at most _MAX_TEXT long."""
+    text = _LONG_QUOTE.sub(lambda m: f"'{m.group(1)[:40]}…{m.group(1)[-10:]}'", _printable(text))
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"

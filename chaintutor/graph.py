@@ -19,6 +19,7 @@ from enum import StrEnum
 import sympy
 
 from chaintutor.dag import substitute
+from chaintutor.errors import InputError
 from chaintutor.parse.build import combine
 from chaintutor.parse.syntax import Call, Neg, Node, Power, Product, Sum, children
 from chaintutor.problem import Problem
@@ -171,10 +172,26 @@ def _assemble(problem: Problem, values: dict[str, sympy.Expr], namer: _Namer) ->
         depends = _dependencies(expr, everything, final_names)
         definitions.append(Definition(final_names.get(name, name), expr, depends, name in provisional))
     defined = {definition.name for definition in definitions}
+    _check_still_used(problem, defined)
     used = {child for definition in definitions for child in definition.depends_on}
     leaves = tuple(name for name in problem.names if name in used and name not in defined)
     typed = tuple(equation.name for equation in problem.equations)
     return DependencyGraph(problem.output, tuple(definitions), leaves, symbols, typed, problem.is_system)
+
+
+def _check_still_used(problem: Problem, defined: set[str]) -> None:
+    """A definition that SymPy folded away (``y = 0*u + v``) is unused, as a definition
+    nothing mentions is (chaintutor.problem refuses those before anything is built)."""
+    for equation in problem.equations:
+        if equation.name not in defined:
+            start, end = equation.name_span or (None, None)
+            raise InputError(
+                f"'{equation.name}' is defined but the output '{problem.output}' does not depend on it"
+                " (where it is used, it cancels out)",
+                source=problem.source,
+                start=start,
+                end=end,
+            )
 
 
 def _dependencies(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, count
 
 from chaintutor.errors import InputError
 from chaintutor.parse import parse_statements
@@ -43,10 +44,11 @@ class Problem:
 def read_problem(text: str) -> Problem:
     """Parse ``text`` and check that it means one well-formed problem."""
     statements = parse_statements(text)
+    called = _check_functions_are_not_variables(text, [s.rhs for s in statements])
     if len(statements) == 1 and statements[0].name is None:
         rhs = statements[0].rhs
         names = _names_in_order([rhs])
-        output = next(name for name in OUTPUT_NAMES if name not in names)
+        output = _output_name({*names, *called})
         return Problem(text, output, (Equation(output, rhs, None),), False, names)
     equations = tuple(Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None)
     _check_system(text, equations)
@@ -91,6 +93,33 @@ def _reachable(start: Equation, defined: dict[str, Equation]) -> set[str]:
                 seen.add(use.name)
                 frontier.append(defined[use.name])
     return seen
+
+
+def _output_name(taken: set[str]) -> str:
+    """The name of a single expression's output: y, unless the expression uses it."""
+    candidates = chain(OUTPUT_NAMES, (f"y{index}" for index in count(1)))
+    return next(name for name in candidates if name not in taken)
+
+
+def _check_functions_are_not_variables(text: str, right_sides: list[Node]) -> set[str]:
+    """The abstract functions applied; a letter that is also used as a variable is refused
+    (``x + f(x + f)``: SymPy cannot tell the two apart, and the reader cannot either)."""
+    called = {
+        node.func
+        for rhs in right_sides
+        for node in _walk(rhs)
+        if isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
+    }
+    for rhs in right_sides:
+        for use in _name_uses(rhs):
+            if use.name in called:
+                raise _at(
+                    text,
+                    use.span,
+                    f"'{use.name}' is applied as a function, {use.name}(…), and also used as a variable",
+                    hint="use another letter for the variable",
+                )
+    return called
 
 
 def _walk(node: Node) -> Iterator[Node]:

@@ -17,6 +17,8 @@ from typing import Any
 
 import sympy
 
+from chaintutor.dag import substitute
+from chaintutor.deep import run_deep
 from chaintutor.errors import InputError
 from chaintutor.grade.diagnose import Diagnosis, diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
@@ -43,6 +45,9 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON of ``check --format json``."""
+        return run_deep(self._to_dict)
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "correct": self.correct,
             "equivalence": self.equivalence,
@@ -63,7 +68,15 @@ def check(
 
     ``wrt`` may be left out when the problem has a single independent variable.
     Raises :class:`InputError` for a problem or answer that cannot be read.
+    Runs with a big stack (:func:`chaintutor.deep.run_deep`): diagnosis and printing recurse
+    once per nesting level, and problems may be nested MAX_DEPTH levels deep.
     """
+    return run_deep(_check, problem, answer, wrt, symbolic_seconds)
+
+
+def _check(
+    problem: str, answer: str, wrt: str | Sequence[str] | None, symbolic_seconds: float
+) -> CheckResult:
     model = Model(problem, _one_name(wrt))
     expr = read_answer(answer, model)
     in_leaves = _in_leaves(expr, model)
@@ -154,7 +167,7 @@ def _in_leaves(expr: sympy.Expr, model: Model) -> sympy.Expr | None:
             if form is None:
                 return None
             mapping[symbol] = form
-    return expr.xreplace(mapping) if mapping else expr
+    return substitute(expr, mapping) if mapping else expr
 
 
 _VERDICTS = {
@@ -166,6 +179,10 @@ _VERDICTS = {
 
 def render_text(result: CheckResult) -> str:
     """The verdict, the right derivative, and each mistake found: plain text, no ANSI."""
+    return run_deep(_render_text, result)
+
+
+def _render_text(result: CheckResult) -> str:
     from chaintutor.printing import unicode
 
     d = f"d{result.problem_output}/d{result.wrt}" if result.problem_output else "the derivative"

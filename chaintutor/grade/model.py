@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from chaintutor.dag import substitute
 from chaintutor.derivation import adjoints_of, leaf_forms_of, local_derivatives_of, written_in_leaves
 from chaintutor.errors import InputError
 from chaintutor.grade.numeric import Compiled, Unsupported
@@ -101,7 +102,7 @@ class Model:
             for name, form in self.leaf_forms.items()
             if form is not None and self.symbols[name] in expr.free_symbols
         }
-        return expr.xreplace(mapping) if mapping else expr
+        return substitute(expr, mapping) if mapping else expr
 
     def leaf_form(self, name: str) -> sympy.Expr:
         form = self.leaf_forms.get(name)

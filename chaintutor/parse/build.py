@@ -18,6 +18,7 @@ import sympy
 from chaintutor.errors import InputError
 from chaintutor.mathfuncs import sigmoid, softplus
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS, CANONICAL_NAMES
+from chaintutor.parse.magnitude import constant_refusal
 from chaintutor.parse.parser import MAX_DEPTH, recursion_headroom
 from chaintutor.parse.syntax import Call, Name, Neg, Node, Num, Power, Product, Sum, children
 
@@ -92,9 +93,11 @@ def combine(
         return sympy.Mul(*factors)
     if isinstance(node, Power):
         _check_power(node, args[0], args[1], source)
+        _check_constant(node, "Pow", args, source)
         return sympy.Pow(args[0], args[1])
     if isinstance(node, Neg):
         return -args[0]
+    _check_constant(node, node.func, args, source)
     return _call(node, args, source)
 
 
@@ -159,13 +162,40 @@ def _check_power(node: Power, base: sympy.Expr, exponent: sympy.Expr, source: st
         raise _error(
             f"exponent {_abbreviated(exponent)} is too large; the limit is {MAX_EXPONENT}", node, source
         )
+    refusal = number_power_refusal(base, exponent)
+    if refusal is not None:
+        raise _error(refusal, node, source)
+
+
+def number_power_refusal(base: sympy.Expr, exponent: sympy.Expr) -> str | None:
+    """Why SymPy must not compute ``base**exponent``, or None when it may.
+
+    The number part of the base (the 3 of ``3*x``) to the power ``p/q`` has about
+    ``|p/q|·log10(number)`` digits. A fractional power costs more than its value: SymPy
+    collects roots from the number's factors and rationalises (``2^(-1/3)`` is ``2^(2/3)/2``),
+    computing integers up to the number to the power ``q``, so ``99999^(-1/3486784401)``,
+    a value close to 1, would never finish.
+    """
+    if not exponent.is_Rational:
+        return None
     coefficient = base.as_coeff_Mul()[0]
     if not coefficient.is_Rational or abs(coefficient) == 1 or coefficient == 0:
-        return
-    exponent_size = abs(_fraction(exponent))
-    log10 = math.inf if exponent_size > 10**18 else float(exponent_size) * _log10_size(_fraction(coefficient))
+        return None
+    power = _fraction(exponent)
+    size = _log10_size(_fraction(coefficient))
+    log10 = math.inf if abs(power) > 10**18 else float(abs(power)) * size
     if log10 >= MAX_NUMBER_DIGITS:
-        raise _too_many_digits(log10, node, source)
+        about = f"about {math.floor(log10) + 1:,}" if log10 < 1e18 else "more than 10^18"
+        return f"this number would have {about} digits; the limit is {MAX_NUMBER_DIGITS:,}"
+    if power.denominator > 1 and (
+        power.denominator > 10**18 or power.denominator * size >= MAX_NUMBER_DIGITS
+    ):
+        order = f"{power.denominator:,}" if power.denominator < 10**18 else "more than 10^18"
+        return (
+            f"this power takes a root of order {order} of a number, too fine to compute exactly;"
+            f" the limit is a root order times the number's digits under {MAX_NUMBER_DIGITS:,}"
+        )
+    return None
 
 
 def _check_product(node: Product, args: Sequence[sympy.Expr], source: str | None) -> None:
@@ -199,6 +229,13 @@ def _abbreviated(number: sympy.Integer) -> str:
 def _too_many_digits(log10: float, node: Node, source: str | None) -> InputError:
     about = f"about {math.floor(log10) + 1:,}" if log10 < 1e18 else "more than 10^18"
     return _error(f"this number would have {about} digits; the limit is {MAX_NUMBER_DIGITS:,}", node, source)
+
+
+def _check_constant(node: Node, name: str, args: Sequence[sympy.Expr], source: str | None) -> None:
+    """Refuse a constant too large or too deeply nested for SymPy to evaluate (see magnitude)."""
+    refusal = constant_refusal(name, args)
+    if refusal is not None:
+        raise _error(refusal, node, source)
 
 
 def _error(message: str, node: Node, source: str | None) -> InputError:

@@ -263,11 +263,8 @@ def _form_notes(d: Derivation, target: str) -> tuple[Block, ...]:
             for name, form in d.leaf_forms.items()
             if name != d.output and form is not None and not d.graph.is_leaf(name)
         )
-        return (
-            Prose(
-                f"The function is abstract, so its partial derivatives stay unevaluated, taken at {places}."
-            ),
-        )
+        at = f", taken at {places}" if places else ""
+        return (Prose(f"The function is abstract, so its partial derivatives stay unevaluated{at}."),)
     return (
         Prose("Written in the leaves this would be too large to print, so it stays in the intermediates."),
     )

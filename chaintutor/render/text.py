@@ -105,7 +105,7 @@ def equation_lines(block: Equations) -> list[str]:
 
 def table_lines(block: Table) -> list[str]:
     cells = [[c if isinstance(c, str) else formula(c) for c in row] for row in block.rows]
-    columns = [max(width(row[i]) for row in cells) for i in range(len(block.header))]
+    columns = [max((width(row[i]) for row in cells), default=0) for i in range(len(block.header))]
     return [
         "  " + "   ".join(_pad(cell, w) for cell, w in zip(row, columns, strict=True)).rstrip()
         for row in cells
