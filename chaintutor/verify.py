@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from chaintutor.budget import TimePool
-from chaintutor.dag import substitute, symbols_in, tree_size
+from chaintutor.dag import contains, substitute, symbols_in, tree_size
 from chaintutor.errors import InputError
 from chaintutor.evaluate import forward_pass
 from chaintutor.graph import DependencyGraph
@@ -102,6 +103,8 @@ def _draw(rng: random.Random) -> sympy.Float:
 def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> complex | None:
     """The value at ``point``, or None where it is undefined, not a number, or too large to
     compare in floating point (exp(exp(exp(x))) is, almost everywhere)."""
+    if contains(expr, AppliedUndef):  # an abstract function has no value; evalf of its partials
+        return None  # at a point, Subs(Derivative(f(ξ), ξ), ξ, x + y), recurses without end
     try:
         value = substitute(expr, point, _refuse_huge).evalf(PRECISION)
         if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):

@@ -59,7 +59,8 @@ SEED_EXPRESSIONS = [
     "ln(sin(x**3)**2)", "sin(x)", "x^2", "2x", "3 sin(x)", "(x+1)(x-1)", "x y", "sin x^2", "sin^2 x",
     "sin x cos x", "|x|", "2|x - 1|", "sqrt(x^2 + 1)", "√x", "x²·y³", "x⁻¹", "−x × 2", "π x", "e^x",
     "2^3^2", "log(x, 2)", "log10(x)", "sigmoid(w1*x + b1)", "softplus(x)", "f(x, y)", "f(g(x))",
-    "1/2x", "-x^2", "exp(-x^2/2)", "atan(y/x)", "arcsin(x/2)", "cbrt(x) + abs(x)", "1.5e-3 x",
+    "f(x + y)", "g(x y) + h(x - y)", "1/2x", "-x^2", "exp(-x^2/2)", "atan(y/x)", "arcsin(x/2)",
+    "cbrt(x) + abs(x)", "1.5e-3 x",
     "tanh(sinh(cosh(x)))", "(2*x + 1)**5", "sec(x**2)", "[x + 1]^2", "x^x", "sin(x)^cos(x)",
 ]  # fmt: skip
 SEED_SYSTEMS = [

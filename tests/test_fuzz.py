@@ -1,7 +1,8 @@
 """Fuzzing: whatever a student types, chaintutor answers or refuses with an InputError.
 
-Every entry point that reads user text (the parser, ``derive``, ``check``, the command line,
-exercise files) is fed hostile and nearly valid input from :mod:`tests.strategies`. The only
+Every entry point that reads user text (the parser, ``derive``, ``check``, ``graph``, the
+answers of a ``practice`` session, ``grade`` files, exercise files, the command line) is fed
+hostile and nearly valid input from :mod:`tests.strategies`. The only
 acceptable outcomes are a result, or an :class:`InputError` that renders as a short message
 (exit code 2 on the command line). Any other exception, a traceback, an "internal error",
 or a call that runs longer than its wall-clock guard fails the test.
