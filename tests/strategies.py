@@ -233,6 +233,35 @@ def systems(draw: st.DrawFn) -> str:
     return separator.join(lines)
 
 
+# --- valid random problems -------------------------------------------------------------------
+
+_BUILTINS = [name for name in FUNCTIONS[: FUNCTIONS.index("f")] if name != "log"]
+_VALID_LEAVES = st.sampled_from(["x", "y", "z", "2", "0.5", "pi", "e", "x^2", "3x", "(x + 1)", "1.5e-3"])
+
+
+def _grow(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    call = st.builds(lambda f, a: f"{f}({a})", st.sampled_from(_BUILTINS), children)
+    bare = st.builds(lambda f, a: f"{f} {a}", st.sampled_from(["sin", "cos", "ln", "exp"]), _VALID_LEAVES)
+    operator = st.sampled_from([" + ", " - ", "*", " / ", "^", " ", "·"])
+    binary = st.builds(lambda a, op, b: f"({a}){op}({b})", children, operator, children)
+    return call | call | bare | binary
+
+
+def valid_problems() -> st.SearchStrategy[str]:
+    """Syntactically valid problems: random compositions of functions and operators, and the
+    seeds; they may still be refused (a power too large), but most are derived."""
+    return st.recursive(_VALID_LEAVES, _grow, max_leaves=6) | st.sampled_from(SEEDS)
+
+
+@st.composite
+def problems_with_wrt(draw: st.DrawFn) -> tuple[str, str | None]:
+    """A problem, mostly valid, and a variable it may have (None: let check choose)."""
+    problem = draw(valid_problems() | near_valid(max_edits=1) | systems())
+    present = [name for name in ("x", "y", "z", "t", "w1", "b1") if name in problem]
+    wrt = draw(st.sampled_from(present) | st.none()) if present else draw(st.none() | st.just("x"))
+    return problem, wrt
+
+
 # --- everything together ------------------------------------------------------------------
 
 
