@@ -111,11 +111,15 @@ class Derivation:
 
         return run_deep(render_markdown, self)
 
-    def _repr_latex_(self) -> str:
-        """The fragment a notebook exported to LaTeX/PDF includes (it needs amsmath only)."""
+    def _repr_latex_(self) -> str | None:
+        """The fragment a notebook exported to LaTeX/PDF includes (it needs amsmath only); none
+        for a nest too deep for TeX, so the notebook falls back to the Markdown."""
         from chaintutor.render.latex import render_latex
 
-        return run_deep(render_latex, self)
+        try:
+            return run_deep(render_latex, self)
+        except InputError:
+            return None
 
 
 def derive(

@@ -291,6 +291,43 @@ def test_every_step_is_written_in_aligned_equations(name):
     assert steps and all(re.search(r"\\begin\{(align|alignat)\*\}", step) for step in steps)
 
 
+# Long formulas: display math never breaks by itself, so the renderer does.
+LONG = {
+    "nest of 12": "sin(" * 12 + "x" + ")" * 12,
+    "two layers": "y = a2*b2; a2 = sin(a1 + b1); b2 = cos(a1*b1); a1 = sin(x); b1 = cos(x)",
+    "polar": "y = r*cos(t)*exp(-r^2); r = sqrt(x^2 + z^2); t = atan(z/x)",
+    "long sum": " + ".join(f"sin({k}*x)*cos(x^{k})" for k in range(1, 5)),
+}
+
+
+@pytest.mark.parametrize("problem", list(LONG.values()), ids=list(LONG))
+def test_long_formulas_are_broken_to_fit_the_page(problem, tmp_path):
+    """pdflatex measures every line: none may run past the margin ("Overfull \\hbox")."""
+    result = runner.invoke(app, ["derive", problem, "--format", "latex", "--standalone"])
+    assert result.exit_code == 0, result.output
+    assert r"&\qquad" in result.stdout
+    compile_latex(result.stdout, tmp_path)
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log
+
+
+def test_a_nest_past_the_old_grouping_limit_compiles(tmp_path):
+    """Each ``\\left( … \\right)`` is a TeX group; 150 of them in a row used to stop pdflatex."""
+    nest = "sin(" * 150 + "x" + ")" * 150
+    result = runner.invoke(app, ["derive", nest, "--format", "latex", "--standalone"])
+    assert result.exit_code == 0, result.output
+    compile_latex(result.stdout, tmp_path)
+
+
+def test_latex_deeper_than_tex_can_nest_is_refused_with_a_reason():
+    nest = "sin(" * 250 + "x" + ")" * 250
+    result = runner.invoke(app, ["derive", nest, "--format", "latex"])
+    assert result.exit_code == 2
+    assert "nests too deeply for LaTeX" in result.output and "--format text" in result.output
+    derivation = derive(nest)
+    assert derivation._repr_latex_() is None and derivation._repr_markdown_()
+
+
 def test_text_with_latex_specials_and_unicode_compiles(tmp_path):
     escaped = escape_text(r"50% of $x_1 & {y} #2 ^ ~ \ | < > · − → ∂ √ ≠ σ π x² uⁿ⁻¹ eᵘ Σⱼ f′ … é")
     assert escaped.isascii()

@@ -70,7 +70,7 @@ Piece: TypeAlias = sympy.Basic | Deriv | Op | Word | ChainSum | Value | Adjoint
 Formula: TypeAlias = tuple[Piece, ...]
 
 VECTOR_FORM_BUDGET = 500  # tree nodes of an entry of v′ written out in the leaves
-EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE = (Op(s) for s in ("=", "·", "+", "→", "(", ")"))
+EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE, COLON = (Op(s) for s in ("=", "·", "+", "→", "(", ")", ":"))
 
 # --- blocks ------------------------------------------------------------------------------
 
@@ -225,7 +225,7 @@ def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
     )
     rows = []
     for index, path in enumerate(summary.listed, start=1):
-        label: Formula = (Word(f"path {index}:"), *_arrows(path), Op(":"))
+        label: Formula = (Word(f"path {index}:"), *_arrows(path), COLON)
         rights = [_path_symbols(d, path), _factors(path.factors)]
         if path.product is not None and path.product != sympy.Mul(*path.factors):
             rights.append((path.product,))

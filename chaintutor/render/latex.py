@@ -19,9 +19,15 @@ import sympy
 
 from chaintutor import printing
 from chaintutor.derivation import Derivation
+from chaintutor.errors import InputError
 from chaintutor.render.diagrams import latex_tree
 from chaintutor.render.document import (
+    CLOSE,
+    COLON,
     EQUALS,
+    OPEN,
+    PLUS,
+    TIMES,
     Adjoint,
     Block,
     ChainSum,
@@ -31,6 +37,7 @@ from chaintutor.render.document import (
     Equations,
     Formula,
     Op,
+    Piece,
     Prose,
     Table,
     Tree,
@@ -38,6 +45,7 @@ from chaintutor.render.document import (
     Word,
     build_document,
 )
+from chaintutor.render.linebreak import LINE_WIDTH, Chunk, expression_chunks, fill_lines, tex_width
 
 _OPERATORS = {
     "=": " = ",
@@ -88,6 +96,13 @@ _TEXT_SYMBOLS = {
     "—": "---",
 }
 
+# pdfTeX allows 255 nested groups (a limit fixed when TeX is built); a document and the
+# environments around a formula take a few, the rest is what the formulas may use.
+TEX_GROUPING_LIMIT = 255
+_GROUPING_BUDGET = TEX_GROUPING_LIMIT - 10
+_GROUP_TOKEN = re.compile(r"\\\\|\\[{}]|\\(?:left|right|begin|end)(?![a-zA-Z])|[{}]")
+_SIZED_DELIMITER = re.compile(r"\\(?:left|right)(?:\.|(?![a-zA-Z]))")
+
 _SCRIPT_RUN = re.compile(r"[\u2070-\u209f\u1d2c-\u1d6a\u2c7c\u00b2\u00b3\u00b9]+")
 
 
@@ -101,15 +116,46 @@ def _symbol(name: str) -> str:
 
 def formula(pieces: Formula) -> str:
     """A formula in LaTeX math mode, on one line."""
-    out = []
+    return "".join(_piece(piece, index == len(pieces) - 1) for index, piece in enumerate(pieces))
+
+
+def _piece(piece: Piece, last: bool) -> str:
+    if isinstance(piece, Word):
+        return _math_text(piece.text) + ("" if last else r"\ ")
+    if isinstance(piece, sympy.Basic):
+        return printing.latex(piece)
+    return _notation(piece)
+
+
+_BREAKS = {TIMES, PLUS, EQUALS}
+
+
+def formula_lines(pieces: Formula) -> list[str]:
+    """A formula cut into lines that fit a page: at its products, sums and equals signs, and
+    inside an expression too wide for one line (see ``linebreak``)."""
+    whole = formula(pieces)
+    if tex_width(whole) <= LINE_WIDTH:
+        return [whole]
+    chunks: list[Chunk] = []
+    joiner, pending, depth = "", "", 0
     for index, piece in enumerate(pieces):
-        if isinstance(piece, Word):
-            out.append(_math_text(piece.text) + (r"\ " if index < len(pieces) - 1 else ""))
-        elif isinstance(piece, sympy.Basic):
-            out.append(printing.latex(piece))
+        if depth == 0 and piece in _BREAKS:
+            chunks.append(Chunk(joiner, pending))
+            joiner, pending = _OPERATORS[piece.symbol], ""
+            continue
+        depth += (piece == OPEN) - (piece == CLOSE)
+        tex = _piece(piece, index == len(pieces) - 1)
+        if depth == 0 and isinstance(piece, sympy.Expr) and tex_width(tex) > LINE_WIDTH:
+            first, *rest = expression_chunks(piece, printing.latex)
+            pending += first.tex
+            if rest:
+                chunks.append(Chunk(joiner, pending))
+                *middle, last = rest
+                chunks += middle
+                joiner, pending = last.joiner, last.tex
         else:
-            out.append(_notation(piece))
-    return "".join(out)
+            pending += tex
+    return fill_lines([*chunks, Chunk(joiner, pending)])
 
 
 def _notation(piece: Deriv | Op | ChainSum | Value | Adjoint) -> str:
@@ -145,16 +191,30 @@ def _math_text(text: str) -> str:
 
 
 def equation_lines(block: Equations) -> list[str]:
-    """The rows of an ``align*`` or ``aligned`` environment, aligned on the first '='."""
+    """The rows of an ``align*`` or ``aligned`` environment, aligned on the first '='; a right
+    side too long for the page goes on in indented lines."""
     lines = []
     for left, rights in block.rows:
-        written = [formula(right) for right in rights]
         if block.inline:
-            lines.append(f"{formula(left)} &= " + " = ".join(written))
-        else:
-            lines.append(f"{formula(left)} &= {written[0]}")
-            lines.extend(f"&= {right}" for right in written[1:])
+            lines.append(f"{formula(left)} &= " + " = ".join(formula(right) for right in rights))
+            continue
+        label, left = _label_apart(left)
+        if label:
+            lines.append(f"{label} &")
+        for number, right in enumerate(rights):
+            first, *more = formula_lines(right)
+            lines.append(f"{formula(left) if number == 0 else ''} &= {first}".lstrip())
+            lines.extend(rf"&\qquad {line}" for line in more)
     return lines
+
+
+def _label_apart(left: Formula) -> tuple[str, Formula]:
+    """A left side too wide for its column loses its label ("path 1: y → u → x:") to a line of
+    its own above it."""
+    if COLON not in left or tex_width(formula(left)) <= LINE_WIDTH / 2:
+        return "", left
+    end = left.index(COLON) + 1
+    return formula(left[:end]), left[end:]
 
 
 def environment(name: str, lines: list[str], argument: str = "") -> list[str]:
@@ -210,15 +270,52 @@ def render_latex(d: Derivation, standalone: bool = False) -> str:
 
 
 def render_document(document: Document, standalone: bool = False) -> str:
-    lines = [rf"\section*{{{escape_text(document.title)}}}", "", rf"\[ {formula(document.statement)} \]"]
+    lines = [rf"\section*{{{escape_text(document.title)}}}", "", *_statement(document.statement)]
     for section in document.sections:
         lines += ["", rf"\subsection*{{{escape_text(section.title)}}}"]
         for block in section.blocks:
             lines += ["", *_block(block)]
-    body = "\n".join(lines) + "\n"
+    body = _within_tex_grouping_limit("\n".join(lines) + "\n")
     if not standalone:
         return body
     return f"{_PREAMBLE}\n{body}\n\\end{{document}}\n"
+
+
+def _statement(statement: Formula) -> list[str]:
+    """``y = …`` displayed; on several aligned lines when it is too long for one."""
+    if statement[1:2] != (EQUALS,):
+        return [rf"\[ {formula(statement)} \]"]
+    lines = equation_lines(Equations(((statement[:1], (statement[2:],)),)))
+    return [rf"\[ {formula(statement)} \]"] if len(lines) == 1 else environment("align*", lines)
+
+
+def grouping_depth(tex: str) -> int:
+    """How deeply TeX groups nest in ``tex``: braces, ``\\left…\\right`` and environments."""
+    depth = deepest = 0
+    for token in _GROUP_TOKEN.finditer(tex):
+        text = token.group()
+        if text in ("{", r"\left", r"\begin"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif text in ("}", r"\right", r"\end"):
+            depth -= 1
+    return deepest
+
+
+def _within_tex_grouping_limit(tex: str) -> str:
+    """Deep nests (past about 120 levels) would stop pdflatex with "TeX capacity exceeded".
+    Every ``\\left( … \\right)`` is a group of its own, so plain delimiters halve the depth;
+    deeper than that, say so rather than write LaTeX that does not compile."""
+    if grouping_depth(tex) <= _GROUPING_BUDGET:
+        return tex
+    plain = _SIZED_DELIMITER.sub("", tex)
+    depth = grouping_depth(plain)
+    if depth > _GROUPING_BUDGET:
+        raise InputError(
+            f"this problem nests too deeply for LaTeX: its formulas nest {depth} groups deep, and"
+            f" pdflatex stops at {TEX_GROUPING_LIMIT} in all; use --format text, markdown or json"
+        )
+    return plain
 
 
 def _block(block: Block) -> list[str]:
