@@ -133,18 +133,18 @@ _BREAKS = {TIMES, PLUS, EQUALS}
 def formula_lines(pieces: Formula) -> list[str]:
     """A formula cut into lines that fit a page: at its products, sums and equals signs, and
     inside an expression too wide for one line (see ``linebreak``)."""
-    whole = formula(pieces)
+    printed = [_piece(piece, index == len(pieces) - 1) for index, piece in enumerate(pieces)]
+    whole = "".join(printed)
     if tex_width(whole) <= LINE_WIDTH:
         return [whole]
     chunks: list[Chunk] = []
     joiner, pending, depth = "", "", 0
-    for index, piece in enumerate(pieces):
+    for piece, tex in zip(pieces, printed, strict=True):
         if depth == 0 and piece in _BREAKS:
             chunks.append(Chunk(joiner, pending))
             joiner, pending = _OPERATORS[piece.symbol], ""
             continue
         depth += (piece == OPEN) - (piece == CLOSE)
-        tex = _piece(piece, index == len(pieces) - 1)
         if depth == 0 and isinstance(piece, sympy.Expr) and tex_width(tex) > LINE_WIDTH:
             first, *rest = expression_chunks(piece, printing.latex)
             pending += first.tex
@@ -283,10 +283,11 @@ def render_document(document: Document, standalone: bool = False) -> str:
 
 def _statement(statement: Formula) -> list[str]:
     """``y = …`` displayed; on several aligned lines when it is too long for one."""
-    if statement[1:2] != (EQUALS,):
-        return [rf"\[ {formula(statement)} \]"]
-    lines = equation_lines(Equations(((statement[:1], (statement[2:],)),)))
-    return [rf"\[ {formula(statement)} \]"] if len(lines) == 1 else environment("align*", lines)
+    if statement[1:2] == (EQUALS,):
+        lines = equation_lines(Equations(((statement[:1], (statement[2:],)),)))
+        if len(lines) > 1:
+            return environment("align*", lines)
+    return [rf"\[ {formula(statement)} \]"]
 
 
 def grouping_depth(tex: str) -> int:
