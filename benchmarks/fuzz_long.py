@@ -151,7 +151,7 @@ def run_atheris(seconds: float, cli_every: int) -> None:
 
     with atheris.instrument_imports(include=["chaintutor"]):  # coverage feedback from chaintutor
         import chaintutor.cli
-        import chaintutor.derivation
+        import chaintutor.core.derive
         import chaintutor.grade.check
         import chaintutor.parse.build
         import chaintutor.render.jsondoc

@@ -15,18 +15,23 @@ from typing import TYPE_CHECKING, Any
 from chaintutor.errors import InputError
 
 if TYPE_CHECKING:
-    from chaintutor.derivation import Derivation
     from chaintutor.grade.check import CheckResult
+    from chaintutor.render.display import ShownDerivation
 
 __version__ = "0.1.0"
 __all__ = ["InputError", "__version__", "check", "derive"]
 
 
-def derive(problem: str, wrt: Sequence[str] | str | None = None, **options: Any) -> Derivation:
-    """Derive ``problem`` step by step; see :func:`chaintutor.derivation.derive`."""
-    from chaintutor.derivation import derive as _derive
+def derive(problem: str, wrt: Sequence[str] | str | None = None, **options: Any) -> ShownDerivation:
+    """Derive ``problem`` step by step; see :func:`chaintutor.core.derive.derive`.
 
-    return _derive(problem, wrt, **options)
+    The result is the core's plain :class:`~chaintutor.core.derive.Derivation` with
+    ``to_dict()`` (the JSON of ``--format json``) and the notebook displays added.
+    """
+    from chaintutor.core.derive import derive as _derive
+    from chaintutor.render.display import ShownDerivation
+
+    return ShownDerivation.of(_derive(problem, wrt, **options))
 
 
 def check(problem: str, answer: str, wrt: Sequence[str] | str | None = None, **options: Any) -> CheckResult:

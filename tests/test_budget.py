@@ -2,8 +2,8 @@ import time
 
 import sympy
 
-from chaintutor.budget import TimePool, run_with_budget
-from chaintutor.verify import tidy
+from chaintutor.core.budget import TimePool, run_with_budget
+from chaintutor.core.verify import tidy
 
 
 def _sleep_and_return(seconds: float) -> str:

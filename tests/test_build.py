@@ -6,10 +6,11 @@ import pytest
 import sympy
 
 from chaintutor.errors import InputError
-from chaintutor.mathfuncs import sigmoid, softplus
 from chaintutor.parse import parse_expression, to_sympy
-from chaintutor.parse.build import MAX_EXPONENT, MAX_NUMBER_DIGITS, combine
+from chaintutor.parse.activations import sigmoid, softplus
+from chaintutor.parse.build import MAX_EXPONENT, combine
 from chaintutor.parse.functions import CANONICAL_NAMES
+from chaintutor.parse.magnitude import MAX_NUMBER_DIGITS
 from chaintutor.parse.syntax import Call, Name, Num, Power, Product, Sum, children
 
 x, y = sympy.symbols("x y", real=True)

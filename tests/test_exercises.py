@@ -16,12 +16,12 @@ import pytest
 import sympy
 from sympy.core.function import AppliedUndef
 
-from chaintutor.derivation import Derivation, derive
+from chaintutor.core.derive import Derivation, derive
 from chaintutor.errors import InputError
-from chaintutor.exercises import Exercise, all_exercises, find_exercise, find_set, load_bank
-from chaintutor.generate import generate
-from chaintutor.mathfuncs import sigmoid, softplus
 from chaintutor.parse import parse_statements, to_sympy
+from chaintutor.parse.activations import sigmoid, softplus
+from chaintutor.tutor.bank import Exercise, all_exercises, find_exercise, find_set, load_bank
+from chaintutor.tutor.generate import generate
 from tests.helpers import same_function
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +165,7 @@ def test_loading_does_not_import_sympy(tmp_path):
     import subprocess
     import sys
 
-    code = "import sys; import chaintutor.exercises as e; e.load_bank(); print('sympy' in sys.modules)"
+    code = "import sys; import chaintutor.tutor.bank as e; e.load_bank(); print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

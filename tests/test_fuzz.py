@@ -31,12 +31,12 @@ from typer.testing import CliRunner
 
 from chaintutor import InputError, check, derive
 from chaintutor.cli import app
-from chaintutor.deep import run_deep
-from chaintutor.exercises import load_bank
+from chaintutor.core.problem import read_problem
+from chaintutor.core.stack import run_with_big_stack
 from chaintutor.grade.check import render_text as render_check
 from chaintutor.parse import MAX_DEPTH, parse_expression, parse_statements, to_sympy
-from chaintutor.problem import read_problem
-from chaintutor.render.text import render_text as render_derivation
+from chaintutor.render import formats
+from chaintutor.tutor.bank import load_bank
 from tests import strategies as fuzz
 
 CORPUS = Path(__file__).with_name("fuzz_corpus")
@@ -149,7 +149,7 @@ def _derive_and_show(text: str, **options: Any) -> None:
     d = derive(text, **options)
     assert set(d.result) == set(d.wrt)
     json.dumps(d.to_dict())  # the JSON document, every number printed
-    run_deep(render_derivation, d)  # as the command line does
+    run_with_big_stack(formats.render, d, "text")  # as the command line does
 
 
 @scaled(1)
@@ -246,7 +246,7 @@ BANK = load_bank()
 
 
 def _grade_and_show(path: Path) -> None:
-    from chaintutor import grading
+    from chaintutor.tutor import classroom as grading
 
     report = grading.grade_rows(str(path), grading.read_answers(path, BANK))
     for render in (grading.render_text, grading.render_json, grading.render_markdown):
@@ -265,7 +265,7 @@ def test_grade_files_are_graded_or_refused(file: tuple[str, bytes], output_forma
 
 
 def _practise(problem: str, lines: list[str], steps: bool) -> None:
-    from chaintutor.practice import Session, own_exercise
+    from chaintutor.tutor.practice import Session, own_exercise
 
     try:
         exercise = own_exercise(problem)

@@ -7,8 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from chaintutor.cli import app
-from chaintutor.exercises import load_bank
-from chaintutor.progress import is_gradable
+from chaintutor.tutor.bank import load_bank
+from chaintutor.tutor.progress import is_gradable
 
 runner = CliRunner()
 

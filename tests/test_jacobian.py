@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from chaintutor import InputError
 from chaintutor.cli import app
-from chaintutor.jacobian import derive_jacobian
+from chaintutor.core.jacobian import derive_jacobian
 from tests.helpers import real
 
 x, z, x1, x2 = real("x", "z", "x1", "x2")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from chaintutor import printing
+from chaintutor.core import notation as printing
 from chaintutor.parse import parse_expression
 from chaintutor.parse.build import to_sympy
 from chaintutor.render.linebreak import Chunk, expression_chunks, fill_lines, tex_width

@@ -10,9 +10,9 @@ import pexpect
 import pytest
 
 from chaintutor.errors import InputError
-from chaintutor.exercises import Exercise, ExerciseSet, load_bank
-from chaintutor.practice import Event, Kind, Session, own_exercise, select_exercises
-from chaintutor.progress import Attempt
+from chaintutor.tutor.bank import Exercise, ExerciseSet, load_bank
+from chaintutor.tutor.practice import Event, Kind, Session, own_exercise, select_exercises
+from chaintutor.tutor.progress import Attempt
 
 ROOT = Path(__file__).resolve().parent.parent
 

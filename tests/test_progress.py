@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from chaintutor.cli import app
 from chaintutor.errors import InputError
-from chaintutor.exercises import Exercise, ExerciseSet, load_bank
-from chaintutor.progress import (
+from chaintutor.tutor.bank import Exercise, ExerciseSet, load_bank
+from chaintutor.tutor.progress import (
     SCHEMA_VERSION,
     Attempt,
     ExerciseRecord,
@@ -159,7 +159,7 @@ def test_a_writer_killed_with_sigkill_keeps_every_committed_attempt(tmp_path):
     db = tmp_path / "killed.sqlite3"
     script = textwrap.dedent(
         f"""
-        from chaintutor.progress import Attempt, ProgressStore
+        from chaintutor.tutor.progress import Attempt, ProgressStore
         store = ProgressStore({str(db)!r})
         session = store.start_session("practice")
         n = 0

@@ -17,8 +17,10 @@ from typing import Any
 
 import sympy
 
-from chaintutor.dag import substitute
-from chaintutor.deep import run_deep
+from chaintutor.core.notation import plain
+from chaintutor.core.problem import CONSTANT_NAMES
+from chaintutor.core.stack import run_with_big_stack
+from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
 from chaintutor.grade.diagnose import Diagnosis, diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
@@ -27,8 +29,6 @@ from chaintutor.parse import parse_expression
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
 from chaintutor.parse.syntax import Call, Name, Node, children
-from chaintutor.printing import plain
-from chaintutor.problem import CONSTANT_NAMES
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON of ``check --format json``."""
-        return run_deep(self._to_dict)
+        return run_with_big_stack(self._to_dict)
 
     def _to_dict(self) -> dict[str, Any]:
         return {
@@ -68,10 +68,10 @@ def check(
 
     ``wrt`` may be left out when the problem has a single independent variable.
     Raises :class:`InputError` for a problem or answer that cannot be read.
-    Runs with a big stack (:func:`chaintutor.deep.run_deep`): diagnosis and printing recurse
+    Runs with a big stack (:func:`chaintutor.core.stack.run_with_big_stack`): diagnosis and printing recurse
     once per nesting level, and problems may be nested MAX_DEPTH levels deep.
     """
-    return run_deep(_check, problem, answer, wrt, symbolic_seconds)
+    return run_with_big_stack(_check, problem, answer, wrt, symbolic_seconds)
 
 
 def _check(
@@ -179,11 +179,11 @@ _VERDICTS = {
 
 def render_text(result: CheckResult) -> str:
     """The verdict, the right derivative, and each mistake found: plain text, no ANSI."""
-    return run_deep(_render_text, result)
+    return run_with_big_stack(_render_text, result)
 
 
 def _render_text(result: CheckResult) -> str:
-    from chaintutor.printing import unicode
+    from chaintutor.core.notation import unicode
 
     d = f"d{result.problem_output}/d{result.wrt}" if result.problem_output else "the derivative"
     if result.correct:

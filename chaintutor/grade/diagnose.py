@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from chaintutor.core.notation import unicode
 from chaintutor.grade.model import Edge, Model, Point
 from chaintutor.grade.numeric import close, compile_expr
-from chaintutor.printing import unicode
 
 CODES = (
     "missing_inner_derivative",

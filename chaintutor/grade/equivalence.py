@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.budget import run_with_budget
+from chaintutor.core.budget import run_with_budget
 from chaintutor.errors import InputError
 from chaintutor.grade.model import Model, Point
 from chaintutor.grade.numeric import close, compile_expr, real_value

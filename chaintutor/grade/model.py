@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.dag import substitute
-from chaintutor.derivation import adjoints_of, leaf_forms_of, local_derivatives_of, written_in_leaves
+from chaintutor.core.derive import adjoints_of, leaf_forms_of, local_derivatives_of, written_in_leaves
+from chaintutor.core.graph import Definition, DependencyGraph, build_graph
+from chaintutor.core.paths import count_paths, list_paths, paths_to
+from chaintutor.core.problem import Problem, read_problem
+from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
 from chaintutor.grade.numeric import Compiled, Unsupported
-from chaintutor.graph import Definition, DependencyGraph, build_graph
-from chaintutor.paths import count_paths, list_paths, paths_to
-from chaintutor.problem import Problem, read_problem
 
 Edge = tuple[str, str]  # (parent, child): the local derivative ∂parent/∂child
 

@@ -206,7 +206,7 @@ def compile_expr(expr: sympy.Expr) -> Callable[[Mapping[sympy.Symbol, float]], f
 
 def real_value(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Float]) -> float | None:
     """``expr`` at ``point`` to 30 digits, if that is a finite real number."""
-    from chaintutor.verify import evaluate
+    from chaintutor.core.verify import evaluate
 
     value = evaluate(expr, dict(point))
     if value is None or abs(value.imag) > 1e-20 * max(1.0, abs(value.real)):

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.derivation import derive
+from chaintutor.core.derive import derive
+from chaintutor.core.notation import plain, unicode
+from chaintutor.core.paths import paths_to
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check, read_answer
 from chaintutor.grade.diagnose import Diagnosis
 from chaintutor.grade.model import Edge, Model
 from chaintutor.grade.numeric import close, compile_expr
-from chaintutor.paths import paths_to
-from chaintutor.printing import plain, unicode
 
 MAX_PATH_STEPS = 6  # more paths than this: the path products are not asked one by one
 

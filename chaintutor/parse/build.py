@@ -9,21 +9,22 @@ The size limits that need values are checked here, before SymPy computes anythin
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from fractions import Fraction
 
 import sympy
 
 from chaintutor.errors import InputError
-from chaintutor.mathfuncs import sigmoid, softplus
+from chaintutor.parse.activations import sigmoid, softplus
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS, CANONICAL_NAMES
-from chaintutor.parse.magnitude import constant_refusal
+from chaintutor.parse.magnitude import (
+    MAX_NUMBER_DIGITS,
+    constant_refusal,
+    digit_count,
+    number_power_refusal,
+    product_refusal,
+)
 from chaintutor.parse.parser import MAX_DEPTH, recursion_headroom
 from chaintutor.parse.syntax import Call, Name, Neg, Node, Num, Power, Product, Sum, children
-
-MAX_NUMBER_DIGITS = 1000
-"""The most digits an exact number (numerator or denominator) may reach."""
 
 MAX_EXPONENT = 1000
 """The largest integer exponent allowed on an expression that is not a number."""
@@ -167,68 +168,20 @@ def _check_power(node: Power, base: sympy.Expr, exponent: sympy.Expr, source: st
         raise _error(refusal, node, source)
 
 
-def number_power_refusal(base: sympy.Expr, exponent: sympy.Expr) -> str | None:
-    """Why SymPy must not compute ``base**exponent``, or None when it may.
-
-    The number part of the base (the 3 of ``3*x``) to the power ``p/q`` has about
-    ``|p/q|·log10(number)`` digits. A fractional power costs more than its value: SymPy
-    collects roots from the number's factors and rationalises (``2^(-1/3)`` is ``2^(2/3)/2``),
-    computing integers up to the number to the power ``q``, so ``99999^(-1/3486784401)``,
-    a value close to 1, would never finish.
-    """
-    if not exponent.is_Rational:
-        return None
-    coefficient = base.as_coeff_Mul()[0]
-    if not coefficient.is_Rational or abs(coefficient) == 1 or coefficient == 0:
-        return None
-    power = _fraction(exponent)
-    size = _log10_size(_fraction(coefficient))
-    log10 = math.inf if abs(power) > 10**18 else float(abs(power)) * size
-    if log10 >= MAX_NUMBER_DIGITS:
-        about = f"about {math.floor(log10) + 1:,}" if log10 < 1e18 else "more than 10^18"
-        return f"this number would have {about} digits; the limit is {MAX_NUMBER_DIGITS:,}"
-    if power.denominator > 1 and (
-        power.denominator > 10**18 or power.denominator * size >= MAX_NUMBER_DIGITS
-    ):
-        order = f"{power.denominator:,}" if power.denominator < 10**18 else "more than 10^18"
-        return (
-            f"this power takes a root of order {order} of a number, too fine to compute exactly;"
-            f" the limit is a root order times the number's digits under {MAX_NUMBER_DIGITS:,}"
-        )
-    return None
-
-
 def _check_product(node: Product, args: Sequence[sympy.Expr], source: str | None) -> None:
     """Refuse a product whose number part grows too large, one factor at a time."""
-    coefficient = Fraction(1)
-    for arg, divide in zip(args, node.divide, strict=True):
-        number = arg.as_coeff_Mul()[0]
-        if not number.is_Rational or number == 0:
-            continue
-        value = _fraction(number)
-        coefficient = coefficient / value if divide else coefficient * value
-        log10 = _log10_size(coefficient)
-        if log10 >= MAX_NUMBER_DIGITS:
-            raise _too_many_digits(log10, node, source)
-
-
-def _fraction(number: sympy.Rational) -> Fraction:
-    return Fraction(int(number.p), int(number.q))
-
-
-def _log10_size(value: Fraction) -> float:
-    """log10 of the larger of numerator and denominator: one less than its digit count."""
-    return math.log10(max(abs(value.numerator), value.denominator))
+    log10 = product_refusal(zip(args, node.divide, strict=True))
+    if log10 is not None:
+        raise _error(
+            f"this number would have {digit_count(log10)} digits; the limit is {MAX_NUMBER_DIGITS:,}",
+            node,
+            source,
+        )
 
 
 def _abbreviated(number: sympy.Integer) -> str:
     text = str(number)
     return text if len(text) <= 20 else f"{text[:6]}… ({len(text):,} digits)"
-
-
-def _too_many_digits(log10: float, node: Node, source: str | None) -> InputError:
-    about = f"about {math.floor(log10) + 1:,}" if log10 < 1e18 else "more than 10^18"
-    return _error(f"this number would have {about} digits; the limit is {MAX_NUMBER_DIGITS:,}", node, source)
 
 
 def _check_constant(node: Node, name: str, args: Sequence[sympy.Expr], source: str | None) -> None:

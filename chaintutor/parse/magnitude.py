@@ -14,17 +14,22 @@ that are already known to be bounded, so it is itself quick.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 from typing import Any
 
 import mpmath
 import sympy
 
+MAX_NUMBER_DIGITS = 1000
+"""The most digits an exact number (numerator or denominator) may reach."""
+
 MAX_CONSTANT_DEPTH = 6
 """The most function applications nested in a constant, as in ln(ln(ln(2)))."""
 
 MAX_LOG10 = 1000
-"""Constants must stay below 10^MAX_LOG10 in absolute value (chaintutor.parse.build.MAX_NUMBER_DIGITS)."""
+"""Constants must stay below 10^MAX_LOG10 in absolute value (MAX_NUMBER_DIGITS)."""
 
 _Estimate = tuple[Any, int] | None  # (approximate value, function depth), None: not a known constant
 
@@ -148,3 +153,66 @@ def _combine(node: sympy.Basic) -> _Estimate:
         return None
     depth = max(estimate[1] for estimate in estimates if estimate is not None)
     return value, depth + (name in _FUNCTIONS)
+
+
+def number_power_refusal(base: sympy.Expr, exponent: sympy.Expr) -> str | None:
+    """Why SymPy must not compute ``base**exponent``, or None when it may.
+
+    The number part of the base (the 3 of ``3*x``) to the power ``p/q`` has about
+    ``|p/q|·log10(number)`` digits. A fractional power costs more than its value: SymPy
+    collects roots from the number's factors and rationalises (``2^(-1/3)`` is ``2^(2/3)/2``),
+    computing integers up to the number to the power ``q``, so ``99999^(-1/3486784401)``,
+    a value close to 1, would never finish.
+    """
+    if not exponent.is_Rational:
+        return None
+    coefficient = base.as_coeff_Mul()[0]
+    if not coefficient.is_Rational or abs(coefficient) == 1 or coefficient == 0:
+        return None
+    power = _fraction(exponent)
+    size = _log10_size(_fraction(coefficient))
+    log10 = math.inf if abs(power) > 10**18 else float(abs(power)) * size
+    if log10 >= MAX_NUMBER_DIGITS:
+        return f"this number would have {digit_count(log10)} digits; the limit is {MAX_NUMBER_DIGITS:,}"
+    if power.denominator > 1 and (
+        power.denominator > 10**18 or power.denominator * size >= MAX_NUMBER_DIGITS
+    ):
+        order = f"{power.denominator:,}" if power.denominator < 10**18 else "more than 10^18"
+        return (
+            f"this power takes a root of order {order} of a number, too fine to compute exactly;"
+            f" the limit is a root order times the number's digits under {MAX_NUMBER_DIGITS:,}"
+        )
+    return None
+
+
+def product_refusal(factors: Iterable[tuple[sympy.Expr, bool]]) -> float | None:
+    """log10 of the number part of a product once it passes the limit, else None.
+
+    ``factors`` are (factor, divide) pairs, taken one at a time, so the refusal comes before
+    SymPy multiplies anything huge.
+    """
+    coefficient = Fraction(1)
+    for factor, divide in factors:
+        number = factor.as_coeff_Mul()[0]
+        if not number.is_Rational or number == 0:
+            continue
+        value = _fraction(number)
+        coefficient = coefficient / value if divide else coefficient * value
+        log10 = _log10_size(coefficient)
+        if log10 >= MAX_NUMBER_DIGITS:
+            return log10
+    return None
+
+
+def digit_count(log10: float) -> str:
+    """How many digits a number of size 10^log10 has, for a message: "about 1,204"."""
+    return f"about {math.floor(log10) + 1:,}" if log10 < 1e18 else "more than 10^18"
+
+
+def _fraction(number: sympy.Rational) -> Fraction:
+    return Fraction(int(number.p), int(number.q))
+
+
+def _log10_size(value: Fraction) -> float:
+    """log10 of the larger of numerator and denominator: one less than its digit count."""
+    return math.log10(max(abs(value.numerator), value.denominator))

@@ -1,6 +1,6 @@
 """The dependency diagram in other notations: Mermaid and DOT draw the graph, LaTeX the tree.
 
-They all start from the tree of :func:`chaintutor.diagram.dependency_tree`, the one the
+They all start from the tree of :func:`chaintutor.render.tree.dependency_tree`, the one the
 document holds. That tree expands every variable once and marks later visits "shown above",
 so it holds every edge of the graph exactly once: merging its nodes by name gives back the
 graph itself, one node per variable and one edge per dependency, for Mermaid and DOT.

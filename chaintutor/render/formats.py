@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from chaintutor.derivation import Derivation
-from chaintutor.jacobian import Jacobian
-from chaintutor.render.document import Document, build_document, build_jacobian_document
+from chaintutor.core.derive import Derivation
+from chaintutor.core.jacobian import Jacobian
+from chaintutor.render.document import Document
+from chaintutor.render.steps import build_document, build_jacobian_document
 
 Subject = Derivation | Jacobian
 

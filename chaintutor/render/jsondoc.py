@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaintutor.derivation import Derivation, PathSummary
-from chaintutor.jacobian import Jacobian
-from chaintutor.printing import plain
+from chaintutor.core.derive import Derivation, PathSummary
+from chaintutor.core.jacobian import Jacobian
+from chaintutor.core.notation import plain
 
 SCHEMA_VERSION = 1
 

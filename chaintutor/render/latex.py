@@ -17,8 +17,7 @@ import unicodedata
 
 import sympy
 
-from chaintutor import printing
-from chaintutor.derivation import Derivation
+from chaintutor.core import notation as printing
 from chaintutor.errors import InputError
 from chaintutor.render.diagrams import latex_tree
 from chaintutor.render.document import (
@@ -43,7 +42,6 @@ from chaintutor.render.document import (
     Tree,
     Value,
     Word,
-    build_document,
 )
 from chaintutor.render.linebreak import LINE_WIDTH, Chunk, expression_chunks, fill_lines, tex_width
 
@@ -263,10 +261,6 @@ _PREAMBLE = r"""\documentclass{article}
 \allowdisplaybreaks
 \begin{document}
 """
-
-
-def render_latex(d: Derivation, standalone: bool = False) -> str:
-    return render_document(build_document(d), standalone)
 
 
 def render_document(document: Document, standalone: bool = False) -> str:

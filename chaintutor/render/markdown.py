@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-from chaintutor.derivation import Derivation
 from chaintutor.render import latex
 from chaintutor.render.diagrams import mermaid
 from chaintutor.render.document import (
@@ -23,15 +22,10 @@ from chaintutor.render.document import (
     Prose,
     Table,
     Tree,
-    build_document,
 )
 
 # Characters that could start emphasis, code, links, HTML, math, strikethrough or a cell.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
-
-
-def render_markdown(d: Derivation) -> str:
-    return render_document(build_document(d))
 
 
 def render_document(document: Document) -> str:

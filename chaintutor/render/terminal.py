@@ -8,7 +8,6 @@ from rich.table import Table as RichTable
 from rich.text import Text
 from rich.tree import Tree as RichTree
 
-from chaintutor.derivation import Derivation
 from chaintutor.render.document import (
     Block,
     Check,
@@ -18,13 +17,8 @@ from chaintutor.render.document import (
     Table,
     Tree,
     TreeNode,
-    build_document,
 )
 from chaintutor.render.text import formula
-
-
-def print_derivation(d: Derivation, console: Console) -> None:
-    print_document(build_document(d), console)
 
 
 def print_document(document: Document, console: Console) -> None:
@@ -35,10 +29,6 @@ def print_document(document: Document, console: Console) -> None:
         console.rule(Text(section.title, style="bold"), align="left")
         for block in section.blocks:
             console.print(Padding(_block(block), (0, 2)))
-
-
-def print_tree(root: TreeNode, console: Console) -> None:
-    console.print(_tree(root))
 
 
 def _block(block: Block) -> RenderableType:

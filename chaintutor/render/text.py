@@ -6,8 +6,7 @@ import unicodedata
 
 import sympy
 
-from chaintutor import printing
-from chaintutor.derivation import Derivation
+from chaintutor.core import notation as printing
 from chaintutor.render.document import (
     Adjoint,
     Block,
@@ -24,7 +23,6 @@ from chaintutor.render.document import (
     TreeNode,
     Value,
     Word,
-    build_document,
 )
 
 _OPERATORS = {"=": " = ", "·": " · ", "+": " + ", "→": " → ", "(": "(", ")": ")", ":": ": "}
@@ -52,10 +50,6 @@ def formula(pieces: Formula) -> str:
             assert isinstance(piece, sympy.Basic)
             out.append(printing.unicode(piece))
     return "".join(out)
-
-
-def render_text(d: Derivation) -> str:
-    return render_document(build_document(d))
 
 
 def render_document(document: Document) -> str:

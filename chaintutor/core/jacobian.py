@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.dag import substitute
-from chaintutor.deep import run_deep
-from chaintutor.derivation import DEFAULT_MAX_PATHS, Derivation, _derive
+from chaintutor.core.derive import DEFAULT_MAX_PATHS, Derivation, derive
+from chaintutor.core.graph import Definition, Granularity
+from chaintutor.core.problem import read_outputs
+from chaintutor.core.stack import run_with_big_stack
+from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
-from chaintutor.graph import Definition, Granularity
-from chaintutor.problem import read_outputs
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def derive_jacobian(
     names = [n.strip() for n in (outputs.split(",") if isinstance(outputs, str) else outputs) if n.strip()]
     if not names:
         raise InputError("--outputs needs at least one name")
-    return run_deep(_jacobian, problem, names, wrt, Granularity(granularity), max_paths, at)
+    return run_with_big_stack(_jacobian, problem, names, wrt, Granularity(granularity), max_paths, at)
 
 
 def _jacobian(
@@ -67,11 +67,13 @@ def _jacobian(
     at: str | Mapping[str, object] | None,
 ) -> Jacobian:
     problems = read_outputs(text, outputs)
-    whole = [_derive(p, None, granularity, 0, None) for p in problems]
+    whole = [derive(p, None, granularity=granularity, max_paths=0) for p in problems]
     leaves = tuple(dict.fromkeys(leaf for d in whole for leaf in d.independent))
     chosen = _chosen(leaves, wrt)
     derivations = {
-        p.output: _derive(p, [v for v in chosen if v in d.independent], granularity, max_paths, at)
+        p.output: derive(
+            p, [v for v in chosen if v in d.independent], granularity=granularity, max_paths=max_paths, at=at
+        )
         for p, d in zip(problems, whole, strict=True)
     }
     definitions = {e.name: e for d in derivations.values() for e in d.graph.definitions}

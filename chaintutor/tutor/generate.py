@@ -4,7 +4,7 @@ The problem text is assembled from templates, never printed from SymPy, so it re
 textbook problem in the input language. The hints come from the problem's own derivation:
 its decomposition, its local derivatives and its paths.
 
-Levels follow the bank (see :mod:`chaintutor.exercises`): 1 one function of a linear inner,
+Levels follow the bank (see :mod:`chaintutor.tutor.bank`): 1 one function of a linear inner,
 2 two layers, 3 three layers or a product with a composition, 4 a small system where x
 reaches y along two paths, 5 four layers deep or a system with three paths.
 """
@@ -16,10 +16,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chaintutor.errors import InputError
-from chaintutor.exercises import LEVELS, Exercise
+from chaintutor.tutor.bank import LEVELS, Exercise
 
 if TYPE_CHECKING:
-    from chaintutor.derivation import Derivation
+    from chaintutor.core.derive import Derivation
 
 GENERATED_SET = "generated"
 
@@ -152,21 +152,21 @@ _BUILDERS: dict[int, Callable[[random.Random], str]] = {
 
 def _hints(problem: str) -> tuple[str, ...]:
     """Decomposition, local derivatives, path structure: read off the actual derivation."""
-    from chaintutor.derivation import derive
+    from chaintutor.core.derive import derive
 
     derivation = derive(problem, ["x"])
     return (_decomposition_hint(derivation), _local_hint(derivation), _path_hint(derivation))
 
 
 def _decomposition_hint(derivation: Derivation) -> str:
-    from chaintutor.printing import unicode
+    from chaintutor.core.notation import unicode
 
     pieces = ", ".join(f"{d.name} = {unicode(d.expr)}" for d in derivation.graph.definitions)
     return f"Name the pieces, innermost first: {pieces}."
 
 
 def _local_hint(derivation: Derivation) -> str:
-    from chaintutor.printing import unicode
+    from chaintutor.core.notation import unicode
 
     def ratio(of: str, wrt: str, partial: bool) -> str:
         d = "∂" if partial else "d"

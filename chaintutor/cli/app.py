@@ -133,7 +133,7 @@ def derive(
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     if standalone and output_format is not DeriveFormat.latex:
         raise InputError("--standalone goes with --format latex")
-    from chaintutor.deep import run_deep
+    from chaintutor.core.stack import run_with_big_stack
     from chaintutor.render.formats import document_of, render
 
     subject = _derive_subject(problem, wrt, granularity.value, max_paths, at, outputs)
@@ -145,10 +145,10 @@ def derive(
 
         from chaintutor.render.terminal import print_document
 
-        run_deep(print_document, run_deep(document_of, subject), Console(highlight=False))
+        run_with_big_stack(print_document, run_with_big_stack(document_of, subject), Console(highlight=False))
         return
     text_format = "text" if chosen is DeriveFormat.rich else chosen.value
-    _emit(run_deep(render, subject, text_format, standalone), output_file)
+    _emit(run_with_big_stack(render, subject, text_format, standalone), output_file)
 
 
 def _derive_subject(
@@ -156,10 +156,10 @@ def _derive_subject(
 ) -> Any:
     """A Derivation, or a Jacobian when several outputs are named."""
     if outputs is not None:
-        from chaintutor.jacobian import derive_jacobian
+        from chaintutor.core.jacobian import derive_jacobian
 
         return derive_jacobian(problem, outputs, wrt, granularity=granularity, max_paths=max_paths, at=at)
-    from chaintutor.derivation import derive as derive_problem
+    from chaintutor.core.derive import derive as derive_problem
 
     return derive_problem(problem, wrt, granularity=granularity, max_paths=max_paths, at=at)
 
@@ -171,10 +171,10 @@ def graph(
     granularity: Annotated[GranularityOption, typer.Option()] = GranularityOption.compositions,
 ) -> None:
     """Print the dependency diagram of PROBLEM alone."""
-    from chaintutor.diagram import dependency_tree
-    from chaintutor.graph import Granularity, build_graph
-    from chaintutor.problem import read_problem
+    from chaintutor.core.graph import Granularity, build_graph
+    from chaintutor.core.problem import read_problem
     from chaintutor.render.diagrams import dot, mermaid
+    from chaintutor.render.steps import dependency_tree
     from chaintutor.render.text import tree_lines
 
     tree = dependency_tree(build_graph(read_problem(problem), Granularity(granularity.value)))
@@ -245,10 +245,10 @@ def practice(
     """Practise in the terminal: answer, see the mistake, try again; hint, skip, quit."""
     from rich.console import Console
 
-    from chaintutor.exercises import load_bank
-    from chaintutor.practice import Session, select_exercises
-    from chaintutor.progress import ProgressStore, resolve_db_path
-    from chaintutor.render.session import run_practice
+    from chaintutor.cli.session import run_practice
+    from chaintutor.tutor.bank import load_bank
+    from chaintutor.tutor.practice import Session, select_exercises
+    from chaintutor.tutor.progress import ProgressStore, resolve_db_path
 
     if (level is not None or seed is not None) and not generated:
         raise InputError("--level and --seed go with --random")
@@ -295,8 +295,9 @@ def grade(
     """Grade a file of students' answers: a score per student and the mistakes found."""
     from rich.console import Console
 
-    from chaintutor.exercises import load_bank
-    from chaintutor.grading import (
+    from chaintutor.cli.session import grade_with_progress
+    from chaintutor.tutor.bank import load_bank
+    from chaintutor.tutor.classroom import (
         grade_rows,
         read_answers,
         recorder,
@@ -304,7 +305,6 @@ def grade(
         render_markdown,
         render_text,
     )
-    from chaintutor.render.session import grade_with_progress
 
     rows = read_answers(file, load_bank())
     with recorder(db) as record:
@@ -328,9 +328,9 @@ def exercises(
     """List the sets and their exercises, with your scores."""
     from rich.console import Console
 
-    from chaintutor.exercises import find_set, load_bank
-    from chaintutor.progress import progress_report, resolve_db_path
-    from chaintutor.render.session import print_exercises
+    from chaintutor.cli.session import print_exercises
+    from chaintutor.tutor.bank import find_set, load_bank
+    from chaintutor.tutor.progress import progress_report, resolve_db_path
 
     bank = load_bank()
     if set_name is not None:
@@ -346,9 +346,9 @@ def progress(
     """Mastery per set and your most frequent mistakes."""
     from rich.console import Console
 
-    from chaintutor.exercises import load_bank
-    from chaintutor.progress import progress_report, resolve_db_path
-    from chaintutor.render.session import print_progress
+    from chaintutor.cli.session import print_progress
+    from chaintutor.tutor.bank import load_bank
+    from chaintutor.tutor.progress import progress_report, resolve_db_path
 
     print_progress(Console(highlight=False), progress_report(resolve_db_path(db), load_bank(), student))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chaintutor.graph import DependencyGraph
+from chaintutor.core.graph import DependencyGraph
 
 
 def paths_to(graph: DependencyGraph, target: str) -> dict[str, int]:

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from chaintutor.errors import InputError
-from chaintutor.exercises import ExerciseSet, find_exercise
-from chaintutor.progress import Attempt, ProgressStore, is_gradable
+from chaintutor.tutor.bank import ExerciseSet, find_exercise
+from chaintutor.tutor.progress import Attempt, ProgressStore, is_gradable
 
 UNPARSEABLE = "unparseable"
 TOML_KEYS = ("student", "exercise", "problem", "wrt", "answer")
@@ -367,9 +367,9 @@ def grade_rows(
 
 
 def grade_row(row: AnswerRow) -> GradedAnswer:
+    from chaintutor.core.notation import plain
     from chaintutor.grade.check import check
     from chaintutor.grade.model import Model
-    from chaintutor.printing import plain
 
     try:
         result = check(row.problem, row.answer, row.wrt)

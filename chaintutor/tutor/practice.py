@@ -6,7 +6,7 @@
 >>> [event.text for event in session.feed("cos(x**3)")][:1]
 ['✗ not correct']
 
-The front end (:mod:`chaintutor.render.session`) prints the events and feeds the lines the
+The front end (:mod:`chaintutor.cli.session`) prints the events and feeds the lines the
 learner types; the tests feed scripted lines. Besides answers, a line may be a command:
 
 - ``hint``: the next hint of the exercise (its decomposition, then the local derivatives,
@@ -31,16 +31,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chaintutor.derivation import Derivation, derive
+from chaintutor.core.derive import Derivation, derive
+from chaintutor.core.notation import unicode
+from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
-from chaintutor.exercises import Exercise, ExerciseSet, find_exercise, find_set
-from chaintutor.generate import generate
 from chaintutor.grade.check import CheckResult, check
 from chaintutor.grade.model import Model
 from chaintutor.grade.steps import Step, StepGrader
-from chaintutor.printing import unicode
-from chaintutor.problem import read_problem
-from chaintutor.progress import HINT_COST, Attempt, answer_score, is_gradable
+from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, find_set
+from chaintutor.tutor.generate import generate
+from chaintutor.tutor.progress import HINT_COST, Attempt, answer_score, is_gradable
 
 OWN_SET = ""  # the set name of a problem the learner typed
 _ALIASES = {"exit": "quit", "q": "quit", "?": "help", "h": "hint"}

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
-from chaintutor.budget import TimePool
-from chaintutor.dag import contains, substitute, symbols_in, tree_size
+from chaintutor.core.budget import TimePool
+from chaintutor.core.evaluate import forward_pass
+from chaintutor.core.graph import DependencyGraph
+from chaintutor.core.walk import contains, substitute, symbols_in, tree_size
 from chaintutor.errors import InputError
-from chaintutor.evaluate import forward_pass
-from chaintutor.graph import DependencyGraph
 
 SYMBOLIC_BUDGET_SECONDS = 1.5  # one symbolic zero test
 SIMPLIFY_BUDGET_SECONDS = 1.0  # one simplification

@@ -38,8 +38,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from chaintutor.core.problem import CONSTANT_NAMES, read_problem
 from chaintutor.errors import InputError
-from chaintutor.problem import CONSTANT_NAMES, read_problem
 
 BANK_PACKAGE = "chaintutor.bank"
 LEVELS = range(1, 6)

@@ -18,11 +18,11 @@ from enum import StrEnum
 
 import sympy
 
-from chaintutor.dag import substitute
+from chaintutor.core.problem import Problem
+from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
 from chaintutor.parse.build import combine
 from chaintutor.parse.syntax import Call, Neg, Node, Power, Product, Sum, children
-from chaintutor.problem import Problem
 
 INTERMEDIATE_PREFIXES = ("u", "v", "w", "q", "s", "t")
 
@@ -181,7 +181,7 @@ def _assemble(problem: Problem, values: dict[str, sympy.Expr], namer: _Namer) ->
 
 def _check_still_used(problem: Problem, defined: set[str]) -> None:
     """A definition that SymPy folded away (``y = 0*u + v``) is unused, as a definition
-    nothing mentions is (chaintutor.problem refuses those before anything is built)."""
+    nothing mentions is (chaintutor.core.problem refuses those before anything is built)."""
     for equation in problem.equations:
         if equation.name not in defined:
             start, end = equation.name_span or (None, None)

@@ -7,15 +7,18 @@ subexpression once and never recurse, so deep nests cannot raise RecursionError.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
-from fractions import Fraction
 
 import sympy
 
 from chaintutor.errors import InputError
-from chaintutor.parse.build import MAX_NUMBER_DIGITS, number_power_refusal
-from chaintutor.parse.magnitude import constant_refusal
+from chaintutor.parse.magnitude import (
+    MAX_NUMBER_DIGITS,
+    constant_refusal,
+    digit_count,
+    number_power_refusal,
+    product_refusal,
+)
 
 
 def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
@@ -80,26 +83,16 @@ def _refuse_huge_numbers(func: object, args: Sequence[sympy.Basic]) -> None:
         if refusal is not None:
             raise InputError(f"substituting the definitions: {refusal}", hint=_HINT)
     elif func is sympy.Mul:
-        product = Fraction(1)
-        for arg in args:
-            number = arg.as_coeff_Mul()[0]
-            if number.is_Rational and number != 0:
-                product *= Fraction(int(number.p), int(number.q))
-                log10 = _log10_size(product)
-                if log10 >= MAX_NUMBER_DIGITS:
-                    raise InputError(
-                        f"substituting the definitions makes a number with about {math.floor(log10) + 1:,}"
-                        f" digits; the limit is {MAX_NUMBER_DIGITS:,}",
-                        hint=_HINT,
-                    )
+        log10 = product_refusal((arg, False) for arg in args)
+        if log10 is not None:
+            raise InputError(
+                f"substituting the definitions makes a number with {digit_count(log10)}"
+                f" digits; the limit is {MAX_NUMBER_DIGITS:,}",
+                hint=_HINT,
+            )
 
 
 _HINT = "this comes from substituting the definitions into each other; use smaller constants"
-
-
-def _log10_size(value: Fraction) -> float:
-    """log10 of the larger of numerator and denominator."""
-    return math.log10(max(abs(value.numerator), value.denominator))
 
 
 def tree_size(expr: sympy.Basic, replaced: Mapping[sympy.Basic, int] | None = None) -> int:

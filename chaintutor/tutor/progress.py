@@ -37,11 +37,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
-from chaintutor.exercises import Exercise, ExerciseSet
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
 from chaintutor.parse.syntax import Call, Node, children
-from chaintutor.problem import read_problem
+from chaintutor.tutor.bank import Exercise, ExerciseSet
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 30.0

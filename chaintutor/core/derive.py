@@ -12,20 +12,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 import sympy
 
-from chaintutor.budget import TimePool
-from chaintutor.dag import contains, substitute, symbols_in, tree_size
-from chaintutor.deep import run_deep
-from chaintutor.errors import InputError
-from chaintutor.evaluate import PointValues, evaluate_at, parse_point
-from chaintutor.graph import DependencyGraph, Granularity, build_graph
-from chaintutor.paths import count_paths, list_paths
-from chaintutor.problem import Problem, read_problem
-from chaintutor.rules import Rule, rule_for
-from chaintutor.verify import (
+from chaintutor.core.budget import TimePool
+from chaintutor.core.evaluate import PointValues, evaluate_at
+from chaintutor.core.graph import DependencyGraph, Granularity, build_graph
+from chaintutor.core.paths import count_paths, list_paths
+from chaintutor.core.problem import Problem, read_problem
+from chaintutor.core.rules import Rule, rule_for
+from chaintutor.core.stack import run_with_big_stack
+from chaintutor.core.verify import (
     TOTAL_SIMPLIFY_SECONDS,
     TOTAL_SYMBOLIC_SECONDS,
     Verification,
@@ -34,6 +31,9 @@ from chaintutor.verify import (
     verify,
     verify_through_graph,
 )
+from chaintutor.core.walk import contains, substitute, symbols_in, tree_size
+from chaintutor.errors import InputError
+from chaintutor.parse.point import parse_point
 
 DEFAULT_MAX_PATHS = 32
 LEAF_FORM_BUDGET = 25_000  # nodes of a result printed in the leaves (shared subtrees counted each time)
@@ -100,41 +100,21 @@ class Derivation:
     def local(self, of: str, wrt: str) -> LocalDerivative:
         return next(d for d in self.local_derivatives if d.of == of and d.wrt == wrt)
 
-    def to_dict(self) -> dict[str, Any]:
-        from chaintutor.render.jsondoc import derivation_to_dict
-
-        return run_deep(derivation_to_dict, self)
-
-    def _repr_markdown_(self) -> str:
-        """How a notebook shows a derivation (Jupyter prefers Markdown to LaTeX)."""
-        from chaintutor.render.markdown import render_markdown
-
-        return run_deep(render_markdown, self)
-
-    def _repr_latex_(self) -> str | None:
-        """The fragment a notebook exported to LaTeX/PDF includes (it needs amsmath only); none
-        for a nest too deep for TeX, so the notebook falls back to the Markdown."""
-        from chaintutor.render.latex import render_latex
-
-        try:
-            return run_deep(render_latex, self)
-        except InputError:
-            return None
-
 
 def derive(
-    problem: str,
+    problem: str | Problem,
     wrt: Sequence[str] | str | None = None,
     *,
     granularity: Granularity | str = Granularity.compositions,
     max_paths: int = DEFAULT_MAX_PATHS,
     at: str | Mapping[str, object] | None = None,
 ) -> Derivation:
-    """Derive ``problem`` (an expression or a system) with respect to ``wrt`` (default: every leaf).
+    """Derive ``problem`` (an expression, a system, or a Problem already read) with respect to
+    ``wrt`` (default: every leaf).
 
     ``at`` (``"x=0.5,z=2"`` or ``{"x": 0.5}``) adds the numbers of the forward and backward pass.
     """
-    return run_deep(_derive, problem, wrt, Granularity(granularity), max_paths, at)
+    return run_with_big_stack(_derive, problem, wrt, Granularity(granularity), max_paths, at)
 
 
 def _derive(

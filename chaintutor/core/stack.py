@@ -1,7 +1,7 @@
 """Room to recurse: SymPy's diff, printers and comparisons recurse once per nesting level.
 
 A 200-deep nest needs a few thousand frames, past Python's default limit of 1000 and, through
-C calls, possibly past the main thread's C stack. ``run_deep`` runs a call in a thread with a
+C calls, possibly past the main thread's C stack. ``run_with_big_stack`` runs a call in a thread with a
 large stack and a raised recursion limit, so depth costs time, never a crash.
 """
 
@@ -18,7 +18,7 @@ STACK_BYTES = 512 * 1024 * 1024
 RECURSION_LIMIT = 60_000
 
 
-def run_deep(function: Callable[..., T], *args: object, **kwargs: object) -> T:
+def run_with_big_stack(function: Callable[..., T], *args: object, **kwargs: object) -> T:
     """``function(*args, **kwargs)`` with a big stack; exceptions come back to the caller."""
     if getattr(_inside, "active", False):
         return function(*args, **kwargs)

@@ -1,8 +1,8 @@
 """The learner's and the lecturer's terminal: practice sessions, listings, a progress bar (Rich).
 
-Everything here draws what a pure module decided: :class:`chaintutor.practice.Session` for
-practice, :mod:`chaintutor.progress` for ``exercises`` and ``progress``, and
-:mod:`chaintutor.grading` for ``grade``. User text is always printed as ``Text``, never as
+Everything here draws what a pure module decided: :class:`chaintutor.tutor.practice.Session` for
+practice, :mod:`chaintutor.tutor.progress` for ``exercises`` and ``progress``, and
+:mod:`chaintutor.tutor.classroom` for ``grade``. User text is always printed as ``Text``, never as
 Rich markup, so an answer such as ``[x]`` prints as typed.
 """
 
@@ -19,16 +19,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from chaintutor.grading import AnswerRow, GradedAnswer, Report, grade_rows
-from chaintutor.progress import ProgressReport, SetStatus
+from chaintutor.tutor.classroom import AnswerRow, GradedAnswer, Report, grade_rows
+from chaintutor.tutor.progress import ProgressReport, SetStatus
 
 if TYPE_CHECKING:  # practice loads SymPy: not for `exercises` and `progress`
-    from chaintutor.practice import Event, Session
+    from chaintutor.tutor.practice import Event, Session
 
 with contextlib.suppress(ImportError):  # line editing and history for input(), where there is readline
     import readline  # noqa: F401
 
-# By event kind (chaintutor.practice.Kind, a StrEnum).
+# By event kind (chaintutor.tutor.practice.Kind, a StrEnum).
 _STYLES = {
     "menu": "bold",
     "exercise": "bold blue",

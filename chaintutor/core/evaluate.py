@@ -14,9 +14,9 @@ from itertools import pairwise
 
 import sympy
 
-from chaintutor import printing
+from chaintutor.core import notation as printing
+from chaintutor.core.graph import DependencyGraph
 from chaintutor.errors import InputError
-from chaintutor.graph import DependencyGraph
 
 PRECISION = 30
 LARGEST_VALUE = sympy.Float("1e300")  # beyond this a value cannot be written as a JSON number
@@ -30,58 +30,6 @@ class PointValues:
     paths: dict[str, list[sympy.Float]]  # the product along each listed path
     gradient: dict[str, sympy.Float]
     adjoints: dict[str, sympy.Float]  # every node: ∂output/∂node
-
-
-def parse_point(text: str) -> dict[str, sympy.Expr]:
-    """``x=0.5, w1=2, b1=-1`` (values may be expressions such as ``pi/4``) → exact numbers."""
-    from chaintutor.parse import parse_expression
-    from chaintutor.parse.build import to_sympy
-
-    point: dict[str, sympy.Expr] = {}
-    offset = 0
-    for part in _split_top_level(text):
-        name, equals, value = part.partition("=")
-        start = offset + len(part) - len(part.lstrip())
-        offset += len(part) + 1
-        if not equals or not name.strip().isidentifier():
-            raise InputError(
-                "--at wants NAME=VALUE pairs separated by commas",
-                source=text,
-                start=start,
-                end=start + len(part.strip()),
-                hint="for example --at x=0.5,z=2",
-            )
-        try:
-            number = to_sympy(parse_expression(value))
-        except InputError as error:
-            raise error.located(text, start + len(name) + 1) from None
-        if number.free_symbols or not number.is_number:
-            raise InputError(
-                f"the value of {name.strip()} must be a number",
-                source=text,
-                start=start,
-                end=start + len(part.strip()),
-            )
-        point[name.strip()] = number
-    return point
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for char in text:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
 
 
 def evaluate_at(

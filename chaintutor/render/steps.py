@@ -1,0 +1,466 @@
+"""The steps of a derivation as a :class:`~chaintutor.render.document.Document`, built once.
+
+The lecture's order: the decomposition and the dependency tree, the local derivatives, every
+path multiplied, the paths added, the result substituted back and checked; then the numbers at
+a point when one was given. A Jacobian gets its layers and their product. The dependency tree
+draws a node reached again along another path once in full and then marks it "shown above", so
+the drawing grows with the edges of the graph, not with the number of paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from itertools import pairwise
+
+import sympy
+
+from chaintutor.core import notation as printing
+from chaintutor.core.derive import Derivation, Path
+from chaintutor.core.graph import DependencyGraph
+from chaintutor.core.jacobian import Jacobian
+from chaintutor.core.walk import contains, substitute, tree_size
+from chaintutor.render.document import (
+    ARROW,
+    CLOSE,
+    COLON,
+    EQUALS,
+    OPEN,
+    PLUS,
+    TIMES,
+    Adjoint,
+    Block,
+    ChainSum,
+    Check,
+    Deriv,
+    Document,
+    Equations,
+    Formula,
+    Piece,
+    Prose,
+    Section,
+    Table,
+    Tree,
+    TreeNode,
+    Value,
+    Word,
+)
+
+VECTOR_FORM_BUDGET = 500  # tree nodes of an entry of v′ written out in the leaves
+
+
+def build_document(d: Derivation) -> Document:
+    sections = [
+        _equations_section(d),
+        Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
+        _locals_section(d),
+        *(section for v in d.wrt for section in _target_sections(d, v)),
+        *((_point_section(d),) if d.at is not None else ()),
+    ]
+    output = sympy.Symbol(d.output)
+    whole = d.leaf_forms[d.output]
+    statement: Formula = (output, EQUALS, whole) if whole is not None else (output,)
+    return Document("Chain rule, step by step", statement, tuple(sections))
+
+
+def _symbol(d: Derivation, name: str) -> sympy.Symbol:
+    return d.graph.symbols.get(name) or sympy.Symbol(name)
+
+
+def _equations_section(d: Derivation) -> Section:
+    introduced = any(e.introduced for e in d.graph.definitions)
+    order = [e.name for e in d.graph.definitions] if introduced else d.graph.typed
+    rows = tuple(((_symbol(d, name),), ((d.graph.definition(name).expr,),)) for name in order)
+    leaves = ", ".join(d.independent) or "none"
+    if introduced:
+        title = "Step 1 · Name the layers, innermost first"
+        note = "Each intermediate variable stands for one nested layer of the expression."
+    elif d.graph.is_system:
+        title = "Step 1 · The system"
+        note = "Every name that is used but never defined is an independent variable (a leaf)."
+    else:
+        title = "Step 1 · The expression"
+        note = "It has no nested layers to name: its local derivative is the whole derivative."
+    return Section(title, (Equations(rows), Prose(f"{note} Independent: {leaves}.")))
+
+
+def _locals_section(d: Derivation) -> Section:
+    rows = tuple(
+        ((Deriv(ld.of, ld.wrt, ld.partial), EQUALS, ld.expr), f"{ld.rule.name} rule: {ld.rule.statement}")
+        for ld in d.local_derivatives
+    )
+    note = "Differentiate each definition on its own, holding every other variable fixed."
+    table = Table(("local derivative", "rule"), rows)
+    return Section("Step 2 · Local derivatives, one per edge", (Prose(note), table))
+
+
+def _total(d: Derivation, target: str) -> Deriv:
+    return Deriv(d.output, target, partial=len(d.independent) > 1)
+
+
+def _path_symbols(d: Derivation, path: Path) -> Formula:
+    pieces: list[Piece] = []
+    for parent, child in pairwise(path.nodes):
+        if pieces:
+            pieces.append(TIMES)
+        pieces.append(Deriv(parent, child, d.local(parent, child).partial))
+    return tuple(pieces)
+
+
+def _factors(factors: tuple[sympy.Expr, ...] | list[sympy.Expr]) -> Formula:
+    pieces: list[Piece] = []
+    for factor in factors:
+        if pieces:
+            pieces.append(TIMES)
+        needs_brackets = (
+            factor.is_Add
+            or (factor.is_Mul and factor.could_extract_minus_sign())
+            or (factor.is_Pow and factor.exp.is_negative)
+        )
+        pieces.extend((OPEN, factor, CLOSE) if needs_brackets else (factor,))
+    return tuple(pieces)
+
+
+def _leaf_mapping(d: Derivation) -> dict[sympy.Basic, sympy.Basic]:
+    return {
+        d.graph.symbols[name]: form
+        for name, form in d.leaf_forms.items()
+        if form is not None and name != d.output
+    }
+
+
+def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
+    summary = d.paths[target]
+    total = _total(d, target)
+    if summary.count == 1 and summary.listed:
+        return _chain_sections(d, target, summary.listed[0])
+    blocks: list[Block] = [Prose(_paths_sentence(d, target, summary.count))]
+    general = (ChainSum(d.output, target),)
+    blocks.append(
+        Equations((((total,), (general, _general_formula(d, target), *_gradient_form(d, target))),))
+    )
+    rows = []
+    for index, path in enumerate(summary.listed, start=1):
+        label: Formula = (Word(f"path {index}:"), *_arrows(path), COLON)
+        rights = [_path_symbols(d, path), _factors(path.factors)]
+        if path.product is not None and path.product != sympy.Mul(*path.factors):
+            rights.append((path.product,))
+        rows.append((label + rights[0], tuple(rights[1:])))
+    if rows:
+        blocks.append(Equations(tuple(rows)))
+    if summary.truncated:
+        blocks.append(Prose(f"Only the first {len(summary.listed)} of {summary.count} paths are listed."))
+    paths = Section(f"Step 3 · Every path from {d.output} to {target}, multiplied", tuple(blocks))
+    total_rows = Equations((((total,), _result_chain(d, target)),))
+    notes = _form_notes(d, target)
+    summed = Section(
+        "Step 4 · Add the paths, substitute back and simplify", (total_rows, *notes, _check(d, target))
+    )
+    return paths, summed
+
+
+def _form_notes(d: Derivation, target: str) -> tuple[Block, ...]:
+    """Why a result stays in the intermediates, when it does."""
+    if d.result_form[target] == "leaves":
+        return ()
+    if d.in_intermediates[target] is None:
+        rows = tuple(((sympy.Symbol(name),), ((expr,),)) for name, expr in d.adjoint_equations)
+        return (
+            Prose(
+                "Written out in the intermediates this sum would be far too large to print, so it is "
+                "written as backpropagation computes it: with the adjoint ū = ∂"
+                f"{d.output}/∂u of each node, every adjoint made from the adjoints above it:"
+            ),
+            Equations(rows),
+        )
+    if contains(d.result[target], sympy.Derivative):
+        places = ", ".join(
+            f"{name} = {printing.unicode(form)}"
+            for name, form in d.leaf_forms.items()
+            if name != d.output and form is not None and not d.graph.is_leaf(name)
+        )
+        at = f", taken at {places}" if places else ""
+        return (Prose(f"The function is abstract, so its partial derivatives stay unevaluated{at}."),)
+    return (
+        Prose("Written in the leaves this would be too large to print, so it stays in the intermediates."),
+    )
+
+
+def _paths_sentence(d: Derivation, target: str, count: int) -> str:
+    if count == 0:
+        return f"{d.output} does not depend on {target}."
+    return (
+        f"{target} reaches {d.output} along {count} path{'s' if count != 1 else ''}. "
+        "Multiply the local derivatives along each path, then add the paths."
+    )
+
+
+def _general_formula(d: Derivation, target: str) -> Formula:
+    """∂y/∂x = Σⱼ ∂y/∂uⱼ · ∂uⱼ/∂x with the actual first-level terms."""
+    pieces: list[Piece] = []
+    definition = d.graph.definition(d.output)
+    for child in definition.depends_on:
+        if d.paths[target].count == 0 or not _reaches(d, child, target):
+            continue
+        if pieces:
+            pieces.append(PLUS)
+        pieces.append(Deriv(d.output, child, d.local(d.output, child).partial))
+        if child != target:
+            pieces.extend((TIMES, Deriv(child, target, partial=len(d.independent) > 1)))
+    return tuple(pieces) or (sympy.Integer(0),)
+
+
+def _gradient_form(d: Derivation, target: str) -> tuple[Formula, ...]:
+    """The same sum as a dot product, ∇y · v′, with v the variables y depends on directly."""
+    children = [c for c in d.graph.definition(d.output).depends_on if _reaches(d, c, target)]
+    if len(children) < 2:
+        return ()
+    gradient = sympy.Tuple(*(d.local(d.output, c).expr for c in children))
+    symbol = d.graph.symbols[target]
+    velocities = []
+    for child in children:
+        form = d.leaf_forms.get(child) if child != target else symbol
+        if form is None or tree_size(form) > VECTOR_FORM_BUDGET:
+            return ()
+        velocities.append(sympy.diff(form, symbol))
+    vector = next(name for name in ("v", "w", "q", "r", "s", "vec") if name not in d.graph.symbols)
+    label = Word(f"∇{d.output} · {vector}′, {vector} = ({', '.join(children)}):")
+    return ((label, gradient, TIMES, sympy.Tuple(*velocities)),)
+
+
+def _reaches(d: Derivation, start: str, target: str) -> bool:
+    frontier, seen = [start], {start}
+    while frontier:
+        name = frontier.pop()
+        if name == target:
+            return True
+        if not d.graph.is_leaf(name):
+            fresh = [c for c in d.graph.definition(name).depends_on if c not in seen]
+            seen.update(fresh)
+            frontier.extend(fresh)
+    return False
+
+
+def _arrows(path: Path) -> Formula:
+    pieces: list[Piece] = []
+    for name in path.nodes:
+        if pieces:
+            pieces.append(ARROW)
+        pieces.append(sympy.Symbol(name))
+    return tuple(pieces)
+
+
+def _chain_sections(d: Derivation, target: str, path: Path) -> tuple[Section, Section]:
+    total = _total(d, target)
+    product_rows = ((total,), (_path_symbols(d, path), _factors(path.factors)))
+    multiply = Section(
+        "Step 3 · Multiply along the chain",
+        (
+            Prose(f"{target} reaches {d.output} along a single path, so the local derivatives multiply."),
+            Equations((product_rows,)),
+        ),
+    )
+    if d.result_form[target] == "leaves":
+        leaf_factors = [substitute(f, _leaf_mapping(d)) for f in path.factors]
+        rights = (_factors(leaf_factors), *_result_chain(d, target, skip_first=True))
+    else:
+        rights = _result_chain(d, target)
+    substitute_back = Section(
+        "Step 4 · Substitute back and simplify",
+        (Equations((((total,), rights),)), *_form_notes(d, target), _check(d, target)),
+    )
+    return multiply, substitute_back
+
+
+def _result_chain(d: Derivation, target: str, skip_first: bool = False) -> tuple[Formula, ...]:
+    forms: list[sympy.Expr] = []
+    for expr in (d.in_intermediates[target], d.substituted[target], d.result[target]):
+        if expr is not None and expr not in forms:
+            forms.append(expr)
+    if skip_first and len(forms) > 1:
+        forms = forms[1:]
+    return tuple((expr,) for expr in forms)
+
+
+def _check(d: Derivation, target: str) -> Check:
+    check = d.verification[target]
+    if check.ok:
+        return Check(True, f"Agrees with sympy.diff ({check.method}): {check.detail}.")
+    return Check(False, f"Does NOT agree with sympy.diff: {check.detail}.")
+
+
+def _point_section(d: Derivation) -> Section:
+    """The forward pass, the local derivatives, the path values and the backward pass."""
+    at = d.at
+    assert at is not None
+    where = ", ".join(f"{name} = {float(value):.10g}" for name, value in at.point.items())
+    forward = Equations(
+        tuple(
+            ((_symbol(d, e.name),), ((e.expr,), (Value(float(at.values[e.name])),)))
+            for e in d.graph.definitions
+        ),
+        inline=True,
+    )
+    local = Equations(
+        tuple(
+            ((Deriv(ld.of, ld.wrt, ld.partial),), ((ld.expr,), (Value(float(at.local[(ld.of, ld.wrt)])),)))
+            for ld in d.local_derivatives
+        ),
+        inline=True,
+    )
+    blocks: list[Block] = [
+        Prose("Forward pass: the value of every node, children first."),
+        forward,
+        Prose("Each local derivative at those values:"),
+        local,
+    ]
+    for target in d.wrt:
+        blocks.extend(_path_values(d, target))
+    blocks.append(
+        Prose(
+            "Backward pass: start from the output's adjoint 1 and, parents first, "
+            "add adjoint(parent) · ∂parent/∂child into every child."
+        )
+    )
+    blocks.append(_backward_rows(d))
+    blocks.extend(_gradient_checks(d))
+    return Section(f"Step 5 · The numbers at {where}: forward and backward pass", tuple(blocks))
+
+
+def _path_values(d: Derivation, target: str) -> list[Block]:
+    at = d.at
+    assert at is not None
+    rows = []
+    for index, (path, value) in enumerate(zip(d.paths[target].listed, at.paths[target], strict=True), 1):
+        factors = [Value(float(at.local[(p, c)])) for p, c in pairwise(path.nodes)]
+        pieces: list[Piece] = []
+        for factor in factors:
+            pieces.extend((TIMES, factor) if pieces else (factor,))
+        rows.append(
+            ((Word(f"path {index} to {target}:"), *_arrows(path)), (tuple(pieces), (Value(float(value)),)))
+        )
+    return [Equations(tuple(rows), inline=True)] if rows else []
+
+
+def _backward_rows(d: Derivation) -> Equations:
+    at = d.at
+    assert at is not None
+    parents: dict[str, list[str]] = {}
+    for parent, child in d.graph.edges():
+        parents.setdefault(child, []).append(parent)
+    rows: list[tuple[Formula, tuple[Formula, ...]]] = [((Adjoint(d.output),), ((Value(1.0),),))]
+    order = [e.name for e in reversed(d.graph.definitions)][1:] + list(d.independent)
+    for name in order:
+        symbolic: list[Piece] = []
+        numeric: list[Piece] = []
+        for parent in parents.get(name, []):
+            if symbolic:
+                symbolic.append(PLUS)
+                numeric.append(PLUS)
+            local = d.local(parent, name)
+            symbolic.extend((Adjoint(parent), TIMES, Deriv(parent, name, local.partial)))
+            numeric.extend((Value(float(at.adjoints[parent])), TIMES, Value(float(at.local[(parent, name)]))))
+        rows.append(((Adjoint(name),), (tuple(symbolic), tuple(numeric), (Value(float(at.adjoints[name])),))))
+    return Equations(tuple(rows), inline=True)
+
+
+def _gradient_checks(d: Derivation) -> list[Block]:
+    at = d.at
+    assert at is not None
+    checks: list[Block] = []
+    for target in d.wrt:
+        adjoint = float(at.gradient[target])
+        if d.paths[target].truncated:
+            checks.append(
+                Prose(f"{target}: only some paths are listed, so their sum is not the whole gradient.")
+            )
+            continue
+        total = float(sum(at.paths[target], sympy.Float(0)))
+        agree = abs(adjoint - total) <= 1e-12 * max(1.0, abs(total))
+        count = len(at.paths[target])
+        checks.append(
+            Check(
+                agree,
+                f"the adjoint of {target}, {adjoint:.10g}, "
+                f"{'equals' if agree else 'differs from'} the sum of its {count} path value"
+                f"{'s' if count != 1 else ''}, {total:.10g}",
+            )
+        )
+    return checks
+
+
+def build_jacobian_document(j: Jacobian) -> Document:
+    """The vector chain rule: each layer's Jacobian, their product, and its entries as path sums."""
+    typed = dict.fromkeys([*j.outputs, *(name for d in j.derivations.values() for name in d.graph.typed)])
+    definitions = {e.name: e for d in j.derivations.values() for e in d.graph.definitions}
+    system = Equations(tuple(((sympy.Symbol(n),), ((definitions[n].expr,),)) for n in typed))
+    trees = tuple(Tree(dependency_tree(d.graph, j.wrt)) for d in j.derivations.values())
+    names = [sympy.Symbol(f"J{k}") for k in range(1, len(j.layers) + 1)]
+    layer_blocks: list[Block] = []
+    for name, layer in zip(names, j.layers, strict=True):
+        layer_blocks.append(
+            Prose(
+                f"{name} = ∂({', '.join(layer.rows)})/∂({', '.join(layer.columns)}): row i holds the "
+                "partial derivatives of the i-th variable; a variable already at the bottom keeps a 1."
+            )
+        )
+        layer_blocks.append(Equations((((name,), ((layer.matrix,),)),)))
+    product_pieces: list[Piece] = []
+    for name in names:
+        product_pieces.extend((TIMES, name) if product_pieces else (name,))
+    rights: list[Formula] = [tuple(product_pieces), (j.product,)]
+    if j.in_leaves is not None and j.in_leaves != j.product:
+        rights.append((j.in_leaves,))
+    product = Equations((((sympy.Symbol("J"),), tuple(rights)),))
+    entries = Table(
+        ("entry", "paths", "sum over the paths"),
+        tuple(
+            (
+                (Deriv(y, x, True),),
+                str(j.derivations[y].paths[x].count if x in j.derivations[y].paths else 0),
+                (j.derivations[y].result.get(x, sympy.Integer(0)),),
+            )
+            for y in j.outputs
+            for x in j.wrt
+        ),
+    )
+    verdict = "equals" if j.agrees else "does NOT equal"
+    return Document(
+        "The vector chain rule, step by step",
+        (Word("outputs " + ", ".join(j.outputs)),),
+        (
+            Section("Step 1 · The system", (system,)),
+            Section("Dependency trees", trees),
+            Section("Step 2 · The Jacobian of each layer", tuple(layer_blocks)),
+            Section("Step 3 · Multiply the layers: J(f∘g) = J_f · J_g", (product,)),
+            Section(
+                "Step 4 · Each entry is a sum over paths",
+                (
+                    Prose(
+                        "Entry (i, j) of the product adds, over every path from yᵢ down to xⱼ, the "
+                        "product of the partial derivatives along it, as the chain rule for one output does."
+                    ),
+                    entries,
+                    Check(j.agrees, f"every entry of J {verdict} its sum over paths, derived separately"),
+                ),
+            ),
+        ),
+    )
+
+
+def dependency_tree(graph: DependencyGraph, varying: Collection[str] | None = None) -> TreeNode:
+    """``varying``: the leaves differentiated by; the others are marked as held constant."""
+    expanded: set[str] = set()
+
+    def node(name: str) -> TreeNode:
+        symbol = graph.symbols[name]
+        if graph.is_leaf(name):
+            held = varying is not None and name not in varying
+            return TreeNode((symbol,), (), "held constant" if held else "")
+        definition = graph.definition(name)
+        label: Formula = (symbol, EQUALS, definition.expr)
+        if name in expanded:
+            return TreeNode(label, (), "shown above")
+        expanded.add(name)
+        return TreeNode(label, tuple(node(child) for child in definition.depends_on))
+
+    return node(graph.output)
