@@ -12,9 +12,9 @@ from itertools import chain, count
 
 from chaintutor.errors import InputError
 from chaintutor.parse import parse_statements
-from chaintutor.parse.syntax import Call, Name, Node, Span, children
+from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
+from chaintutor.parse.syntax import Call, Name, Node, Span, walk
 
-ABSTRACT_FUNCTIONS = frozenset("fghFGH") | {"φ", "ψ"}
 CONSTANT_NAMES = frozenset({"e", "E", "pi"})
 OUTPUT_NAMES = ("y", "f", "g", "F", "out")
 
@@ -107,7 +107,7 @@ def _check_functions_are_not_variables(text: str, right_sides: list[Node]) -> se
     called = {
         node.func
         for rhs in right_sides
-        for node in _walk(rhs)
+        for node in walk(rhs)
         if isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
     }
     for rhs in right_sides:
@@ -122,16 +122,8 @@ def _check_functions_are_not_variables(text: str, right_sides: list[Node]) -> se
     return called
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(children(current)))
-
-
 def _name_uses(rhs: Node) -> Iterator[Name]:
-    return (node for node in _walk(rhs) if isinstance(node, Name))
+    return (node for node in walk(rhs) if isinstance(node, Name))
 
 
 def _names_in_order(right_sides: Iterator[Node] | list[Node]) -> tuple[str, ...]:
@@ -147,7 +139,7 @@ def _check_system(text: str, equations: tuple[Equation, ...]) -> None:
         seen[equation.name] = equation
     output = equations[0].name
     for equation in equations:
-        for node in _walk(equation.rhs):
+        for node in walk(equation.rhs):
             if isinstance(node, Name) and node.name == output:
                 raise _at(
                     text,

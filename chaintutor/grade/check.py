@@ -11,7 +11,7 @@ definitions. It may use the problem's variables and intermediates only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from chaintutor.grade.model import Model
 from chaintutor.parse import parse_expression
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
-from chaintutor.parse.syntax import Call, Name, Node, children
+from chaintutor.parse.syntax import Call, Name, walk
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def read_answer(text: str, model: Model) -> sympy.Expr:
         ) from None
     defined = model.problem.defined
     known = set(model.symbols)
-    for node in _walk(tree):
+    for node in walk(tree):
         if isinstance(node, Name) and node.name not in known:
             if node.name in CONSTANT_NAMES and node.name not in defined:
                 continue
@@ -139,14 +139,6 @@ def read_answer(text: str, model: Model) -> sympy.Expr:
         raise InputError(
             f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
         ) from None
-
-
-def _walk(tree: Node) -> Iterator[Node]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(children(node))
 
 
 def _visible_names(model: Model) -> list[str]:

@@ -7,6 +7,7 @@ of two factors (SymPy would fold it into ``x**3``); the decomposition needs that
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 Span = tuple[int, int]
@@ -70,6 +71,16 @@ class Neg:
 
 
 Node = Num | Name | Call | Sum | Product | Power | Neg
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, parents before children, in source order; no recursion, so
+    a tree nested to the parser's depth limit is walked like any other."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
 
 
 def children(node: Node) -> tuple[Node, ...]:

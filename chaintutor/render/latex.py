@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import assert_never
 
 import sympy
 
@@ -118,11 +119,25 @@ def formula(pieces: Formula) -> str:
 
 
 def _piece(piece: Piece, last: bool) -> str:
-    if isinstance(piece, Word):
-        return _math_text(piece.text) + ("" if last else r"\ ")
-    if isinstance(piece, sympy.Basic):
-        return printing.latex(piece)
-    return _notation(piece)
+    match piece:
+        case Word(text=text):
+            return _math_text(text) + ("" if last else r"\ ")
+        case sympy.Basic():
+            return printing.latex(piece)
+        case Deriv(of=of, wrt=wrt, partial=partial):
+            d = r"\partial " if partial else "d"
+            return rf"\frac{{{d}{_symbol(of)}}}{{{d}{_symbol(wrt)}}}"
+        case Op(symbol=symbol):
+            return _OPERATORS[symbol]
+        case ChainSum(of=of, wrt=wrt):
+            of, wrt = _symbol(of), _symbol(wrt)
+            return rf"\sum_j \frac{{\partial {of}}}{{\partial u_j}}\,\frac{{\partial u_j}}{{\partial {wrt}}}"
+        case Value(number=number):
+            return _number(number)
+        case Adjoint(name=name):
+            return _adjoint(name)
+        case _:
+            assert_never(piece)
 
 
 _BREAKS = {TIMES, PLUS, EQUALS}
@@ -154,20 +169,6 @@ def formula_lines(pieces: Formula) -> list[str]:
         else:
             pending += tex
     return fill_lines([*chunks, Chunk(joiner, pending)])
-
-
-def _notation(piece: Deriv | Op | ChainSum | Value | Adjoint) -> str:
-    if isinstance(piece, Deriv):
-        d = r"\partial " if piece.partial else "d"
-        return rf"\frac{{{d}{_symbol(piece.of)}}}{{{d}{_symbol(piece.wrt)}}}"
-    if isinstance(piece, Op):
-        return _OPERATORS[piece.symbol]
-    if isinstance(piece, ChainSum):
-        of, wrt = _symbol(piece.of), _symbol(piece.wrt)
-        return rf"\sum_j \frac{{\partial {of}}}{{\partial u_j}}\,\frac{{\partial u_j}}{{\partial {wrt}}}"
-    if isinstance(piece, Value):
-        return _number(piece.number)
-    return _adjoint(piece.name)
 
 
 def _number(value: float) -> str:
@@ -314,17 +315,20 @@ def _within_tex_grouping_limit(tex: str) -> str:
 
 
 def _block(block: Block) -> list[str]:
-    if isinstance(block, Prose):
-        return [escape_text(block.text)]
-    if isinstance(block, Equations):
-        return environment("align*", equation_lines(block))
-    if isinstance(block, Table):
-        rows = [r" & \qquad ".join(_cell(cell) for cell in row) for row in block.rows]
-        return environment("alignat*", rows, str(len(block.header)))
-    if isinstance(block, Tree):
-        return latex_tree(block.root, formula, escape_text)
-    assert isinstance(block, Check)
-    return [(r"\textbf{Check:} " if block.ok else r"\textbf{Check failed:} ") + escape_text(block.text)]
+    match block:
+        case Prose(text=text):
+            return [escape_text(text)]
+        case Equations():
+            return environment("align*", equation_lines(block))
+        case Table(header=header, rows=rows):
+            lines = [r" & \qquad ".join(_cell(cell) for cell in row) for row in rows]
+            return environment("alignat*", lines, str(len(header)))
+        case Tree(root=root):
+            return latex_tree(root, formula, escape_text)
+        case Check(ok=ok, text=text):
+            return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + escape_text(text)]
+        case _:
+            assert_never(block)
 
 
 def _cell(cell: Formula | str) -> str:

@@ -10,6 +10,7 @@ cell, so math there spells it ``\\vert``; and the dependency diagram as a ``merm
 from __future__ import annotations
 
 import re
+from typing import assert_never
 
 from chaintutor.render import latex
 from chaintutor.render.diagrams import mermaid
@@ -37,16 +38,19 @@ def render_document(document: Document) -> str:
 
 
 def _block(block: Block) -> str:
-    if isinstance(block, Prose):
-        return escape(block.text)
-    if isinstance(block, Equations):
-        return display_math(*latex.environment("aligned", latex.equation_lines(block)))
-    if isinstance(block, Table):
-        return _table(block)
-    if isinstance(block, Tree):
-        return f"```mermaid\n{mermaid(block.root)}```"
-    assert isinstance(block, Check)
-    return ("✓ " if block.ok else "✗ ") + escape(block.text)
+    match block:
+        case Prose(text=text):
+            return escape(text)
+        case Equations():
+            return display_math(*latex.environment("aligned", latex.equation_lines(block)))
+        case Table():
+            return _table(block)
+        case Tree(root=root):
+            return f"```mermaid\n{mermaid(root)}```"
+        case Check(ok=ok, text=text):
+            return ("✓ " if ok else "✗ ") + escape(text)
+        case _:
+            assert_never(block)
 
 
 def display_math(*lines: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table as RichTable
@@ -32,16 +34,19 @@ def print_document(document: Document, console: Console) -> None:
 
 
 def _block(block: Block) -> RenderableType:
-    if isinstance(block, Prose):
-        return Text(block.text, style="italic")
-    if isinstance(block, Equations):
-        return _equations(block)
-    if isinstance(block, Table):
-        return _table(block)
-    if isinstance(block, Tree):
-        return _tree(block.root)
-    assert isinstance(block, Check)
-    return Text(("✓ " if block.ok else "✗ ") + block.text, style="bold green" if block.ok else "bold red")
+    match block:
+        case Prose(text=text):
+            return Text(text, style="italic")
+        case Equations():
+            return _equations(block)
+        case Table():
+            return _table(block)
+        case Tree(root=root):
+            return _tree(root)
+        case Check(ok=ok, text=text):
+            return Text(("✓ " if ok else "✗ ") + text, style="bold green" if ok else "bold red")
+        case _:
+            assert_never(block)
 
 
 def _equations(block: Equations) -> RenderableType:

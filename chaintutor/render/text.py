@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import assert_never
 
 import sympy
 
@@ -17,6 +18,7 @@ from chaintutor.render.document import (
     Equations,
     Formula,
     Op,
+    Piece,
     Prose,
     Table,
     Tree,
@@ -30,26 +32,29 @@ _OPERATORS = {"=": " = ", "·": " · ", "+": " + ", "→": " → ", "(": "(", ")
 
 def formula(pieces: Formula) -> str:
     """A formula in Unicode, as one line."""
-    out = []
-    for index, piece in enumerate(pieces):
-        if isinstance(piece, Deriv):
-            d = "∂" if piece.partial else "d"
-            out.append(f"{d}{piece.of}/{d}{piece.wrt}")
-        elif isinstance(piece, Op):
-            out.append(_OPERATORS[piece.symbol])
-        elif isinstance(piece, Value):
-            number = f"{piece.number:.10g}"
-            out.append(f"({number})" if piece.number < 0 and index > 0 else number)
-        elif isinstance(piece, Adjoint):
-            out.append(piece.name[0] + "\u0304" + piece.name[1:])
-        elif isinstance(piece, ChainSum):
-            out.append(f"Σⱼ ∂{piece.of}/∂uⱼ · ∂uⱼ/∂{piece.wrt}")
-        elif isinstance(piece, Word):
-            out.append(piece.text + (" " if index < len(pieces) - 1 else ""))
-        else:
-            assert isinstance(piece, sympy.Basic)
-            out.append(printing.unicode(piece))
-    return "".join(out)
+    return "".join(_piece(piece, index, len(pieces)) for index, piece in enumerate(pieces))
+
+
+def _piece(piece: Piece, index: int, count: int) -> str:
+    match piece:
+        case Deriv(of=of, wrt=wrt, partial=partial):
+            d = "∂" if partial else "d"
+            return f"{d}{of}/{d}{wrt}"
+        case Op(symbol=symbol):
+            return _OPERATORS[symbol]
+        case Value(number=number):
+            digits = f"{number:.10g}"
+            return f"({digits})" if number < 0 and index > 0 else digits
+        case Adjoint(name=name):
+            return name[0] + "\u0304" + name[1:]
+        case ChainSum(of=of, wrt=wrt):
+            return f"Σⱼ ∂{of}/∂uⱼ · ∂uⱼ/∂{wrt}"
+        case Word(text=text):
+            return text + (" " if index < count - 1 else "")
+        case sympy.Basic():
+            return printing.unicode(piece)
+        case _:
+            assert_never(piece)
 
 
 def render_document(document: Document) -> str:
@@ -62,16 +67,19 @@ def render_document(document: Document) -> str:
 
 
 def _block(block: Block) -> list[str]:
-    if isinstance(block, Prose):
-        return [block.text]
-    if isinstance(block, Equations):
-        return equation_lines(block)
-    if isinstance(block, Table):
-        return table_lines(block)
-    if isinstance(block, Tree):
-        return ["  " + line for line in tree_lines(block.root)]
-    assert isinstance(block, Check)
-    return [("✓ " if block.ok else "✗ ") + block.text]
+    match block:
+        case Prose(text=text):
+            return [text]
+        case Equations():
+            return equation_lines(block)
+        case Table():
+            return table_lines(block)
+        case Tree(root=root):
+            return ["  " + line for line in tree_lines(root)]
+        case Check(ok=ok, text=text):
+            return [("✓ " if ok else "✗ ") + text]
+        case _:
+            assert_never(block)
 
 
 def width(text: str) -> int:

@@ -40,7 +40,7 @@ from typing import Any
 from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
-from chaintutor.parse.syntax import Call, Node, children
+from chaintutor.parse.syntax import Call, walk
 from chaintutor.tutor.bank import Exercise, ExerciseSet
 
 SCHEMA_VERSION = 1
@@ -436,13 +436,11 @@ class ProgressReport:
 def is_gradable(exercise: Exercise) -> bool:
     """False for an exercise that applies abstract functions (y = f(u, v)): ``check`` cannot
     grade those answers, so they are worked, not scored, and left out of the mastery."""
-    stack: list[Node] = [equation.rhs for equation in read_problem(exercise.problem).equations]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS:
-            return False
-        stack.extend(children(node))
-    return True
+    return not any(
+        isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
+        for equation in read_problem(exercise.problem).equations
+        for node in walk(equation.rhs)
+    )
 
 
 def set_statuses(
