@@ -3,6 +3,7 @@
 >>> from chaintutor import derive
 >>> d = derive("ln(sin(x**3)**2)")
 >>> d.result["x"], d.verified["x"]
+(6*x**2*cos(x**3)/sin(x**3), True)
 
 Importing this package is cheap: SymPy is loaded on the first call that needs it.
 """

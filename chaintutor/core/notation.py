@@ -64,7 +64,12 @@ _PRINTER = _UnicodePrinter({"order": None})
 
 
 def unicode(expr: sympy.Basic) -> str:
-    """One line, no ANSI, Unicode superscripts for integer powers and · for products."""
+    """One line, no ANSI, Unicode superscripts for integer powers and · for products.
+
+    >>> x = sympy.Symbol("x")
+    >>> unicode(6 * x**2 * sympy.cos(x**3) / sympy.sin(x**3))
+    '6x²·cos(x³)/sin(x³)'
+    """
     text = _PRINTER.doprint(expr)
     text = _INTEGER_POWER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
     text = text.replace("**", "^").replace("*", "·")

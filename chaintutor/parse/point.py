@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 
 
 def parse_point(text: str) -> dict[str, sympy.Expr]:
-    """``x=0.5, w1=2, b1=-1`` (values may be expressions such as ``pi/4``) → exact numbers."""
+    """``x=0.5, w1=2, b1=-1`` (values may be expressions such as ``pi/4``) → exact numbers.
+
+    >>> parse_point("x=0.5, w1=pi/4")
+    {'x': 1/2, 'w1': pi/4}
+    """
     point: dict[str, sympy.Expr] = {}
     offset = 0
     for part in _split_top_level(text):

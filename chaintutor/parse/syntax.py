@@ -75,7 +75,12 @@ Node = Num | Name | Call | Sum | Product | Power | Neg
 
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents before children, in source order; no recursion, so
-    a tree nested to the parser's depth limit is walked like any other."""
+    a tree nested to the parser's depth limit is walked like any other.
+
+    >>> from chaintutor.parse import parse_expression
+    >>> [type(node).__name__ for node in walk(parse_expression("sin(x) + 2*y"))]
+    ['Sum', 'Call', 'Name', 'Product', 'Num', 'Name']
+    """
     stack = [node]
     while stack:
         current = stack.pop()

@@ -1,7 +1,7 @@
 """A practice session as a state machine: lines in, events out (no terminal, no Rich).
 
 >>> session = Session([own_exercise("sin(x**3)")])
->>> [event.kind for event in session.start()]
+>>> [event.kind.value for event in session.start()]
 ['exercise', 'ask']
 >>> [event.text for event in session.feed("cos(x**3)")][:1]
 ['✗ not correct']
