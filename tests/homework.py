@@ -53,11 +53,17 @@ HOMEWORK: list[tuple[str, str, str]] = [
     ("z = x^2 - y^2; x = r cosh(s); y = r sinh(s)", "r", "2r"),
     ("z = x^2 y; x = cos(t); y = sin(t)", "t", "cos(t)^3 - 2 sin(t)^2 cos(t)"),
     ("z = e^x sin(y); x = s t^2; y = s^2 t", "s", "e^(s t^2) (t^2 sin(s^2 t) + 2 s t cos(s^2 t))"),
-    ("w = x y + y z + z x; x = r cos(theta); y = r sin(theta); z = r theta", "r",
-     "2r cos(theta) sin(theta) + 2r theta sin(theta) + 2r theta cos(theta)"),
+    (
+        "w = x y + y z + z x; x = r cos(theta); y = r sin(theta); z = r theta",
+        "r",
+        "2r cos(theta) sin(theta) + 2r theta sin(theta) + 2r theta cos(theta)",
+    ),
     # neural networks
-    ("L = (y - t)^2; y = sigmoid(w x + b)", "w",
-     "2x (sigmoid(w x + b) - t) sigmoid(w x + b) (1 - sigmoid(w x + b))"),
+    (
+        "L = (y - t)^2; y = sigmoid(w x + b)",
+        "w",
+        "2x (sigmoid(w x + b) - t) sigmoid(w x + b) (1 - sigmoid(w x + b))",
+    ),
     ("L = (w x + b - t)^2", "w", "2x (w x + b - t)"),
     ("y = tanh(w x + b)", "w", "x (1 - tanh(w x + b)^2)"),
     ("L = softplus(w x + b)", "b", "sigmoid(w x + b)"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -357,23 +356,9 @@ def _emit(text: str, output_file: Path | None) -> None:
     if output_file is None:
         sys.stdout.write(text)
         return
-    _write_atomically(output_file, text)
+    from chaintutor.cli.output import write_output
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it: no half-written file, ever."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}") from error
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_output(output_file, text)
 
 
 def _fail(message: str) -> NoReturn:
