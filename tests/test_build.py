@@ -169,3 +169,12 @@ def test_activations_print_as_they_parse():
     expression = sigmoid(x) * (1 - sigmoid(x)) + softplus(y)
     assert str(expression) == "(1 - sigmoid(x))*sigmoid(x) + softplus(y)"
     assert to_sympy(parse_expression(str(expression))) == expression
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("x/0", "division by zero"), ("1/(x - x)", "division by zero"), ("sech(x*log(2, 1))", "undefined")],
+)
+def test_division_by_zero_is_an_input_error(text, message):
+    with pytest.raises(InputError, match=message):
+        to_sympy(parse_expression(text))

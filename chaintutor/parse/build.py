@@ -82,6 +82,15 @@ def combine(
     Values nested hundreds of levels deep make SymPy itself recurse; do such work inside
     :func:`chaintutor.parse.parser.recursion_headroom`, as :func:`to_sympy` does.
     """
+    value = _combine(node, args, defined, source)
+    if value in _UNDEFINED or any(arg in _UNDEFINED for arg in value.args):
+        raise _error(_undefined_message(node, args), node, source)
+    return value
+
+
+def _combine(
+    node: Node, args: Sequence[sympy.Expr], defined: frozenset[str], source: str | None
+) -> sympy.Expr:
     if isinstance(node, Num):
         return _number(node, source)
     if isinstance(node, Name):
@@ -100,6 +109,18 @@ def combine(
         return -args[0]
     _check_constant(node, node.func, args, source)
     return _call(node, args, source)
+
+
+_UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def _undefined_message(node: Node, args: Sequence[sympy.Expr]) -> str:
+    """Why a value is undefined: a division by zero, as in x/0, 1/(x - x) or log(x, 1)."""
+    if isinstance(node, Product) and any(
+        divide and arg == 0 for arg, divide in zip(args, node.divide, strict=True)
+    ):
+        return "division by zero"
+    return "this is undefined (it divides by zero or is infinite)"
 
 
 def _name(name: str, defined: frozenset[str]) -> sympy.Expr:

@@ -96,19 +96,35 @@ def _check_length(text: str) -> None:
 
 
 def _statement_spans(text: str) -> list[Span]:
-    """The non-blank statements, comments and surrounding whitespace removed."""
+    """The non-blank statements, comments and surrounding whitespace removed.
+
+    A trailing ';' is allowed; an empty statement before a ';' (``x;;``) is refused, unless
+    the whole problem is empty, which the caller reports as such.
+    """
     spans = []
+    empty_before: list[int] = []  # offsets of semicolons with nothing before them
     line_start = 0
     for line in text.split("\n"):
-        code = line.split("#", 1)[0]
+        pieces = line.split("#", 1)[0].split(";")
         piece_start = line_start
-        for piece in code.split(";"):
+        for index, piece in enumerate(pieces):
             stripped = piece.strip(WHITESPACE)
             if stripped:
                 start = piece_start + len(piece) - len(piece.lstrip(WHITESPACE))
                 spans.append((start, start + len(stripped)))
+            elif index < len(pieces) - 1:
+                empty_before.append(piece_start + len(piece))
             piece_start += len(piece) + 1
         line_start += len(line) + 1
+    if spans and empty_before:
+        semicolon = empty_before[0]
+        raise InputError(
+            "an empty statement: nothing stands before this ';'",
+            source=text,
+            start=semicolon,
+            end=semicolon + 1,
+            hint="remove the extra ';'",
+        )
     return spans
 
 

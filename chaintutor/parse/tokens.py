@@ -12,6 +12,7 @@ number and a student writing ``2e^x`` or ``3e`` means e.
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -100,6 +101,7 @@ class _Scanner:
             elif number := _NUMBER.match(self.source, self.pos, self.stop):
                 self._number(number.group())
             elif name := _NAME.match(self.source, self.pos, self.stop):
+                _refuse_keyword(name.group(), self.source, self.pos)
                 self._emit("name", name.group(), len(name.group()))
             elif char in _SUPERSCRIPT_DIGITS or char == _SUPERSCRIPT_MINUS:
                 self._superscript()
@@ -167,3 +169,19 @@ class _Scanner:
                 start=self.pos,
                 end=self.pos + length,
             )
+
+
+# Python's keywords: a student pasting code (``x if x > 0 else 0``) would otherwise get the
+# product of variables named if and else. ``in`` is left to the vector declarations (R^n).
+_KEYWORDS = frozenset(keyword.kwlist) - {"in"}
+
+
+def _refuse_keyword(name: str, source: str, start: int) -> None:
+    if name in _KEYWORDS:
+        raise InputError(
+            f"'{name}' is a Python keyword, not a variable: chaintutor reads mathematics, not code",
+            source=source,
+            start=start,
+            end=start + len(name),
+            hint="write the formula itself, for example abs(x) or x**2 + 1",
+        )
