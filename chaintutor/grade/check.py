@@ -22,8 +22,9 @@ from chaintutor.core.problem import CONSTANT_NAMES
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
-from chaintutor.grade.diagnose import Diagnosis, diagnose
+from chaintutor.grade.diagnose import diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
+from chaintutor.grade.mistakes import Diagnosis
 from chaintutor.grade.model import Model
 from chaintutor.parse import parse_expression
 from chaintutor.parse.build import to_sympy

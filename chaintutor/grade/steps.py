@@ -27,7 +27,7 @@ from chaintutor.core.notation import plain, unicode
 from chaintutor.core.paths import paths_to
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check, read_answer
-from chaintutor.grade.diagnose import Diagnosis
+from chaintutor.grade.mistakes import FACTORS_ADDED, UNKNOWN, Diagnosis
 from chaintutor.grade.model import Edge, Model
 from chaintutor.grade.numeric import close, compile_expr
 
@@ -163,7 +163,7 @@ class StepGrader:
             result = check(f"{parent} = {plain(definition.expr)}", text, child)
         except InputError:  # written in other names (the leaves, say): no local diagnosis
             return ()
-        return tuple(item for item in result.diagnosis if item.code != "unknown")
+        return tuple(item for item in result.diagnosis if item.code != UNKNOWN)
 
     def _path_verdict(self, step: Step, answer: sympy.Expr, got: Values) -> StepVerdict:
         edges = list(itertools.pairwise(step.nodes))
@@ -176,7 +176,7 @@ class StepGrader:
         added = _combine(right, math.fsum)
         if len(edges) > 1 and added is not None and _agree(got, added):
             message = "the local derivatives along the path were added instead of multiplied"
-            return StepVerdict(False, answer, (Diagnosis("factors_added", message),))
+            return StepVerdict(False, answer, (Diagnosis(FACTORS_ADDED, message),))
         return StepVerdict(False, answer)
 
     def _label(self, edge: Edge) -> str:

@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from chaintutor.errors import InputError
+from chaintutor.grade.mistakes import UNPARSEABLE, Diagnosis
 from chaintutor.tutor.bank import ExerciseSet, find_exercise
 from chaintutor.tutor.progress import Attempt, ProgressStore, is_gradable
 
-UNPARSEABLE = "unparseable"
 TOML_KEYS = ("student", "exercise", "problem", "wrt", "answer")
 CSV_COLUMNS = TOML_KEYS
 
@@ -61,20 +61,12 @@ class AnswerRow:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A mistake found in an answer: a diagnosis code of ``check``, or ``unparseable``."""
-
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
 class GradedAnswer:
     row: AnswerRow
     verdict: str  # "correct" | "wrong" | "unparseable"
     equivalence: str | None  # how a parsed answer was compared
     expected: str  # the right derivative, in SymPy's str form
-    findings: tuple[Finding, ...]
+    findings: tuple[Diagnosis, ...]  # the diagnosis of ``check``, or ``unparseable``
 
     @property
     def correct(self) -> bool:
@@ -97,7 +89,7 @@ class GradedAnswer:
             "correct": self.correct,
             "equivalence": self.equivalence,
             "expected": self.expected,
-            "diagnosis": [{"code": f.code, "message": f.message} for f in self.findings],
+            "diagnosis": [finding.to_dict() for finding in self.findings],
         }
 
     def to_attempt(self, now: float) -> Attempt:
@@ -379,10 +371,9 @@ def grade_row(row: AnswerRow) -> GradedAnswer:
         message = error.message.removeprefix("in the answer: ")
         if not row.answer.strip():
             message = "the answer is empty"
-        return GradedAnswer(row, UNPARSEABLE, None, expected, (Finding(UNPARSEABLE, message),))
-    findings = tuple(Finding(item.code, item.message) for item in result.diagnosis)
+        return GradedAnswer(row, UNPARSEABLE, None, expected, (Diagnosis(UNPARSEABLE, message),))
     verdict = "correct" if result.correct else "wrong"
-    return GradedAnswer(row, verdict, result.equivalence, plain(result.expected), findings)
+    return GradedAnswer(row, verdict, result.equivalence, plain(result.expected), tuple(result.diagnosis))
 
 
 @contextmanager
