@@ -169,37 +169,3 @@ def _in_leaves(expr: sympy.Expr, model: Model) -> sympy.Expr | None:
                 return None
             mapping[symbol] = form
     return substitute(expr, mapping) if mapping else expr
-
-
-_VERDICTS = {
-    "exact": "exactly",
-    "symbolic": "symbolically",
-    "numeric": "numerically",
-}
-
-
-def render_text(result: CheckResult) -> str:
-    """The verdict, the right derivative, and each mistake found: plain text, no ANSI."""
-    return run_with_big_stack(_render_text, result)
-
-
-def _render_text(result: CheckResult) -> str:
-    from chaintutor.core.notation import unicode
-
-    d = f"d{result.problem_output}/d{result.wrt}" if result.problem_output else "the derivative"
-    if result.correct:
-        verdict = f"✓ correct (equivalent {_VERDICTS[result.equivalence]})"
-        return f"{verdict}\n  {d} = {unicode(result.expected)}\n"
-    lines = [
-        "✗ not correct",
-        f"  your answer: {unicode(result.answer)}",
-        f"  expected:    {unicode(result.expected)}",
-    ]
-    if result.detail:
-        lines.append(f"  ({result.detail})")
-    if result.diagnosis:
-        lines.append("")
-        several = len(result.diagnosis) > 1
-        lines.append("Likely mistakes (each one gives this answer):" if several else "Likely mistake:")
-        lines.extend(f"  - {item.message} [{item.code}]" for item in result.diagnosis)
-    return "\n".join(lines) + "\n"
