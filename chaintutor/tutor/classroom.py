@@ -394,8 +394,3 @@ def recorder(db: Path | None) -> Iterator[Callable[[GradedAnswer], None] | None]
             yield record
         finally:
             store.end_session(session_id)
-
-
-def grade_file(path: Path, bank: Sequence[ExerciseSet]) -> Report:
-    """Read and grade ``path`` in one go."""
-    return grade_rows(str(path), read_answers(path, bank))

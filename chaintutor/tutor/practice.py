@@ -44,7 +44,6 @@ from chaintutor.tutor.progress import HINT_COST, Attempt, answer_score, is_grada
 
 OWN_SET = ""  # the set name of a problem the learner typed
 _ALIASES = {"exit": "quit", "q": "quit", "?": "help", "h": "hint"}
-COMMANDS = ("hint", "skip", "quit", "help")
 HELP = (
     "Type your answer in the same language as the problems: 3x^2 cos(x^3), 3*x**2*cos(x**3).",
     f"hint: the next hint (each one costs {HINT_COST:g} of the score)   skip: show the answer, move on",
