@@ -41,7 +41,7 @@ from chaintutor.grade.mistakes import (
     Diagnosis,
 )
 from chaintutor.grade.model import Edge, Model, Point
-from chaintutor.grade.numeric import close, compile_expr
+from chaintutor.grade.numeric import compile_expr, same_values
 
 Values = list[float | None]
 Message = Callable[[], str]
@@ -81,7 +81,7 @@ def diagnose(
     right = [model.value(point) for point in model.points]
 
     def reproduces(variant: _Variant) -> bool:
-        return not _same(variant.values, right) and _same(variant.values, answer)
+        return not same_values(variant.values, right) and same_values(variant.values, answer)
 
     edits = builder.edge_edits()
     matched = [v for v in itertools.chain(builder.singles(edits), builder.structural()) if reproduces(v)]
@@ -94,19 +94,6 @@ def diagnose(
         for finding in variant.findings:
             first.setdefault(finding.code, finding)
     return [Diagnosis(code, first[code].message()) for code in DIAGNOSIS_CODES if code in first]
-
-
-def _same(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
-    both = 0
-    for x, y in zip(a, b, strict=True):
-        if x is None or y is None:
-            if x is not y:
-                return False
-            continue
-        if not close(x, y):
-            return False
-        both += 1
-    return both > 0
 
 
 def _unknown_message(model: Model, undefined_at: Point | None) -> str:

@@ -29,7 +29,7 @@ from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check, read_answer
 from chaintutor.grade.mistakes import FACTORS_ADDED, UNKNOWN, Diagnosis
 from chaintutor.grade.model import Edge, Model
-from chaintutor.grade.numeric import close, compile_expr
+from chaintutor.grade.numeric import compile_expr, same_values
 
 MAX_PATH_STEPS = 6  # more paths than this: the path products are not asked one by one
 
@@ -126,7 +126,7 @@ class StepGrader:
         got = self._values(answer)
         self._values_of[step.label] = got
         self.answered[step.label] = text
-        if _agree(got, self._values(step.expected)):
+        if same_values(got, self._values(step.expected)):
             return StepVerdict(True, answer)
         self.wrong[step.label] = answer
         if step.kind == "local":
@@ -141,7 +141,7 @@ class StepGrader:
         got = self._values(result.answer)
         right = tuple(self.model.value(point) for point in self.model.points)
         for chain in (self._chain_through_locals(), self._chain_through_paths()):
-            if chain is not None and not _agree(chain, right) and _agree(got, chain):
+            if chain is not None and not same_values(chain, right) and same_values(got, chain):
                 return result, tuple(label for label in self._steps if label in self.wrong)
         return result, ()
 
@@ -170,11 +170,11 @@ class StepGrader:
         labels = [self._label(edge) for edge in edges]
         wrong_before = tuple(label for label in labels if label in self.wrong)
         from_steps = _combine([self._edge_values(edge) for edge in edges], math.prod)
-        if wrong_before and from_steps is not None and _agree(got, from_steps):
+        if wrong_before and from_steps is not None and same_values(got, from_steps):
             return StepVerdict(False, answer, follows_from=wrong_before)
         right = [self._values(self.derivation.local(*edge).expr) for edge in edges]
         added = _combine(right, math.fsum)
-        if len(edges) > 1 and added is not None and _agree(got, added):
+        if len(edges) > 1 and added is not None and same_values(got, added):
             message = "the local derivatives along the path were added instead of multiplied"
             return StepVerdict(False, answer, (Diagnosis(FACTORS_ADDED, message),))
         return StepVerdict(False, answer)
@@ -220,20 +220,6 @@ class StepGrader:
         if not any(step.label in self.wrong for step in paths):
             return None
         return _combine([self._values_of.get(s.label, self._values(s.expected)) for s in paths], math.fsum)
-
-
-def _agree(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
-    """Equal wherever both are defined, defined at the same points, and compared at one point at least."""
-    compared = 0
-    for x, y in zip(a, b, strict=True):
-        if x is None or y is None:
-            if (x is None) != (y is None):
-                return False
-            continue
-        if not close(x, y):
-            return False
-        compared += 1
-    return compared > 0
 
 
 def _combine(columns: Sequence[Values], how: Callable[[Sequence[float]], float]) -> Values | None:
