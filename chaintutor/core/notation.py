@@ -102,6 +102,17 @@ def latex(expr: sympy.Basic) -> str:
     return str(_LATEX.doprint(expr))
 
 
+def derivative_mark(partial: bool) -> str:
+    """∂ for a partial derivative (of something that depends on several variables), else d."""
+    return "∂" if partial else "d"
+
+
+def ratio(of: str, wrt: str, partial: bool) -> str:
+    """The derivative of ``of`` with respect to ``wrt`` as the lectures write it: dy/du, ∂y/∂u."""
+    mark = derivative_mark(partial)
+    return f"{mark}{of}/{mark}{wrt}"
+
+
 def plain(expr: sympy.Basic) -> str:
     """SymPy's ``str``: the form JSON carries, which chaintutor's parser reads back."""
     return str(expr)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.core.notation import unicode
+from chaintutor.core.notation import ratio, unicode
 from chaintutor.grade.mistakes import (
     COMPOSITION_AS_PRODUCT,
     DIAGNOSIS_CODES,
@@ -149,9 +149,7 @@ class _Builder:
 
     def d(self, parent: str, child: str) -> str:
         """dy/du1, or ∂y/∂u where the parent depends on several nodes."""
-        partial = len(self.m.definition(parent).depends_on) > 1
-        mark = "∂" if partial else "d"
-        return f"{mark}{parent}/{mark}{child}"
+        return ratio(parent, child, self.m.definition(parent).partial)
 
     def shown(self, expr: sympy.Expr) -> str:
         """``cos(u1) = cos(x³)``: the expression, and its form in the leaves when different."""

@@ -93,10 +93,8 @@ class StepGrader:
             for child in definition.depends_on:
                 if reaching.get(child):
                     local = d.local(definition.name, child)
-                    symbol = "∂" if local.partial else "d"
-                    label = f"{symbol}{definition.name}/{symbol}{child}"
                     context = f"{definition.name} = {unicode(definition.expr)}"
-                    steps.append(Step("local", label, context, local.expr, edge=(definition.name, child)))
+                    steps.append(Step("local", local.ratio, context, local.expr, edge=local.edge))
         summary = d.paths[self.wrt]
         if 1 < summary.count <= MAX_PATH_STEPS:
             for path in summary.listed:

@@ -33,8 +33,7 @@ def formula(pieces: Formula) -> str:
     out = []
     for index, piece in enumerate(pieces):
         if isinstance(piece, Deriv):
-            d = "∂" if piece.partial else "d"
-            out.append(f"{d}{piece.of}/{d}{piece.wrt}")
+            out.append(printing.ratio(piece.of, piece.wrt, piece.partial))
         elif isinstance(piece, Op):
             out.append(_OPERATORS[piece.symbol])
         elif isinstance(piece, Value):

@@ -168,14 +168,7 @@ def _decomposition_hint(derivation: Derivation) -> str:
 def _local_hint(derivation: Derivation) -> str:
     from chaintutor.core.notation import unicode
 
-    def ratio(of: str, wrt: str, partial: bool) -> str:
-        d = "∂" if partial else "d"
-        return f"{d}{of}/{d}{wrt}"
-
-    parts = ", ".join(
-        f"{ratio(local.of, local.wrt, local.partial)} = {unicode(local.expr)}"
-        for local in derivation.local_derivatives
-    )
+    parts = ", ".join(f"{local.ratio} = {unicode(local.expr)}" for local in derivation.local_derivatives)
     return f"Differentiate each piece on its own: {parts}."
 
 

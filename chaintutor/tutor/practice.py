@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chaintutor.core.derive import Derivation, derive
-from chaintutor.core.notation import unicode
+from chaintutor.core.notation import ratio, unicode
 from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check
@@ -157,10 +157,7 @@ def select_exercises(
 def derivation_hints(d: Derivation) -> tuple[str, ...]:
     """The decomposition, the local derivatives, the paths: read off the derivation."""
     pieces = ", ".join(f"{item.name} = {unicode(item.expr)}" for item in d.graph.definitions)
-    ratios = ", ".join(
-        f"{_ratio(local.of, local.wrt, local.partial)} = {unicode(local.expr)}"
-        for local in d.local_derivatives
-    )
+    ratios = ", ".join(f"{local.ratio} = {unicode(local.expr)}" for local in d.local_derivatives)
     routes = []
     for name in d.wrt:
         summary = d.paths[name]
@@ -173,11 +170,6 @@ def derivation_hints(d: Derivation) -> tuple[str, ...]:
         f"Differentiate each piece on its own: {ratios}.",
         paths,
     )
-
-
-def _ratio(of: str, wrt: str, partial: bool) -> str:
-    d = "∂" if partial else "d"
-    return f"{d}{of}/{d}{wrt}"
 
 
 class Session:
@@ -312,11 +304,10 @@ class Session:
     def _worked(self, exercise: Exercise, wrt: str) -> Event:
         """An exercise with abstract functions: check cannot grade it, so it is shown worked."""
         d = derive(exercise.problem, [wrt])
-        symbol = "∂" if len(d.independent) > 1 else "d"
         return Event(
             Kind.REVEAL,
             "Abstract functions: answers to this one cannot be checked. Work it out, then compare:",
-            (f"{symbol}{d.output}/{symbol}{wrt} = {unicode(d.result[wrt])}",),
+            (f"{ratio(d.output, wrt, len(d.independent) > 1)} = {unicode(d.result[wrt])}",),
         )
 
     def _question(self, exercise: Exercise, wrt: str) -> list[Event]:
@@ -330,8 +321,8 @@ class Session:
             self._model = self._grader.model
         else:
             self._model = Model(exercise.problem, wrt)
-        d = "∂" if len(self._model.graph.leaves) > 1 else "d"
-        self.results.append(QuestionResult(exercise, wrt, f"{d}{self._model.output}/{d}{wrt}"))
+        label = ratio(self._model.output, wrt, len(self._model.graph.leaves) > 1)
+        self.results.append(QuestionResult(exercise, wrt, label))
         if self._grader is not None:
             self._steps = self._grader.plan(previous.answered if previous else None)
             # The pieces are shown with the steps: the first hint, the decomposition, comes free.
