@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.core.notation import ratio, unicode
+from chaintutor.core.notation import equation, ratio, route, unicode
 from chaintutor.grade.mistakes import (
     COMPOSITION_AS_PRODUCT,
     DIAGNOSIS_CODES,
@@ -165,15 +165,12 @@ class _Builder:
         return unicode(self.m.in_leaves(expr))
 
     def defined(self, name: str) -> str:
-        return f"{name} = {unicode(self.m.definition(name).expr)}"
+        return equation(name, self.m.definition(name).expr)
 
     def node(self, name: str) -> str:
         if self.m.is_leaf(name):
             return name
         return f"{name} = {unicode(self.m.leaf_form(name))}"
-
-    def path_text(self, path: Sequence[str]) -> str:
-        return " → ".join(path)
 
     def contribution(self, path: Sequence[str]) -> sympy.Expr:
         return sympy.Mul(*(self.m.local[(a, b)] for a, b in itertools.pairwise(path)))
@@ -600,7 +597,7 @@ class _Builder:
 
                 def text(groups: list[list[Edge]] = groups, path: Sequence[str] = path) -> str:
                     pieces = _join(["·".join(self.factor_text(e) for e in group) for group in groups])
-                    along = "" if len(self.m.paths) == 1 else f" along the path {self.path_text(path)}"
+                    along = "" if len(self.m.paths) == 1 else f" along the path {route(path)}"
                     return f"the local derivatives {pieces} were added instead of multiplied{along}"
 
                 yield _Variant((_Finding(FACTORS_ADDED, text),), values)
@@ -619,13 +616,13 @@ class _Builder:
 
             def missing(path: Sequence[str] = path) -> str:
                 return (
-                    f"the path {self.path_text(path)} is missing; "
+                    f"the path {route(path)} is missing; "
                     f"its contribution is {self.leaves_text(self.contribution(path))}"
                 )
 
             def subtracted(path: Sequence[str] = path) -> str:
                 return (
-                    f"the contribution of the path {self.path_text(path)}, "
+                    f"the contribution of the path {route(path)}, "
                     f"{self.leaves_text(self.contribution(path))}, was subtracted instead of added"
                 )
 

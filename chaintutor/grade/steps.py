@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.core.derive import derive
-from chaintutor.core.notation import plain, unicode
-from chaintutor.core.paths import paths_to
+from chaintutor.core.derive import LocalDerivative, Path, derive
+from chaintutor.core.notation import equation, plain, route
+from chaintutor.core.outline import outline
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check, read_answer
 from chaintutor.grade.mistakes import FACTORS_ADDED, UNKNOWN, Diagnosis
@@ -85,22 +85,11 @@ class StepGrader:
         d = self.derivation
         if not self._env:
             return []
-        reaching = paths_to(d.graph, self.wrt)
-        steps = []
-        for definition in d.graph.definitions:
-            if not reaching.get(definition.name):
-                continue
-            for child in definition.depends_on:
-                if reaching.get(child):
-                    local = d.local(definition.name, child)
-                    context = f"{definition.name} = {unicode(definition.expr)}"
-                    steps.append(Step("local", local.ratio, context, local.expr, edge=local.edge))
-        summary = d.paths[self.wrt]
+        taught = outline(d, self.wrt)
+        steps = [self._local_step(local) for local in taught.local_derivatives]
+        summary = taught.paths[self.wrt]
         if 1 < summary.count <= MAX_PATH_STEPS:
-            for path in summary.listed:
-                product = sympy.Mul(*path.factors) if path.product is None else path.product
-                context = "the product of the local derivatives along this path"
-                steps.append(Step("path", " → ".join(path.nodes), context, product, nodes=path.nodes))
+            steps.extend(_path_step(path) for path in summary.listed)
         if len(steps) == 1 and steps[0].edge == (d.output, self.wrt):
             return []
         self._steps = {step.label: step for step in steps}
@@ -111,6 +100,11 @@ class StepGrader:
             else:
                 asked.append(step)
         return asked
+
+    def _local_step(self, local: LocalDerivative) -> Step:
+        """du2/du1 =, shown with the piece it differentiates: u2 = sin(u1)."""
+        piece = self.derivation.graph.definition(local.of)
+        return Step("local", local.ratio, equation(piece.name, piece.expr), local.expr, edge=local.edge)
 
     # --- grading --------------------------------------------------------------------------
 
@@ -218,6 +212,12 @@ class StepGrader:
         if not any(step.label in self.wrong for step in paths):
             return None
         return _combine([self._values_of.get(s.label, self._values(s.expected)) for s in paths], math.fsum)
+
+
+def _path_step(path: Path) -> Step:
+    product = sympy.Mul(*path.factors) if path.product is None else path.product
+    context = "the product of the local derivatives along this path"
+    return Step("path", route(path.nodes), context, product, nodes=path.nodes)
 
 
 def _combine(columns: Sequence[Values], how: Callable[[Sequence[float]], float]) -> Values | None:

@@ -31,8 +31,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chaintutor.core.derive import Derivation, derive
-from chaintutor.core.notation import ratio, unicode
+from chaintutor.core.derive import derive
+from chaintutor.core.notation import equation, ratio, unicode
+from chaintutor.core.outline import outline
 from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check
@@ -40,6 +41,7 @@ from chaintutor.grade.model import Model
 from chaintutor.grade.steps import Step, StepGrader
 from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, find_set
 from chaintutor.tutor.generate import generate
+from chaintutor.tutor.hints import derivation_hints
 from chaintutor.tutor.progress import HINT_COST, Attempt, answer_score, is_gradable
 
 OWN_SET = ""  # the set name of a problem the learner typed
@@ -152,24 +154,6 @@ def select_exercises(
     if level is not None:
         return [generate(level, random.randrange(10_000) if seed is None else seed)]
     return []
-
-
-def derivation_hints(d: Derivation) -> tuple[str, ...]:
-    """The decomposition, the local derivatives, the paths: read off the derivation."""
-    pieces = ", ".join(f"{item.name} = {unicode(item.expr)}" for item in d.graph.definitions)
-    ratios = ", ".join(f"{local.ratio} = {unicode(local.expr)}" for local in d.local_derivatives)
-    routes = []
-    for name in d.wrt:
-        summary = d.paths[name]
-        listed = "; ".join(" → ".join(path.nodes) for path in summary.listed)
-        count = "one path" if summary.count == 1 else f"{summary.count} paths"
-        routes.append(f"{name} reaches {d.output} along {count} ({listed})")
-    paths = "; ".join(routes) + ": multiply the local derivatives along each path, then add the paths."
-    return (
-        f"Name the pieces, innermost first: {pieces}.",
-        f"Differentiate each piece on its own: {ratios}.",
-        paths,
-    )
 
 
 class Session:
@@ -348,7 +332,7 @@ class Session:
         d = self._grader.derivation
         if not self._steps:
             return Event(Kind.NOTE, f"No steps to take one by one here: {self._current.label} itself.")
-        pieces = tuple(f"  {item.name} = {unicode(item.expr)}" for item in d.graph.definitions)
+        pieces = tuple(f"  {equation(piece.name, piece.expr)}" for piece in outline(d).pieces)
         locals_ = sum(step.kind == "local" for step in self._steps)
         paths = len(self._steps) - locals_
         plan = f"Step by step: {locals_} local derivative{'s' if locals_ != 1 else ''}"
