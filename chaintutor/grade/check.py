@@ -83,13 +83,12 @@ def _check(
     in_leaves = _in_leaves(expr, model)
     verdict = compare(model, expr, in_leaves, symbolic_seconds)
     diagnosis = [] if verdict.equal else diagnose(model, verdict.values, verdict.undefined_at)
-    expected = model.expected if model.expected is not None else model.in_intermediates
     return CheckResult(
         problem=problem,
         wrt=model.wrt,
         correct=verdict.equal,
         equivalence=verdict.method,
-        expected=expected,
+        expected=model.right_answer,
         answer=in_leaves if in_leaves is not None else expr,
         diagnosis=diagnosis,
         detail=verdict.detail,

@@ -107,6 +107,11 @@ class Model:
         form = self.leaf_forms.get(name)
         return self.symbols[name] if form is None else form
 
+    @property
+    def right_answer(self) -> sympy.Expr:
+        """The right derivative as it is shown: in the leaves where it can be written so."""
+        return self.expected if self.expected is not None else self.in_intermediates
+
     def total_derivative(self, name: str) -> sympy.Expr:
         """d name/d wrt written in the leaves (for messages only)."""
         return sympy.diff(self.leaf_form(name), self.wrt_symbol)

@@ -5,12 +5,7 @@ from __future__ import annotations
 from chaintutor.core.notation import unicode
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.grade.check import CheckResult
-
-_VERDICTS = {
-    "exact": "exactly",
-    "symbolic": "symbolically",
-    "numeric": "numerically",
-}
+from chaintutor.grade.equivalence import HOW_EQUAL
 
 
 def check_text(result: CheckResult) -> str:
@@ -21,7 +16,7 @@ def check_text(result: CheckResult) -> str:
 def _check_text(result: CheckResult) -> str:
     d = f"d{result.problem_output}/d{result.wrt}" if result.problem_output else "the derivative"
     if result.correct:
-        verdict = f"✓ correct (equivalent {_VERDICTS[result.equivalence]})"
+        verdict = f"✓ correct (equivalent {HOW_EQUAL[result.equivalence]})"
         return f"{verdict}\n  {d} = {unicode(result.expected)}\n"
     lines = [
         "✗ not correct",

@@ -368,7 +368,7 @@ def grade_row(row: AnswerRow) -> GradedAnswer:
         result = check(row.problem, row.answer, row.wrt)
     except InputError as error:  # the problem was checked when the file was read: the answer is at fault
         model = Model(row.problem, row.wrt)
-        expected = plain(model.expected if model.expected is not None else model.in_intermediates)
+        expected = plain(model.right_answer)
         message = error.message.removeprefix("in the answer: ")
         if not row.answer.strip():
             message = "the answer is empty"

@@ -37,6 +37,7 @@ from chaintutor.core.outline import outline
 from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check
+from chaintutor.grade.equivalence import HOW_EQUAL
 from chaintutor.grade.model import Model
 from chaintutor.grade.steps import Step, StepGrader
 from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, find_set
@@ -414,13 +415,12 @@ class Session:
 
     def _accepted(self, checked: CheckResult) -> Event:
         result = self._current
-        how = {"exact": "exactly", "symbolic": "symbolically", "numeric": "numerically"}[checked.equivalence]
         lines = [f"{result.label} = {unicode(checked.expected)}"]
         if result.hints:
             lines.append(
                 f"score {result.score:g} ({result.hints} hint{'s' if result.hints > 1 else ''} used)"
             )
-        return Event(Kind.CORRECT, f"✓ correct (equivalent {how})", tuple(lines))
+        return Event(Kind.CORRECT, f"✓ correct (equivalent {HOW_EQUAL[checked.equivalence]})", tuple(lines))
 
     def _follow_through(self, labels: tuple[str, ...], what: str) -> str:
         assert self._grader is not None
@@ -447,8 +447,8 @@ class Session:
         result = self._current
         result.skipped = True
         self._store(None, "skipped")
-        expected = self._model.expected if self._model.expected is not None else self._model.in_intermediates
-        reveal = Event(Kind.REVEAL, "Skipped. The answer:", (f"{result.label} = {unicode(expected)}",))
+        answer = f"{result.label} = {unicode(self._model.right_answer)}"
+        reveal = Event(Kind.REVEAL, "Skipped. The answer:", (answer,))
         self._steps, self._step = [], 0
         return [reveal, *self._begin_question()]
 
