@@ -33,9 +33,9 @@ from chaintutor import InputError, check, derive
 from chaintutor.cli import app
 from chaintutor.core.problem import read_problem
 from chaintutor.core.stack import run_with_big_stack
-from chaintutor.grade.check import render_text as render_check
 from chaintutor.parse import MAX_DEPTH, parse_expression, parse_statements, to_sympy
 from chaintutor.render import formats
+from chaintutor.render.check import check_text
 from chaintutor.tutor.bank import load_bank
 from tests import strategies as fuzz
 
@@ -175,7 +175,7 @@ def test_derive_options_answer_or_refuse(text: str, at: str | None, wrt: str | N
 def _check_and_show(problem: str, answer: str, wrt: str | None) -> None:
     result = check(problem, answer, wrt)
     json.dumps(result.to_dict())
-    render_check(result)
+    check_text(result)
 
 
 @scaled(1)
@@ -246,10 +246,11 @@ BANK = load_bank()
 
 
 def _grade_and_show(path: Path) -> None:
+    from chaintutor.render.classroom import report_json, report_markdown, report_text
     from chaintutor.tutor import classroom as grading
 
     report = grading.grade_rows(str(path), grading.read_answers(path, BANK))
-    for render in (grading.render_text, grading.render_json, grading.render_markdown):
+    for render in (report_text, report_json, report_markdown):
         render(report)
 
 

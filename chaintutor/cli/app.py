@@ -202,7 +202,7 @@ def check(
 ) -> None:
     """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong (with the likely mistake)."""
     from chaintutor.grade.check import check as check_answer
-    from chaintutor.grade.check import render_text as render_check
+    from chaintutor.render.check import check_text
 
     result = check_answer(problem, answer, wrt)
     if output_format is CheckFormat.json:
@@ -210,7 +210,7 @@ def check(
 
         _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", None)
     else:
-        _emit(render_check(result), None)
+        _emit(check_text(result), None)
     if not result.correct:
         raise typer.Exit(1)
 
@@ -295,15 +295,9 @@ def grade(
     from rich.console import Console
 
     from chaintutor.cli.session import grade_with_progress
+    from chaintutor.render.classroom import report_json, report_markdown, report_text
     from chaintutor.tutor.bank import load_bank
-    from chaintutor.tutor.classroom import (
-        grade_rows,
-        read_answers,
-        recorder,
-        render_json,
-        render_markdown,
-        render_text,
-    )
+    from chaintutor.tutor.classroom import grade_rows, read_answers, recorder
 
     rows = read_answers(file, load_bank())
     with recorder(db) as record:
@@ -312,8 +306,8 @@ def grade(
             report = grade_with_progress(str(file), rows, console, record)
         else:
             report = grade_rows(str(file), rows, record)
-    render = {GradeFormat.json: render_json, GradeFormat.markdown: render_markdown}.get(
-        output_format, render_text
+    render = {GradeFormat.json: report_json, GradeFormat.markdown: report_markdown}.get(
+        output_format, report_text
     )
     _emit(render(report), None)
 

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from chaintutor.grade.mistakes import describe
 from chaintutor.tutor.classroom import AnswerRow, GradedAnswer, Report, grade_rows
 from chaintutor.tutor.progress import ProgressReport, SetStatus
 
@@ -40,20 +41,6 @@ _STYLES = {
     "reveal": "bold magenta",
     "error": "red",
     "summary": "bold",
-}
-
-# What each diagnosis code means (CONTRACT.md), for the progress listing.
-MISTAKES = {
-    "missing_inner_derivative": "a factor of the chain was dropped",
-    "outer_at_wrong_argument": "the outer derivative was evaluated at the wrong argument",
-    "composition_as_product": "f(g(x)) was treated as the product f(x)·g(x)",
-    "factors_added": "local derivatives were added instead of multiplied",
-    "power_rule_error": "exponent kept, or coefficient wrong, in a power rule",
-    "sign_error": "a sign is wrong",
-    "missing_path": "the contribution of one dependency path is missing",
-    "paths_multiplied": "path contributions were multiplied instead of added",
-    "unparseable": "the answer could not be read",
-    "unknown": "wrong, and no known mistake reproduces it",
 }
 
 
@@ -171,7 +158,7 @@ def print_progress(console: Console, report: ProgressReport) -> None:
         mistakes.add_column("count", justify="right")
         mistakes.add_column("what it is")
         for code, count in report.mistakes:
-            mistakes.add_row(Text(code), str(count), Text(MISTAKES.get(code, "")))
+            mistakes.add_row(Text(code), str(count), Text(describe(code)))
         console.print(mistakes)
     else:
         console.print(Text("No mistakes recorded yet.", style="dim"))

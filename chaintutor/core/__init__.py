@@ -4,5 +4,6 @@ Pure functions over plain dataclasses holding SymPy objects. Nothing here import
 Rich or Typer: a derivation is data, and every format is drawn from it by :mod:`chaintutor.render`.
 Helpers for huge and deep expressions live beside the stages: :mod:`walk` (expressions as DAGs,
 without recursion), :mod:`stack` (a big stack for deep nests), :mod:`budget` (time limits in a
-killable worker), :mod:`notation` (how expressions are written for people).
+killable worker), :mod:`notation` (how expressions are written for people). :mod:`outline`
+reads a derivation in teaching order (pieces, local derivatives, paths) for those who explain it.
 """

@@ -15,6 +15,7 @@ from itertools import pairwise
 
 import sympy
 
+from chaintutor.core import notation
 from chaintutor.core.budget import TimePool
 from chaintutor.core.evaluate import PointValues, evaluate_at
 from chaintutor.core.graph import DependencyGraph, Granularity, build_graph
@@ -49,6 +50,15 @@ class LocalDerivative:
     expr: sympy.Expr
     rule: Rule
     partial: bool  # ``of`` depends on more than one node: written ∂, else d
+
+    @property
+    def edge(self) -> tuple[str, str]:
+        return self.of, self.wrt
+
+    @property
+    def ratio(self) -> str:
+        """As the lectures write it: du2/du1, or ∂y/∂u where ``of`` depends on several nodes."""
+        return notation.ratio(self.of, self.wrt, self.partial)
 
 
 @dataclass(frozen=True)
@@ -208,12 +218,11 @@ def _targets(graph: DependencyGraph, wrt: Sequence[str] | str | None) -> tuple[s
 def local_derivatives_of(graph: DependencyGraph) -> dict[tuple[str, str], LocalDerivative]:
     found = {}
     for definition in graph.definitions:
-        partial = len(definition.depends_on) > 1
         for child in definition.depends_on:
             symbol = graph.symbols[child]
             expr = sympy.diff(definition.expr, symbol)
             found[(definition.name, child)] = LocalDerivative(
-                definition.name, child, expr, rule_for(definition.expr, symbol), partial
+                definition.name, child, expr, rule_for(definition.expr, symbol), definition.partial
             )
     return found
 

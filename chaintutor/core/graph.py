@@ -41,6 +41,11 @@ class Definition:
     depends_on: tuple[str, ...]
     introduced: bool  # made by the decomposition (u1, u2, …), not typed by the user
 
+    @property
+    def partial(self) -> bool:
+        """Its derivatives are partial (written ∂, else d): it depends on several nodes."""
+        return len(self.depends_on) > 1
+
 
 @dataclass(frozen=True)
 class DependencyGraph:

@@ -6,6 +6,7 @@ JSON uses SymPy's own ``str`` (it parses back); people get these.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import sympy
 from sympy.printing.latex import LatexPrinter
@@ -105,6 +106,27 @@ _LATEX = _TutorLatexPrinter({"ln_notation": True, "order": None})
 def latex(expr: sympy.Basic) -> str:
     """LaTeX with ``\\ln`` for the natural logarithm; ``u1`` becomes ``u_{1}``."""
     return str(_LATEX.doprint(expr))
+
+
+def derivative_mark(partial: bool) -> str:
+    """∂ for a partial derivative (of something that depends on several variables), else d."""
+    return "∂" if partial else "d"
+
+
+def ratio(of: str, wrt: str, partial: bool) -> str:
+    """The derivative of ``of`` with respect to ``wrt`` as the lectures write it: dy/du, ∂y/∂u."""
+    mark = derivative_mark(partial)
+    return f"{mark}{of}/{mark}{wrt}"
+
+
+def equation(name: str, expr: sympy.Basic) -> str:
+    """A definition as the lectures write it: ``u2 = sin(u1)``."""
+    return f"{name} = {unicode(expr)}"
+
+
+def route(nodes: Sequence[str]) -> str:
+    """A path down the graph, from the output to a variable: ``y → u → x``."""
+    return " → ".join(nodes)
 
 
 def plain(expr: sympy.Basic) -> str:

@@ -21,6 +21,11 @@ def paths_to(graph: DependencyGraph, target: str) -> dict[str, int]:
     return counts
 
 
+def reaching(graph: DependencyGraph, target: str) -> frozenset[str]:
+    """The nodes ``target`` can be reached from, going down the graph (``target`` included)."""
+    return frozenset(name for name, count in paths_to(graph, target).items() if count > 0)
+
+
 def count_paths(graph: DependencyGraph, target: str) -> int:
     return paths_to(graph, target).get(graph.output, 0)
 

@@ -22,8 +22,9 @@ from chaintutor.core.problem import CONSTANT_NAMES
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
-from chaintutor.grade.diagnose import Diagnosis, diagnose
+from chaintutor.grade.diagnose import diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
+from chaintutor.grade.mistakes import Diagnosis
 from chaintutor.grade.model import Model
 from chaintutor.parse import parse_expression
 from chaintutor.parse.build import to_sympy
@@ -82,13 +83,12 @@ def _check(
     in_leaves = _in_leaves(expr, model)
     verdict = compare(model, expr, in_leaves, symbolic_seconds)
     diagnosis = [] if verdict.equal else diagnose(model, verdict.values, verdict.undefined_at)
-    expected = model.expected if model.expected is not None else model.in_intermediates
     return CheckResult(
         problem=problem,
         wrt=model.wrt,
         correct=verdict.equal,
         equivalence=verdict.method,
-        expected=expected,
+        expected=model.right_answer,
         answer=in_leaves if in_leaves is not None else expr,
         diagnosis=diagnosis,
         detail=verdict.detail,
@@ -160,37 +160,3 @@ def _in_leaves(expr: sympy.Expr, model: Model) -> sympy.Expr | None:
                 return None
             mapping[symbol] = form
     return substitute(expr, mapping) if mapping else expr
-
-
-_VERDICTS = {
-    "exact": "exactly",
-    "symbolic": "symbolically",
-    "numeric": "numerically",
-}
-
-
-def render_text(result: CheckResult) -> str:
-    """The verdict, the right derivative, and each mistake found: plain text, no ANSI."""
-    return run_with_big_stack(_render_text, result)
-
-
-def _render_text(result: CheckResult) -> str:
-    from chaintutor.core.notation import unicode
-
-    d = f"d{result.problem_output}/d{result.wrt}" if result.problem_output else "the derivative"
-    if result.correct:
-        verdict = f"✓ correct (equivalent {_VERDICTS[result.equivalence]})"
-        return f"{verdict}\n  {d} = {unicode(result.expected)}\n"
-    lines = [
-        "✗ not correct",
-        f"  your answer: {unicode(result.answer)}",
-        f"  expected:    {unicode(result.expected)}",
-    ]
-    if result.detail:
-        lines.append(f"  ({result.detail})")
-    if result.diagnosis:
-        lines.append("")
-        several = len(result.diagnosis) > 1
-        lines.append("Likely mistakes (each one gives this answer):" if several else "Likely mistake:")
-        lines.extend(f"  - {item.message} [{item.code}]" for item in result.diagnosis)
-    return "\n".join(lines) + "\n"

@@ -26,21 +26,22 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.core.notation import unicode
-from chaintutor.grade.model import Edge, Model, Point
-from chaintutor.grade.numeric import close, compile_expr
-
-CODES = (
-    "missing_inner_derivative",
-    "outer_at_wrong_argument",
-    "composition_as_product",
-    "factors_added",
-    "power_rule_error",
-    "sign_error",
-    "missing_path",
-    "paths_multiplied",
-    "unknown",
+from chaintutor.core.notation import equation, ratio, route, unicode
+from chaintutor.grade.mistakes import (
+    COMPOSITION_AS_PRODUCT,
+    DIAGNOSIS_CODES,
+    FACTORS_ADDED,
+    MISSING_INNER_DERIVATIVE,
+    MISSING_PATH,
+    OUTER_AT_WRONG_ARGUMENT,
+    PATHS_MULTIPLIED,
+    POWER_RULE_ERROR,
+    SIGN_ERROR,
+    UNKNOWN,
+    Diagnosis,
 )
+from chaintutor.grade.model import Edge, Model, Point
+from chaintutor.grade.numeric import compile_expr, same_values
 
 Values = list[float | None]
 Message = Callable[[], str]
@@ -48,22 +49,6 @@ Message = Callable[[], str]
 MAX_FACTOR_PATTERNS = 5  # a path with more factors gets only the simplest "added" patterns
 NEARBY_LAYERS = 2  # an outer derivative is tried at the two layers under its argument, at wrt, and one above
 MAX_PAIR_EDITS = 80  # pairs of mistakes are tried only for derivations with at most this many single ones
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """One mistake that reproduces the answer: a stable ``code`` and a sentence for people."""
-
-    code: str
-    message: str
-
-    def __getitem__(self, key: str) -> str:  # so that d["code"] works as in the JSON
-        if key not in ("code", "message"):
-            raise KeyError(key)
-        return str(getattr(self, key))
-
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -96,32 +81,19 @@ def diagnose(
     right = [model.value(point) for point in model.points]
 
     def reproduces(variant: _Variant) -> bool:
-        return not _same(variant.values, right) and _same(variant.values, answer)
+        return not same_values(variant.values, right) and same_values(variant.values, answer)
 
     edits = builder.edge_edits()
     matched = [v for v in itertools.chain(builder.singles(edits), builder.structural()) if reproduces(v)]
     if not matched:
         matched = [v for v in builder.pairs(edits) if reproduces(v)]
     if not matched:
-        return [Diagnosis("unknown", _unknown_message(model, undefined_at))]
+        return [Diagnosis(UNKNOWN, _unknown_message(model, undefined_at))]
     first: dict[str, _Finding] = {}
     for variant in matched:
         for finding in variant.findings:
             first.setdefault(finding.code, finding)
-    return [Diagnosis(code, first[code].message()) for code in CODES if code in first]
-
-
-def _same(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
-    both = 0
-    for x, y in zip(a, b, strict=True):
-        if x is None or y is None:
-            if x is not y:
-                return False
-            continue
-        if not close(x, y):
-            return False
-        both += 1
-    return both > 0
+    return [Diagnosis(code, first[code].message()) for code in DIAGNOSIS_CODES if code in first]
 
 
 def _unknown_message(model: Model, undefined_at: Point | None) -> str:
@@ -177,9 +149,7 @@ class _Builder:
 
     def d(self, parent: str, child: str) -> str:
         """dy/du1, or ∂y/∂u where the parent depends on several nodes."""
-        partial = len(self.m.definition(parent).depends_on) > 1
-        mark = "∂" if partial else "d"
-        return f"{mark}{parent}/{mark}{child}"
+        return ratio(parent, child, self.m.definition(parent).partial)
 
     def shown(self, expr: sympy.Expr) -> str:
         """``cos(u1) = cos(x³)``: the expression, and its form in the leaves when different."""
@@ -195,15 +165,12 @@ class _Builder:
         return unicode(self.m.in_leaves(expr))
 
     def defined(self, name: str) -> str:
-        return f"{name} = {unicode(self.m.definition(name).expr)}"
+        return equation(name, self.m.definition(name).expr)
 
     def node(self, name: str) -> str:
         if self.m.is_leaf(name):
             return name
         return f"{name} = {unicode(self.m.leaf_form(name))}"
-
-    def path_text(self, path: Sequence[str]) -> str:
-        return " → ".join(path)
 
     def contribution(self, path: Sequence[str]) -> sympy.Expr:
         return sympy.Mul(*(self.m.local[(a, b)] for a, b in itertools.pairwise(path)))
@@ -258,7 +225,7 @@ class _Builder:
         if local == 1:
             return
         yield _EdgeEdit(
-            edge, "drop", _Finding("missing_inner_derivative", lambda: self._drop_text(edge)), [1.0] * self.n
+            edge, "drop", _Finding(MISSING_INNER_DERIVATIVE, lambda: self._drop_text(edge)), [1.0] * self.n
         )
 
     def _drop_text(self, edge: Edge) -> str:
@@ -290,7 +257,7 @@ class _Builder:
             )
 
         values = [-point.edges[edge] for point in self.points]
-        yield _EdgeEdit(edge, "negate", _Finding("sign_error", text), list(values))
+        yield _EdgeEdit(edge, "negate", _Finding(SIGN_ERROR, text), list(values))
 
     def _term_signs(self, edge: Edge) -> Iterator[_EdgeEdit]:
         local = self.m.local[edge]
@@ -306,7 +273,7 @@ class _Builder:
                     f"instead of {unicode(local)} (the term {unicode(term)})"
                 )
 
-            yield _EdgeEdit(edge, "term_sign", _Finding("sign_error", text), self.values_of(wrong))
+            yield _EdgeEdit(edge, "term_sign", _Finding(SIGN_ERROR, text), self.values_of(wrong))
 
     def _wrong_argument(self, edge: Edge) -> Iterator[_EdgeEdit]:
         parent, child = edge
@@ -326,7 +293,7 @@ class _Builder:
                     f"{self.node(child)}: {self.leaves_text(wrong)} instead of {self.leaves_text(local)}"
                 )
 
-            finding = _Finding("outer_at_wrong_argument", text)
+            finding = _Finding(OUTER_AT_WRONG_ARGUMENT, text)
             yield _EdgeEdit(edge, "argument", finding, self.values_of(wrong))
         slope = sympy.Dummy("slope", real=True)
         wrong = local.xreplace({at: slope})
@@ -344,7 +311,7 @@ class _Builder:
         yield _EdgeEdit(
             edge,
             "slope",
-            _Finding("outer_at_wrong_argument", inner_text),
+            _Finding(OUTER_AT_WRONG_ARGUMENT, inner_text),
             self.values_of(wrong, {slope: column}),
         )
 
@@ -407,7 +374,7 @@ class _Builder:
                         f"{unicode(wrong_power)} instead of {unicode(right)}"
                     )
 
-                yield _EdgeEdit(edge, "power", _Finding("power_rule_error", text), self.values_of(wrong))
+                yield _EdgeEdit(edge, "power", _Finding(POWER_RULE_ERROR, text), self.values_of(wrong))
 
     def _inner(self, edge: Edge) -> Iterator[_EdgeEdit]:
         """A chain hidden inside one definition (a system's ``y = exp(sin(u))``, ``1/(x² + 1)``)."""
@@ -433,7 +400,7 @@ class _Builder:
                     )
 
                 yield _EdgeEdit(
-                    edge, "inner", _Finding("missing_inner_derivative", drop_text), self.values_of(dropped)
+                    edge, "inner", _Finding(MISSING_INNER_DERIVATIVE, drop_text), self.values_of(dropped)
                 )
             at_variable = derivative.xreplace({hole: at})
             misplaced = local + outer * (at_variable - at_inner) * inner_slope
@@ -450,7 +417,7 @@ class _Builder:
                 )
 
             yield _EdgeEdit(
-                edge, "inner", _Finding("outer_at_wrong_argument", argument_text), self.values_of(misplaced)
+                edge, "inner", _Finding(OUTER_AT_WRONG_ARGUMENT, argument_text), self.values_of(misplaced)
             )
 
     # --- variants ------------------------------------------------------------------------------
@@ -509,7 +476,7 @@ class _Builder:
     def structural(self) -> Iterator[_Variant]:
         yield from self._compositions()
         yield _Variant(
-            (_Finding("sign_error", lambda: "the whole answer has the wrong sign"),), [-r for r in self.right]
+            (_Finding(SIGN_ERROR, lambda: "the whole answer has the wrong sign"),), [-r for r in self.right]
         )
         yield from self._factors_added()
         yield from self._paths()
@@ -533,7 +500,7 @@ class _Builder:
                 )
 
             overrides: dict[Edge, Values] = {edge: [1.0] * self.n for edge in under}
-            yield _Variant((_Finding("missing_inner_derivative", text),), self.forward(overrides))
+            yield _Variant((_Finding(MISSING_INNER_DERIVATIVE, text),), self.forward(overrides))
 
     def _compositions(self) -> Iterator[_Variant]:
         """f(g(x)) read as the product f(x)·g(x)."""
@@ -583,11 +550,9 @@ class _Builder:
                 )
 
             yield _Variant(
-                (_Finding("composition_as_product", product_text),), self.one_node(parent, product_rule)
+                (_Finding(COMPOSITION_AS_PRODUCT, product_text),), self.one_node(parent, product_rule)
             )
-            yield _Variant(
-                (_Finding("composition_as_product", slopes_text),), self.one_node(parent, of_slopes)
-            )
+            yield _Variant((_Finding(COMPOSITION_AS_PRODUCT, slopes_text),), self.one_node(parent, of_slopes))
 
     def _composition(self, parent: str, child: str) -> str:
         """f(g(x)) as typed, unevaluated: (3x)² rather than 9x²."""
@@ -632,15 +597,15 @@ class _Builder:
 
                 def text(groups: list[list[Edge]] = groups, path: Sequence[str] = path) -> str:
                     pieces = _join(["·".join(self.factor_text(e) for e in group) for group in groups])
-                    along = "" if len(self.m.paths) == 1 else f" along the path {self.path_text(path)}"
+                    along = "" if len(self.m.paths) == 1 else f" along the path {route(path)}"
                     return f"the local derivatives {pieces} were added instead of multiplied{along}"
 
-                yield _Variant((_Finding("factors_added", text),), values)
+                yield _Variant((_Finding(FACTORS_ADDED, text),), values)
             every = [sum(self.points[k].edges[e] for e in factors) for k in range(self.n)]
             summed_all = [s + v for s, v in zip(summed_all, every, strict=True)]
         if len(paths) > 1:
             everywhere = "along every path, the local derivatives were added instead of multiplied"
-            yield _Variant((_Finding("factors_added", lambda: everywhere),), list(summed_all))
+            yield _Variant((_Finding(FACTORS_ADDED, lambda: everywhere),), list(summed_all))
 
     def _paths(self) -> Iterator[_Variant]:
         paths = self.m.paths
@@ -651,21 +616,21 @@ class _Builder:
 
             def missing(path: Sequence[str] = path) -> str:
                 return (
-                    f"the path {self.path_text(path)} is missing; "
+                    f"the path {route(path)} is missing; "
                     f"its contribution is {self.leaves_text(self.contribution(path))}"
                 )
 
             def subtracted(path: Sequence[str] = path) -> str:
                 return (
-                    f"the contribution of the path {self.path_text(path)}, "
+                    f"the contribution of the path {route(path)}, "
                     f"{self.leaves_text(self.contribution(path))}, was subtracted instead of added"
                 )
 
             yield _Variant(
-                (_Finding("missing_path", missing),), [r - c for r, c in zip(self.right, column, strict=True)]
+                (_Finding(MISSING_PATH, missing),), [r - c for r, c in zip(self.right, column, strict=True)]
             )
             yield _Variant(
-                (_Finding("sign_error", subtracted),),
+                (_Finding(SIGN_ERROR, subtracted),),
                 [r - 2 * c for r, c in zip(self.right, column, strict=True)],
             )
         for edge in self.m.edges:
@@ -680,7 +645,7 @@ class _Builder:
                     f"the paths through {parent} → {child} are missing"
                 )
 
-            yield _Variant((_Finding("missing_path", ignored),), self.forward({edge: [0.0] * self.n}))
+            yield _Variant((_Finding(MISSING_PATH, ignored),), self.forward({edge: [0.0] * self.n}))
 
         def multiplied() -> str:
             pieces = ", ".join(self.leaves_text(self.contribution(path)) for path in paths)
@@ -689,7 +654,7 @@ class _Builder:
         product = [1.0] * self.n
         for column in contributions:
             product = [p * c for p, c in zip(product, column, strict=True)]
-        yield _Variant((_Finding("paths_multiplied", multiplied),), list(product))
+        yield _Variant((_Finding(PATHS_MULTIPLIED, multiplied),), list(product))
         branching = [
             d.name for d in self.m.relevant if sum(child in self.m.reaches for child in d.depends_on) > 1
         ]
@@ -702,11 +667,11 @@ class _Builder:
                     "were multiplied instead of added"
                 )
 
-            finding = _Finding("paths_multiplied", at_node)
+            finding = _Finding(PATHS_MULTIPLIED, at_node)
             yield _Variant((finding,), self.forward(multiply_at=frozenset({name})))
         if len(branching) > 1:
             every = "at every branching node, the contributions were multiplied instead of added"
-            finding = _Finding("paths_multiplied", lambda: every)
+            finding = _Finding(PATHS_MULTIPLIED, lambda: every)
             yield _Variant((finding,), self.forward(multiply_at=frozenset(branching)))
 
 

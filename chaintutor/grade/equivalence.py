@@ -27,6 +27,8 @@ from chaintutor.grade.numeric import close, compile_expr, real_value
 
 SYMBOLIC_SECONDS = 0.06
 DIFF_FORM_NODES = 16  # past this many nodes, sympy.diff's own form is not worth building
+# How each method found an answer equal, as a verdict says it: "✓ correct (equivalent exactly)".
+HOW_EQUAL = {"exact": "exactly", "symbolic": "symbolically", "numeric": "numerically"}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import sympy
 
 from chaintutor.core.derive import adjoints_of, leaf_forms_of, local_derivatives_of, written_in_leaves
 from chaintutor.core.graph import Definition, DependencyGraph, build_graph
-from chaintutor.core.paths import count_paths, list_paths, paths_to
+from chaintutor.core.paths import count_paths, list_paths, reaching
 from chaintutor.core.problem import Problem, read_problem
 from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
@@ -62,8 +62,7 @@ class Model:
         self.wrt = _choose_wrt(self.graph, wrt)
         self.wrt_symbol = self.symbols[self.wrt]
         self.output = self.graph.output
-        reaching = paths_to(self.graph, self.wrt)
-        self.reaches = {name for name, count in reaching.items() if count > 0}
+        self.reaches = reaching(self.graph, self.wrt)
         self.relevant: tuple[Definition, ...] = tuple(
             d for d in self.graph.definitions if d.name in self.reaches
         )
@@ -107,6 +106,11 @@ class Model:
     def leaf_form(self, name: str) -> sympy.Expr:
         form = self.leaf_forms.get(name)
         return self.symbols[name] if form is None else form
+
+    @property
+    def right_answer(self) -> sympy.Expr:
+        """The right derivative as it is shown: in the leaves where it can be written so."""
+        return self.expected if self.expected is not None else self.in_intermediates
 
     def total_derivative(self, name: str) -> sympy.Expr:
         """d name/d wrt written in the leaves (for messages only)."""

@@ -16,7 +16,7 @@ unevaluated derivative) raise :class:`Unsupported` at compile time.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import sympy
 
@@ -181,6 +181,22 @@ def _instruction(node: sympy.Basic, index: dict[int, int]) -> tuple[int, object,
 def close(a: float, b: float, tolerance: float = 1e-8) -> bool:
     """Equal up to rounding: relative to the larger value, with a tiny absolute floor."""
     return abs(a - b) <= tolerance * max(abs(a), abs(b)) + 1e-12
+
+
+def same_values(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
+    """Two functions' values at the same points agree: ``close`` wherever both are defined,
+    undefined (None) at the same points, and compared at one point at least, so that two
+    columns undefined everywhere never count as the same function."""
+    compared = 0
+    for x, y in zip(a, b, strict=True):
+        if x is None or y is None:
+            if (x is None) != (y is None):
+                return False
+            continue
+        if not close(x, y):
+            return False
+        compared += 1
+    return compared > 0
 
 
 class _Slow:

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.core.derive import derive
-from chaintutor.core.notation import plain, unicode
-from chaintutor.core.paths import paths_to
+from chaintutor.core.derive import LocalDerivative, Path, derive
+from chaintutor.core.notation import equation, plain, route
+from chaintutor.core.outline import outline
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check, read_answer
-from chaintutor.grade.diagnose import Diagnosis
+from chaintutor.grade.mistakes import FACTORS_ADDED, UNKNOWN, Diagnosis
 from chaintutor.grade.model import Edge, Model
-from chaintutor.grade.numeric import close, compile_expr
+from chaintutor.grade.numeric import compile_expr, same_values
 
 MAX_PATH_STEPS = 6  # more paths than this: the path products are not asked one by one
 
@@ -85,24 +85,11 @@ class StepGrader:
         d = self.derivation
         if not self._env:
             return []
-        reaching = paths_to(d.graph, self.wrt)
-        steps = []
-        for definition in d.graph.definitions:
-            if not reaching.get(definition.name):
-                continue
-            for child in definition.depends_on:
-                if reaching.get(child):
-                    local = d.local(definition.name, child)
-                    symbol = "∂" if local.partial else "d"
-                    label = f"{symbol}{definition.name}/{symbol}{child}"
-                    context = f"{definition.name} = {unicode(definition.expr)}"
-                    steps.append(Step("local", label, context, local.expr, edge=(definition.name, child)))
-        summary = d.paths[self.wrt]
+        taught = outline(d, self.wrt)
+        steps = [self._local_step(local) for local in taught.local_derivatives]
+        summary = taught.paths[self.wrt]
         if 1 < summary.count <= MAX_PATH_STEPS:
-            for path in summary.listed:
-                product = sympy.Mul(*path.factors) if path.product is None else path.product
-                context = "the product of the local derivatives along this path"
-                steps.append(Step("path", " → ".join(path.nodes), context, product, nodes=path.nodes))
+            steps.extend(_path_step(path) for path in summary.listed)
         if len(steps) == 1 and steps[0].edge == (d.output, self.wrt):
             return []
         self._steps = {step.label: step for step in steps}
@@ -113,6 +100,11 @@ class StepGrader:
             else:
                 asked.append(step)
         return asked
+
+    def _local_step(self, local: LocalDerivative) -> Step:
+        """du2/du1 =, shown with the piece it differentiates: u2 = sin(u1)."""
+        piece = self.derivation.graph.definition(local.of)
+        return Step("local", local.ratio, equation(piece.name, piece.expr), local.expr, edge=local.edge)
 
     # --- grading --------------------------------------------------------------------------
 
@@ -126,7 +118,7 @@ class StepGrader:
         got = self._values(answer)
         self._values_of[step.label] = got
         self.answered[step.label] = text
-        if _agree(got, self._values(step.expected)):
+        if same_values(got, self._values(step.expected)):
             return StepVerdict(True, answer)
         self.wrong[step.label] = answer
         if step.kind == "local":
@@ -141,7 +133,7 @@ class StepGrader:
         got = self._values(result.answer)
         right = tuple(self.model.value(point) for point in self.model.points)
         for chain in (self._chain_through_locals(), self._chain_through_paths()):
-            if chain is not None and not _agree(chain, right) and _agree(got, chain):
+            if chain is not None and not same_values(chain, right) and same_values(got, chain):
                 return result, tuple(label for label in self._steps if label in self.wrong)
         return result, ()
 
@@ -163,20 +155,20 @@ class StepGrader:
             result = check(f"{parent} = {plain(definition.expr)}", text, child)
         except InputError:  # written in other names (the leaves, say): no local diagnosis
             return ()
-        return tuple(item for item in result.diagnosis if item.code != "unknown")
+        return tuple(item for item in result.diagnosis if item.code != UNKNOWN)
 
     def _path_verdict(self, step: Step, answer: sympy.Expr, got: Values) -> StepVerdict:
         edges = list(itertools.pairwise(step.nodes))
         labels = [self._label(edge) for edge in edges]
         wrong_before = tuple(label for label in labels if label in self.wrong)
         from_steps = _combine([self._edge_values(edge) for edge in edges], math.prod)
-        if wrong_before and from_steps is not None and _agree(got, from_steps):
+        if wrong_before and from_steps is not None and same_values(got, from_steps):
             return StepVerdict(False, answer, follows_from=wrong_before)
         right = [self._values(self.derivation.local(*edge).expr) for edge in edges]
         added = _combine(right, math.fsum)
-        if len(edges) > 1 and added is not None and _agree(got, added):
+        if len(edges) > 1 and added is not None and same_values(got, added):
             message = "the local derivatives along the path were added instead of multiplied"
-            return StepVerdict(False, answer, (Diagnosis("factors_added", message),))
+            return StepVerdict(False, answer, (Diagnosis(FACTORS_ADDED, message),))
         return StepVerdict(False, answer)
 
     def _label(self, edge: Edge) -> str:
@@ -222,18 +214,10 @@ class StepGrader:
         return _combine([self._values_of.get(s.label, self._values(s.expected)) for s in paths], math.fsum)
 
 
-def _agree(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
-    """Equal wherever both are defined, defined at the same points, and compared at one point at least."""
-    compared = 0
-    for x, y in zip(a, b, strict=True):
-        if x is None or y is None:
-            if (x is None) != (y is None):
-                return False
-            continue
-        if not close(x, y):
-            return False
-        compared += 1
-    return compared > 0
+def _path_step(path: Path) -> Step:
+    product = sympy.Mul(*path.factors) if path.product is None else path.product
+    context = "the product of the local derivatives along this path"
+    return Step("path", route(path.nodes), context, product, nodes=path.nodes)
 
 
 def _combine(columns: Sequence[Values], how: Callable[[Sequence[float]], float]) -> Values | None:

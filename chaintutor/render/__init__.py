@@ -1,1 +1,2 @@
-"""Renderers: each turns a Derivation into one output format."""
+"""Renderers: each turns a Derivation into one output format; :mod:`check` and :mod:`classroom`
+write the verdict of ``check`` and the report of ``grade``."""

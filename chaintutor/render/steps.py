@@ -15,9 +15,11 @@ from itertools import pairwise
 import sympy
 
 from chaintutor.core import notation as printing
-from chaintutor.core.derive import Derivation, Path
-from chaintutor.core.graph import DependencyGraph
+from chaintutor.core.derive import Derivation, LocalDerivative, Path, PathSummary
+from chaintutor.core.graph import Definition, DependencyGraph
 from chaintutor.core.jacobian import Jacobian
+from chaintutor.core.outline import outline
+from chaintutor.core.paths import reaching
 from chaintutor.core.walk import contains, substitute, tree_size
 from chaintutor.render.document import (
     ARROW,
@@ -49,11 +51,12 @@ VECTOR_FORM_BUDGET = 500  # tree nodes of an entry of v′ written out in the le
 
 
 def build_document(d: Derivation) -> Document:
+    taught = outline(d)
     sections = [
-        _equations_section(d),
+        _equations_section(d, taught.pieces),
         Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
-        _locals_section(d),
-        *(section for v in d.wrt for section in _target_sections(d, v)),
+        _locals_section(taught.local_derivatives),
+        *(section for v, summary in taught.paths.items() for section in _target_sections(d, v, summary)),
         *((_point_section(d),) if d.at is not None else ()),
     ]
     output = sympy.Symbol(d.output)
@@ -66,9 +69,10 @@ def _symbol(d: Derivation, name: str) -> sympy.Symbol:
     return d.graph.symbols.get(name) or sympy.Symbol(name)
 
 
-def _equations_section(d: Derivation) -> Section:
-    introduced = any(e.introduced for e in d.graph.definitions)
-    order = [e.name for e in d.graph.definitions] if introduced else d.graph.typed
+def _equations_section(d: Derivation, pieces: tuple[Definition, ...]) -> Section:
+    """The pieces, innermost first; a system with no layers to name keeps its equations as typed."""
+    introduced = any(piece.introduced for piece in pieces)
+    order = [piece.name for piece in pieces] if introduced else d.graph.typed
     rows = tuple(((_symbol(d, name),), ((d.graph.definition(name).expr,),)) for name in order)
     leaves = ", ".join(d.independent) or "none"
     if introduced:
@@ -83,10 +87,10 @@ def _equations_section(d: Derivation) -> Section:
     return Section(title, (Equations(rows), Prose(f"{note} Independent: {leaves}.")))
 
 
-def _locals_section(d: Derivation) -> Section:
+def _locals_section(local_derivatives: tuple[LocalDerivative, ...]) -> Section:
     rows = tuple(
         ((Deriv(ld.of, ld.wrt, ld.partial), EQUALS, ld.expr), f"{ld.rule.name} rule: {ld.rule.statement}")
-        for ld in d.local_derivatives
+        for ld in local_derivatives
     )
     note = "Differentiate each definition on its own, holding every other variable fixed."
     table = Table(("local derivative", "rule"), rows)
@@ -128,8 +132,7 @@ def _leaf_mapping(d: Derivation) -> dict[sympy.Basic, sympy.Basic]:
     }
 
 
-def _target_sections(d: Derivation, target: str) -> tuple[Section, ...]:
-    summary = d.paths[target]
+def _target_sections(d: Derivation, target: str, summary: PathSummary) -> tuple[Section, ...]:
     total = _total(d, target)
     if summary.count == 1 and summary.listed:
         return _chain_sections(d, target, summary.listed[0])
@@ -198,8 +201,9 @@ def _general_formula(d: Derivation, target: str) -> Formula:
     """∂y/∂x = Σⱼ ∂y/∂uⱼ · ∂uⱼ/∂x with the actual first-level terms."""
     pieces: list[Piece] = []
     definition = d.graph.definition(d.output)
+    leading = reaching(d.graph, target)
     for child in definition.depends_on:
-        if d.paths[target].count == 0 or not _reaches(d, child, target):
+        if d.paths[target].count == 0 or child not in leading:
             continue
         if pieces:
             pieces.append(PLUS)
@@ -211,7 +215,8 @@ def _general_formula(d: Derivation, target: str) -> Formula:
 
 def _gradient_form(d: Derivation, target: str) -> tuple[Formula, ...]:
     """The same sum as a dot product, ∇y · v′, with v the variables y depends on directly."""
-    children = [c for c in d.graph.definition(d.output).depends_on if _reaches(d, c, target)]
+    leading = reaching(d.graph, target)
+    children = [c for c in d.graph.definition(d.output).depends_on if c in leading]
     if len(children) < 2:
         return ()
     gradient = sympy.Tuple(*(d.local(d.output, c).expr for c in children))
@@ -225,19 +230,6 @@ def _gradient_form(d: Derivation, target: str) -> tuple[Formula, ...]:
     vector = next(name for name in ("v", "w", "q", "r", "s", "vec") if name not in d.graph.symbols)
     label = Word(f"∇{d.output} · {vector}′, {vector} = ({', '.join(children)}):")
     return ((label, gradient, TIMES, sympy.Tuple(*velocities)),)
-
-
-def _reaches(d: Derivation, start: str, target: str) -> bool:
-    frontier, seen = [start], {start}
-    while frontier:
-        name = frontier.pop()
-        if name == target:
-            return True
-        if not d.graph.is_leaf(name):
-            fresh = [c for c in d.graph.definition(name).depends_on if c not in seen]
-            seen.update(fresh)
-            frontier.extend(fresh)
-    return False
 
 
 def _arrows(path: Path) -> Formula:

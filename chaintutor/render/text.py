@@ -38,8 +38,7 @@ def formula(pieces: Formula) -> str:
 def _piece(piece: Piece, index: int, count: int) -> str:
     match piece:
         case Deriv(of=of, wrt=wrt, partial=partial):
-            d = "∂" if partial else "d"
-            return f"{d}{of}/{d}{wrt}"
+            return printing.ratio(of, wrt, partial)
         case Op(symbol=symbol):
             return _OPERATORS[symbol]
         case Value(number=number):

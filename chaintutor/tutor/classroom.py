@@ -1,4 +1,6 @@
-"""``grade FILE``: a lecturer's file of answers, graded, and the report (text, JSON, Markdown).
+"""``grade FILE``: a lecturer's file of answers, read and graded into a :class:`Report`.
+
+:mod:`chaintutor.render.classroom` writes the report (text, JSON, Markdown).
 
 The file is TOML, one ``[[answer]]`` table per answer::
 
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import time
 import tomllib
@@ -36,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from chaintutor.errors import InputError
+from chaintutor.grade.mistakes import UNPARSEABLE, Diagnosis
 from chaintutor.tutor.bank import ExerciseSet, find_exercise
 from chaintutor.tutor.progress import Attempt, ProgressStore, is_gradable
 
-UNPARSEABLE = "unparseable"
 TOML_KEYS = ("student", "exercise", "problem", "wrt", "answer")
 CSV_COLUMNS = TOML_KEYS
 
@@ -61,20 +62,12 @@ class AnswerRow:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A mistake found in an answer: a diagnosis code of ``check``, or ``unparseable``."""
-
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
 class GradedAnswer:
     row: AnswerRow
     verdict: str  # "correct" | "wrong" | "unparseable"
     equivalence: str | None  # how a parsed answer was compared
     expected: str  # the right derivative, in SymPy's str form
-    findings: tuple[Finding, ...]
+    findings: tuple[Diagnosis, ...]  # the diagnosis of ``check``, or ``unparseable``
 
     @property
     def correct(self) -> bool:
@@ -97,7 +90,7 @@ class GradedAnswer:
             "correct": self.correct,
             "equivalence": self.equivalence,
             "expected": self.expected,
-            "diagnosis": [{"code": f.code, "message": f.message} for f in self.findings],
+            "diagnosis": [finding.to_dict() for finding in self.findings],
         }
 
     def to_attempt(self, now: float) -> Attempt:
@@ -375,14 +368,13 @@ def grade_row(row: AnswerRow) -> GradedAnswer:
         result = check(row.problem, row.answer, row.wrt)
     except InputError as error:  # the problem was checked when the file was read: the answer is at fault
         model = Model(row.problem, row.wrt)
-        expected = plain(model.expected if model.expected is not None else model.in_intermediates)
+        expected = plain(model.right_answer)
         message = error.message.removeprefix("in the answer: ")
         if not row.answer.strip():
             message = "the answer is empty"
-        return GradedAnswer(row, UNPARSEABLE, None, expected, (Finding(UNPARSEABLE, message),))
-    findings = tuple(Finding(item.code, item.message) for item in result.diagnosis)
+        return GradedAnswer(row, UNPARSEABLE, None, expected, (Diagnosis(UNPARSEABLE, message),))
     verdict = "correct" if result.correct else "wrong"
-    return GradedAnswer(row, verdict, result.equivalence, plain(result.expected), findings)
+    return GradedAnswer(row, verdict, result.equivalence, plain(result.expected), tuple(result.diagnosis))
 
 
 @contextmanager
@@ -402,92 +394,3 @@ def recorder(db: Path | None) -> Iterator[Callable[[GradedAnswer], None] | None]
             yield record
         finally:
             store.end_session(session_id)
-
-
-def grade_file(path: Path, bank: Sequence[ExerciseSet]) -> Report:
-    """Read and grade ``path`` in one go."""
-    return grade_rows(str(path), read_answers(path, bank))
-
-
-# --- reports ---------------------------------------------------------------------------------
-
-
-def render_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "–"
-
-
-def render_text(report: Report) -> str:
-    total = len(report.answers)
-    right = f"{report.correct} right ({_percent(report.correct, total)})"
-    lines = [f"Graded {total} answers from {report.source}: {right}"]
-    students = report.students
-    width = max(len(s.student) for s in students)
-    for student in students:
-        lines.append("")
-        score = f"{student.correct}/{len(student.answers)}"
-        lines.append(
-            f"{student.student:<{width}}  {score:>5}  {_percent(student.correct, len(student.answers))}"
-        )
-        for answer in student.answers:
-            mark = "✓" if answer.correct else "✗"
-            lines.append(f"  {mark} {answer.what}  line {answer.row.line}: {answer.row.answer}")
-            lines.extend(f"      {f.code}: {f.message}" for f in answer.findings)
-    if report.mistakes:
-        lines.append("")
-        lines.append("Mistakes found:")
-        code_width = max(len(code) for code, _, _ in report.mistakes)
-        for code, count, names in report.mistakes:
-            lines.append(f"  {code:<{code_width}}  {count:>3}  ({', '.join(names)})")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """Text for a Markdown table cell: pipes escaped, no line breaks."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    """An answer as inline code (as typed), in a table cell."""
-    if not text.strip():
-        return "(empty)"
-    return _cell(text) if "`" in text else f"`{_cell(text)}`"
-
-
-def render_markdown(report: Report) -> str:
-    total = len(report.answers)
-    lines = [
-        f"# Grades: {_cell(report.source)}",
-        "",
-        f"{total} answers, {report.correct} right ({_percent(report.correct, total)}).",
-        "",
-        "| Student | Right | Score |",
-        "|---|---:|---:|",
-    ]
-    students = report.students
-    for s in students:
-        lines.append(
-            f"| {_cell(s.student)} | {s.correct}/{len(s.answers)} | {_percent(s.correct, len(s.answers))} |"
-        )
-    for s in students:
-        lines += [
-            "",
-            f"## {_cell(s.student)}",
-            "",
-            "| Line | Exercise | Answer | Verdict | Mistakes |",
-            "|---:|---|---|---|---|",
-        ]
-        for answer in s.answers:
-            verdict = "✓ right" if answer.correct else f"✗ {answer.verdict}"
-            mistakes = "; ".join(f"`{f.code}`: {_cell(f.message)}" for f in answer.findings)
-            cells = (str(answer.row.line), _cell(answer.what), _code(answer.row.answer), verdict, mistakes)
-            lines.append("| " + " | ".join(cells) + " |")
-    if report.mistakes:
-        lines += ["", "## Mistakes", "", "| Mistake | Count | Students |", "|---|---:|---|"]
-        lines.extend(
-            f"| `{code}` | {count} | {_cell(', '.join(names))} |" for code, count, names in report.mistakes
-        )
-    return "\n".join(lines) + "\n"

@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from chaintutor.errors import InputError
 from chaintutor.tutor.bank import LEVELS, Exercise
-
-if TYPE_CHECKING:
-    from chaintutor.core.derive import Derivation
 
 GENERATED_SET = "generated"
 
@@ -153,39 +149,6 @@ _BUILDERS: dict[int, Callable[[random.Random], str]] = {
 def _hints(problem: str) -> tuple[str, ...]:
     """Decomposition, local derivatives, path structure: read off the actual derivation."""
     from chaintutor.core.derive import derive
+    from chaintutor.tutor.hints import generated_hints
 
-    derivation = derive(problem, ["x"])
-    return (_decomposition_hint(derivation), _local_hint(derivation), _path_hint(derivation))
-
-
-def _decomposition_hint(derivation: Derivation) -> str:
-    from chaintutor.core.notation import unicode
-
-    pieces = ", ".join(f"{d.name} = {unicode(d.expr)}" for d in derivation.graph.definitions)
-    return f"Name the pieces, innermost first: {pieces}."
-
-
-def _local_hint(derivation: Derivation) -> str:
-    from chaintutor.core.notation import unicode
-
-    def ratio(of: str, wrt: str, partial: bool) -> str:
-        d = "∂" if partial else "d"
-        return f"{d}{of}/{d}{wrt}"
-
-    parts = ", ".join(
-        f"{ratio(local.of, local.wrt, local.partial)} = {unicode(local.expr)}"
-        for local in derivation.local_derivatives
-    )
-    return f"Differentiate each piece on its own: {parts}."
-
-
-def _path_hint(derivation: Derivation) -> str:
-    summary = derivation.paths["x"]
-    routes = "; ".join(" → ".join(path.nodes) for path in summary.listed)
-    output = derivation.output
-    if summary.count == 1:
-        return f"One path, {routes}: multiply the local derivatives along it, then write everything in x."
-    return (
-        f"x reaches {output} along {summary.count} paths ({routes}): multiply the local derivatives "
-        "along each path, then add the paths."
-    )
+    return generated_hints(derive(problem, ["x"]), "x")

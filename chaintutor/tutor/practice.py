@@ -31,20 +31,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chaintutor.core.derive import Derivation, derive
-from chaintutor.core.notation import unicode
+from chaintutor.core.derive import derive
+from chaintutor.core.notation import equation, ratio, unicode
+from chaintutor.core.outline import outline
 from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
 from chaintutor.grade.check import CheckResult, check
+from chaintutor.grade.equivalence import HOW_EQUAL
 from chaintutor.grade.model import Model
 from chaintutor.grade.steps import Step, StepGrader
 from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, find_set
 from chaintutor.tutor.generate import generate
+from chaintutor.tutor.hints import derivation_hints
 from chaintutor.tutor.progress import HINT_COST, Attempt, answer_score, is_gradable
 
 OWN_SET = ""  # the set name of a problem the learner typed
 _ALIASES = {"exit": "quit", "q": "quit", "?": "help", "h": "hint"}
-COMMANDS = ("hint", "skip", "quit", "help")
 HELP = (
     "Type your answer in the same language as the problems: 3x^2 cos(x^3), 3*x**2*cos(x**3).",
     f"hint: the next hint (each one costs {HINT_COST:g} of the score)   skip: show the answer, move on",
@@ -153,32 +155,6 @@ def select_exercises(
     if level is not None:
         return [generate(level, random.randrange(10_000) if seed is None else seed)]
     return []
-
-
-def derivation_hints(d: Derivation) -> tuple[str, ...]:
-    """The decomposition, the local derivatives, the paths: read off the derivation."""
-    pieces = ", ".join(f"{item.name} = {unicode(item.expr)}" for item in d.graph.definitions)
-    ratios = ", ".join(
-        f"{_ratio(local.of, local.wrt, local.partial)} = {unicode(local.expr)}"
-        for local in d.local_derivatives
-    )
-    routes = []
-    for name in d.wrt:
-        summary = d.paths[name]
-        listed = "; ".join(" → ".join(path.nodes) for path in summary.listed)
-        count = "one path" if summary.count == 1 else f"{summary.count} paths"
-        routes.append(f"{name} reaches {d.output} along {count} ({listed})")
-    paths = "; ".join(routes) + ": multiply the local derivatives along each path, then add the paths."
-    return (
-        f"Name the pieces, innermost first: {pieces}.",
-        f"Differentiate each piece on its own: {ratios}.",
-        paths,
-    )
-
-
-def _ratio(of: str, wrt: str, partial: bool) -> str:
-    d = "∂" if partial else "d"
-    return f"{d}{of}/{d}{wrt}"
 
 
 class Session:
@@ -313,11 +289,10 @@ class Session:
     def _worked(self, exercise: Exercise, wrt: str) -> Event:
         """An exercise with abstract functions: check cannot grade it, so it is shown worked."""
         d = derive(exercise.problem, [wrt])
-        symbol = "∂" if len(d.independent) > 1 else "d"
         return Event(
             Kind.REVEAL,
             "Abstract functions: answers to this one cannot be checked. Work it out, then compare:",
-            (f"{symbol}{d.output}/{symbol}{wrt} = {unicode(d.result[wrt])}",),
+            (f"{ratio(d.output, wrt, len(d.independent) > 1)} = {unicode(d.result[wrt])}",),
         )
 
     def _question(self, exercise: Exercise, wrt: str) -> list[Event]:
@@ -331,8 +306,8 @@ class Session:
             self._model = self._grader.model
         else:
             self._model = Model(exercise.problem, wrt)
-        d = "∂" if len(self._model.graph.leaves) > 1 else "d"
-        self.results.append(QuestionResult(exercise, wrt, f"{d}{self._model.output}/{d}{wrt}"))
+        label = ratio(self._model.output, wrt, len(self._model.graph.leaves) > 1)
+        self.results.append(QuestionResult(exercise, wrt, label))
         if self._grader is not None:
             self._steps = self._grader.plan(previous.answered if previous else None)
             # The pieces are shown with the steps: the first hint, the decomposition, comes free.
@@ -358,7 +333,7 @@ class Session:
         d = self._grader.derivation
         if not self._steps:
             return Event(Kind.NOTE, f"No steps to take one by one here: {self._current.label} itself.")
-        pieces = tuple(f"  {item.name} = {unicode(item.expr)}" for item in d.graph.definitions)
+        pieces = tuple(f"  {equation(piece.name, piece.expr)}" for piece in outline(d).pieces)
         locals_ = sum(step.kind == "local" for step in self._steps)
         paths = len(self._steps) - locals_
         plan = f"Step by step: {locals_} local derivative{'s' if locals_ != 1 else ''}"
@@ -440,13 +415,12 @@ class Session:
 
     def _accepted(self, checked: CheckResult) -> Event:
         result = self._current
-        how = {"exact": "exactly", "symbolic": "symbolically", "numeric": "numerically"}[checked.equivalence]
         lines = [f"{result.label} = {unicode(checked.expected)}"]
         if result.hints:
             lines.append(
                 f"score {result.score:g} ({result.hints} hint{'s' if result.hints > 1 else ''} used)"
             )
-        return Event(Kind.CORRECT, f"✓ correct (equivalent {how})", tuple(lines))
+        return Event(Kind.CORRECT, f"✓ correct (equivalent {HOW_EQUAL[checked.equivalence]})", tuple(lines))
 
     def _follow_through(self, labels: tuple[str, ...], what: str) -> str:
         assert self._grader is not None
@@ -473,8 +447,8 @@ class Session:
         result = self._current
         result.skipped = True
         self._store(None, "skipped")
-        expected = self._model.expected if self._model.expected is not None else self._model.in_intermediates
-        reveal = Event(Kind.REVEAL, "Skipped. The answer:", (f"{result.label} = {unicode(expected)}",))
+        answer = f"{result.label} = {unicode(self._model.right_answer)}"
+        reveal = Event(Kind.REVEAL, "Skipped. The answer:", (answer,))
         self._steps, self._step = [], 0
         return [reveal, *self._begin_question()]
 

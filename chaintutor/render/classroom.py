@@ -1,0 +1,88 @@
+"""The report of ``grade FILE``: plain text, Markdown, or JSON (what the lecturer reads)."""
+
+from __future__ import annotations
+
+import json
+
+from chaintutor.tutor.classroom import Report
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "–"
+
+
+def report_text(report: Report) -> str:
+    total = len(report.answers)
+    right = f"{report.correct} right ({_percent(report.correct, total)})"
+    lines = [f"Graded {total} answers from {report.source}: {right}"]
+    students = report.students
+    width = max(len(s.student) for s in students)
+    for student in students:
+        lines.append("")
+        score = f"{student.correct}/{len(student.answers)}"
+        lines.append(
+            f"{student.student:<{width}}  {score:>5}  {_percent(student.correct, len(student.answers))}"
+        )
+        for answer in student.answers:
+            mark = "✓" if answer.correct else "✗"
+            lines.append(f"  {mark} {answer.what}  line {answer.row.line}: {answer.row.answer}")
+            lines.extend(f"      {f.code}: {f.message}" for f in answer.findings)
+    if report.mistakes:
+        lines.append("")
+        lines.append("Mistakes found:")
+        code_width = max(len(code) for code, _, _ in report.mistakes)
+        for code, count, names in report.mistakes:
+            lines.append(f"  {code:<{code_width}}  {count:>3}  ({', '.join(names)})")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: pipes escaped, no line breaks."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """An answer as inline code (as typed), in a table cell."""
+    if not text.strip():
+        return "(empty)"
+    return _cell(text) if "`" in text else f"`{_cell(text)}`"
+
+
+def report_markdown(report: Report) -> str:
+    total = len(report.answers)
+    lines = [
+        f"# Grades: {_cell(report.source)}",
+        "",
+        f"{total} answers, {report.correct} right ({_percent(report.correct, total)}).",
+        "",
+        "| Student | Right | Score |",
+        "|---|---:|---:|",
+    ]
+    students = report.students
+    for s in students:
+        lines.append(
+            f"| {_cell(s.student)} | {s.correct}/{len(s.answers)} | {_percent(s.correct, len(s.answers))} |"
+        )
+    for s in students:
+        lines += [
+            "",
+            f"## {_cell(s.student)}",
+            "",
+            "| Line | Exercise | Answer | Verdict | Mistakes |",
+            "|---:|---|---|---|---|",
+        ]
+        for answer in s.answers:
+            verdict = "✓ right" if answer.correct else f"✗ {answer.verdict}"
+            mistakes = "; ".join(f"`{f.code}`: {_cell(f.message)}" for f in answer.findings)
+            cells = (str(answer.row.line), _cell(answer.what), _code(answer.row.answer), verdict, mistakes)
+            lines.append("| " + " | ".join(cells) + " |")
+    if report.mistakes:
+        lines += ["", "## Mistakes", "", "| Mistake | Count | Students |", "|---|---:|---|"]
+        lines.extend(
+            f"| `{code}` | {count} | {_cell(', '.join(names))} |" for code, count, names in report.mistakes
+        )
+    return "\n".join(lines) + "\n"
