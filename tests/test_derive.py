@@ -30,7 +30,8 @@ def test_seed_is_four_layers_innermost_first():
 
 def test_rules_are_named_for_each_local_derivative():
     d = derive("ln(sin(x**3)**2)")
-    assert [ld.rule.name for ld in d.local_derivatives] == ["power", "sine", "power", "logarithm"]
+    assert [ld.rule.key for ld in d.local_derivatives] == ["power", "sin", "power", "logarithm"]
+    assert [ld.rule.title for ld in d.local_derivatives][1] == "sine rule"
 
 
 def test_intermediate_names_never_take_a_users_name():

@@ -123,3 +123,25 @@ def test_terms_without_the_variable_are_one_constant():
     step = rule_tree(a + y**2 + 3 * x, x)
     assert [node.key for node in step.substeps] == ["constant_multiple", "constant"]
     assert step.substeps[1].expr == a + y**2
+
+
+def _json_nodes(steps: dict) -> list[dict]:
+    found, pending = [], [steps]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(node["substeps"])
+    return found
+
+
+def test_the_json_rule_tree_parses_back_and_every_node_agrees_with_sympy_diff():
+    from chaintutor import derive as public_derive
+
+    data = public_derive("z = sqrt(x^2 + y^2 + 1)").to_dict()
+    local = next(ld for ld in data["local_derivatives"] if ld["wrt"] == "x")
+    assert local["rule"] == local["steps"]["rule"] == "chain"
+    for node in _json_nodes(local["steps"]):
+        expr, result = (to_sympy(parse_expression(node[key])) for key in ("expr", "result"))
+        variable = x if "w" not in node["expr"] else sympy.Symbol("w", real=True)
+        assert same_function(result, sympy.diff(expr, variable)), node
+    assert {node["rule"] for node in _json_nodes(local["steps"])} == {"chain", "power", "sum", "constant"}

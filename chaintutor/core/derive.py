@@ -21,7 +21,7 @@ from chaintutor.core.evaluate import PointValues, evaluate_at
 from chaintutor.core.graph import DependencyGraph, Granularity, build_graph
 from chaintutor.core.paths import count_paths, list_paths
 from chaintutor.core.problem import Problem, read_problem
-from chaintutor.core.rules import Rule, rule_for
+from chaintutor.core.ruletree import Step, rule_tree
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.verify import (
     TOTAL_SIMPLIFY_SECONDS,
@@ -48,7 +48,7 @@ class LocalDerivative:
     of: str
     wrt: str
     expr: sympy.Expr
-    rule: Rule
+    rule: Step  # how the differentiation rules give ``expr``: a tree, one node per rule
     partial: bool  # ``of`` depends on more than one node: written ∂, else d
 
     @property
@@ -222,7 +222,7 @@ def local_derivatives_of(graph: DependencyGraph) -> dict[tuple[str, str], LocalD
             symbol = graph.symbols[child]
             expr = sympy.diff(definition.expr, symbol)
             found[(definition.name, child)] = LocalDerivative(
-                definition.name, child, expr, rule_for(definition.expr, symbol), definition.partial
+                definition.name, child, expr, rule_tree(definition.expr, symbol), definition.partial
             )
     return found
 

@@ -271,7 +271,7 @@ class AbstractFunctionRule(Step):
 
     @property
     def statement(self) -> str:
-        return f"{type(self.expr).__name__} is unknown: its partial derivative stays unevaluated"
+        return f"{type(self.expr).__name__} is unknown, so its partial derivative stays unevaluated"
 
 
 # SymPy class name → (JSON key, title, statement); the derivative comes from the class's fdiff.

@@ -26,6 +26,14 @@ class Deriv:
 
 
 @dataclass(frozen=True)
+class Operator:
+    """The operator d/d(wrt) (∂/∂(wrt) when ``partial``), applied to what follows it."""
+
+    wrt: str
+    partial: bool
+
+
+@dataclass(frozen=True)
 class Op:
     """An operator between pieces: one of = · + → ( )."""
 
@@ -61,7 +69,7 @@ class Adjoint:
     name: str
 
 
-Piece: TypeAlias = sympy.Basic | Deriv | Op | Word | ChainSum | Value | Adjoint
+Piece: TypeAlias = sympy.Basic | Deriv | Operator | Op | Word | ChainSum | Value | Adjoint
 Formula: TypeAlias = tuple[Piece, ...]
 
 EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE, COLON = (Op(s) for s in ("=", "·", "+", "→", "(", ")", ":"))
@@ -89,6 +97,23 @@ class Table:
 
 
 @dataclass(frozen=True)
+class RuleRow:
+    """One line of a local derivative's working: the derivative itself at depth 0, and under
+    it, one line per rule at depth 1, 2, … when more than one rule is at work."""
+
+    depth: int
+    formula: Formula
+    rule: str  # the rule and its statement, in words
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Local derivatives with the rules that give them."""
+
+    rows: tuple[RuleRow, ...]
+
+
+@dataclass(frozen=True)
 class TreeNode:
     label: Formula
     children: tuple[TreeNode, ...]
@@ -106,7 +131,7 @@ class Check:
     text: str
 
 
-Block = Prose | Equations | Table | Tree | Check
+Block = Prose | Equations | Table | Rules | Tree | Check
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from chaintutor.core.derive import Derivation, PathSummary
 from chaintutor.core.jacobian import Jacobian
 from chaintutor.core.notation import plain
+from chaintutor.core.ruletree import Step
 
 SCHEMA_VERSION = 1
 
@@ -22,7 +23,13 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
             for e in d.graph.definitions
         ],
         "local_derivatives": [
-            {"of": local.of, "wrt": local.wrt, "expr": plain(local.expr), "rule": local.rule.name}
+            {
+                "of": local.of,
+                "wrt": local.wrt,
+                "expr": plain(local.expr),
+                "rule": local.rule.key,
+                "steps": _steps(local.rule),
+            }
             for local in d.local_derivatives
         ],
         "paths": {v: _paths(summary) for v, summary in d.paths.items()},
@@ -34,6 +41,16 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         },
         "at": None if d.at is None else _at(d),
     } | _adjoint_equations(d)
+
+
+def _steps(step: Step) -> dict[str, Any]:
+    """The rule tree as CONTRACT.md has it: rule, expr, result and the substeps, nested."""
+    return {
+        "rule": step.key,
+        "expr": plain(step.expr),
+        "result": plain(step.result),
+        "substeps": [_steps(substep) for substep in step.substeps],
+    }
 
 
 def _adjoint_equations(d: Derivation) -> dict[str, Any]:

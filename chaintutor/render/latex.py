@@ -37,8 +37,11 @@ from chaintutor.render.document import (
     Equations,
     Formula,
     Op,
+    Operator,
     Piece,
     Prose,
+    RuleRow,
+    Rules,
     Table,
     Tree,
     Value,
@@ -127,6 +130,9 @@ def _piece(piece: Piece, last: bool) -> str:
         case Deriv(of=of, wrt=wrt, partial=partial):
             d = r"\partial " if partial else "d"
             return rf"\frac{{{d}{_symbol(of)}}}{{{d}{_symbol(wrt)}}}"
+        case Operator(wrt=wrt, partial=partial):
+            top, d = (r"\partial", r"\partial ") if partial else ("d", "d")
+            return rf"\frac{{{top}}}{{{d}{_symbol(wrt)}}}\,"
         case Op(symbol=symbol):
             return _OPERATORS[symbol]
         case ChainSum(of=of, wrt=wrt):
@@ -323,12 +329,27 @@ def _block(block: Block) -> list[str]:
         case Table(header=header, rows=rows):
             lines = [r" & \qquad ".join(_cell(cell) for cell in row) for row in rows]
             return environment("alignat*", lines, str(len(header)))
+        case Rules(rows=rows):
+            return _rule_list(rows)
         case Tree(root=root):
             return latex_tree(root, formula, escape_text)
         case Check(ok=ok, text=text):
             return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + escape_text(text)]
         case _:
             assert_never(block)
+
+
+def _rule_list(rows: tuple[RuleRow, ...]) -> list[str]:
+    """One paragraph a line, indented by its depth: text and inline mathematics wrap at the
+    margin (an aligned display would run past it), and no nesting limit applies (itemize
+    stops at four levels)."""
+    lines = [r"\smallskip"]
+    for row in rows:
+        indent = f"{1 + 1.5 * row.depth:g}em"
+        lines.append(
+            rf"{{\leftskip={indent}\noindent ${formula(row.formula)}$\quad {escape_text(row.rule)}\par}}"
+        )
+    return [*lines, r"\smallskip"]
 
 
 def _cell(cell: Formula | str) -> str:

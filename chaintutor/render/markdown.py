@@ -21,11 +21,13 @@ from chaintutor.render.document import (
     Equations,
     Formula,
     Prose,
+    Rules,
     Table,
     Tree,
 )
 
 # Characters that could start emphasis, code, links, HTML, math, strikethrough or a cell.
+_NO_BAR = re.compile(r"\|\s*")  # | ends a table cell: written \vert, one space after it
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
 
 
@@ -45,6 +47,8 @@ def _block(block: Block) -> str:
             return display_math(*latex.environment("aligned", latex.equation_lines(block)))
         case Table():
             return _table(block)
+        case Rules(rows=rows):
+            return "\n".join(f"{'  ' * row.depth}- {_cell(row.formula)} — {escape(row.rule)}" for row in rows)
         case Tree(root=root):
             return f"```mermaid\n{mermaid(root)}```"
         case Check(ok=ok, text=text):
@@ -69,7 +73,7 @@ def _table(block: Table) -> str:
 def _cell(cell: Formula | str) -> str:
     if isinstance(cell, str):
         return escape(cell)
-    return "$" + latex.formula(cell).replace("|", r"\vert ").strip() + "$"
+    return "$" + _NO_BAR.sub(r"\\vert ", latex.formula(cell)).strip() + "$"
 
 
 def escape(text: str) -> str:

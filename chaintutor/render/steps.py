@@ -20,6 +20,8 @@ from chaintutor.core.graph import Definition, DependencyGraph
 from chaintutor.core.jacobian import Jacobian
 from chaintutor.core.outline import outline
 from chaintutor.core.paths import reaching
+from chaintutor.core.ruletree import ChainRule, ConstantMultipleRule, ConstantRule, IdentityRule, SumRule
+from chaintutor.core.ruletree import Step as RuleStep
 from chaintutor.core.walk import contains, substitute, tree_size
 from chaintutor.render.document import (
     ARROW,
@@ -37,8 +39,11 @@ from chaintutor.render.document import (
     Document,
     Equations,
     Formula,
+    Operator,
     Piece,
     Prose,
+    RuleRow,
+    Rules,
     Section,
     Table,
     Tree,
@@ -88,13 +93,66 @@ def _equations_section(d: Derivation, pieces: tuple[Definition, ...]) -> Section
 
 
 def _locals_section(local_derivatives: tuple[LocalDerivative, ...]) -> Section:
-    rows = tuple(
-        ((Deriv(ld.of, ld.wrt, ld.partial), EQUALS, ld.expr), f"{ld.rule.name} rule: {ld.rule.statement}")
-        for ld in local_derivatives
-    )
+    rows = tuple(row for ld in local_derivatives for row in _rule_rows(ld))
     note = "Differentiate each definition on its own, holding every other variable fixed."
-    table = Table(("local derivative", "rule"), rows)
-    return Section("Step 2 · Local derivatives, one per edge", (Prose(note), table))
+    return Section("Step 2 · Local derivatives, one per edge", (Prose(note), Rules(rows)))
+
+
+def _rule_rows(ld: LocalDerivative) -> list[RuleRow]:
+    """The derivative with its rule; when several rules are at work, one line for each under it."""
+    head: Formula = (Deriv(ld.of, ld.wrt, ld.partial), EQUALS, ld.expr)
+    shown = _shown_steps(ld.rule)
+    if len(shown) == 1:
+        return [RuleRow(0, head, _rule_text(ld.rule))]
+    titles = list(dict.fromkeys(step.title for _, step in shown if _is_named(step)))
+    rows = [RuleRow(0, head, "by " + _and([f"the {title}" for title in titles]))]
+    for depth, step in shown:
+        partial = ld.partial and step.variable == ld.rule.variable
+        operation: Formula = (Operator(str(step.variable), partial), *_operand(step.expr))
+        rows.append(RuleRow(depth + 1, (*operation, EQUALS, step.result), _rule_text(step)))
+    return rows
+
+
+def _shown_steps(root: RuleStep) -> list[tuple[int, RuleStep]]:
+    """The rule tree, parents first, without the line that teaches nothing: d/dx x = 1 under
+    a constant multiple (3x → 3)."""
+    shown: list[tuple[int, RuleStep]] = []
+    pending: list[tuple[int, RuleStep]] = [(0, root)]
+    while pending:
+        depth, step = pending.pop()
+        shown.append((depth, step))
+        substeps = step.substeps
+        if isinstance(step, ConstantMultipleRule):
+            substeps = tuple(s for s in substeps if not isinstance(s, IdentityRule))
+        pending.extend((depth + 1, substep) for substep in reversed(substeps))
+    return shown
+
+
+def _is_named(step: RuleStep) -> bool:
+    return not isinstance(step, IdentityRule | ConstantRule)
+
+
+def _rule_text(step: RuleStep) -> str:
+    if isinstance(step, ChainRule):
+        inner = printing.unicode(step.inner.expr)
+        return f"chain rule with {printing.unicode(step.placeholder)} = {inner}: {step.statement}"
+    if isinstance(step, SumRule):
+        return "sum rule: differentiate term by term"
+    if isinstance(step, ConstantRule):
+        return f"constant rule: no {printing.unicode(step.variable)} in it"
+    return f"{step.title}: {step.statement}" if step.statement else step.title
+
+
+def _operand(expr: sympy.Expr) -> Formula:
+    """``expr`` after d/dx, bracketed when it is a sum or a negative product."""
+    if expr.is_Add or (expr.is_Mul and expr.could_extract_minus_sign()):
+        return (OPEN, expr, CLOSE)
+    return (expr,)
+
+
+def _and(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _total(d: Derivation, target: str) -> Deriv:

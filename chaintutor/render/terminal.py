@@ -16,6 +16,7 @@ from chaintutor.render.document import (
     Document,
     Equations,
     Prose,
+    Rules,
     Table,
     Tree,
     TreeNode,
@@ -41,6 +42,13 @@ def _block(block: Block) -> RenderableType:
             return _equations(block)
         case Table():
             return _table(block)
+        case Rules(rows=rows):
+            grid = RichTable.grid(padding=(0, 3))
+            grid.add_column(style="cyan")
+            grid.add_column()
+            for row in rows:
+                grid.add_row(Text("  " * row.depth + formula(row.formula)), row.rule)
+            return grid
         case Tree(root=root):
             return _tree(root)
         case Check(ok=ok, text=text):

@@ -18,8 +18,10 @@ from chaintutor.render.document import (
     Equations,
     Formula,
     Op,
+    Operator,
     Piece,
     Prose,
+    Rules,
     Table,
     Tree,
     TreeNode,
@@ -39,6 +41,8 @@ def _piece(piece: Piece, index: int, count: int) -> str:
     match piece:
         case Deriv(of=of, wrt=wrt, partial=partial):
             return printing.ratio(of, wrt, partial)
+        case Operator(wrt=wrt, partial=partial):
+            return printing.ratio("", wrt, partial) + " "
         case Op(symbol=symbol):
             return _OPERATORS[symbol]
         case Value(number=number):
@@ -73,6 +77,8 @@ def _block(block: Block) -> list[str]:
             return equation_lines(block)
         case Table():
             return table_lines(block)
+        case Rules():
+            return rule_lines(block)
         case Tree(root=root):
             return ["  " + line for line in tree_lines(root)]
         case Check(ok=ok, text=text):
@@ -111,6 +117,13 @@ def table_lines(block: Table) -> list[str]:
         "  " + "   ".join(_pad(cell, w) for cell, w in zip(row, columns, strict=True)).rstrip()
         for row in cells
     ]
+
+
+def rule_lines(block: Rules) -> list[str]:
+    """Each derivative and its rules, nested two spaces a level, the rules aligned in a column."""
+    cells = [("  " * row.depth + formula(row.formula), row.rule) for row in block.rows]
+    column = max((width(cell) for cell, _ in cells), default=0)
+    return ["  " + f"{_pad(cell, column)}   {rule}".rstrip() for cell, rule in cells]
 
 
 def tree_lines(root: TreeNode) -> list[str]:
