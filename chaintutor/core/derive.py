@@ -16,9 +16,10 @@ from itertools import pairwise
 import sympy
 
 from chaintutor.core import notation
+from chaintutor.core.backward import backward
 from chaintutor.core.budget import TimePool
 from chaintutor.core.evaluate import PointValues, evaluate_at
-from chaintutor.core.graph import DependencyGraph, Granularity, build_graph
+from chaintutor.core.graph import DependencyGraph, Edge, Granularity, build_graph, not_independent_error
 from chaintutor.core.paths import count_paths, list_paths
 from chaintutor.core.problem import Problem, read_problem
 from chaintutor.core.ruletree import Step, rule_tree
@@ -178,14 +179,13 @@ def _derive(
 
 def _at_point(
     graph: DependencyGraph,
-    locals_: dict[tuple[str, str], LocalDerivative],
+    locals_: dict[Edge, LocalDerivative],
     paths: dict[str, PathSummary],
     at: str | Mapping[str, object],
 ) -> PointValues:
     point = parse_point(at) if isinstance(at, str) else {name: _exact(v) for name, v in at.items()}
-    local_exprs = {edge: local.expr for edge, local in locals_.items()}
     listed = {v: [path.nodes for path in summary.listed] for v, summary in paths.items()}
-    return evaluate_at(graph, local_exprs, listed, point)
+    return evaluate_at(graph, _exprs(locals_), listed, point)
 
 
 def _exact(value: object) -> sympy.Expr:
@@ -199,23 +199,19 @@ def _exact(value: object) -> sympy.Expr:
 def _targets(graph: DependencyGraph, wrt: Sequence[str] | str | None) -> tuple[str, ...]:
     if wrt is None:
         return graph.leaves
-    names = [name.strip() for name in (wrt.split(",") if isinstance(wrt, str) else wrt)]
+    names = names_in(wrt)
     for name in names:
         if name not in graph.leaves:
-            known = ", ".join(graph.leaves) or "none"
-            where = (
-                "an intermediate variable"
-                if name in graph.symbols and not graph.is_leaf(name)
-                else "not a variable of the problem"
-            )
-            raise InputError(
-                f"cannot differentiate with respect to '{name}': it is {where}",
-                hint=f"the independent variables are: {known}",
-            )
+            raise not_independent_error(graph, name, "cannot differentiate")
     return tuple(dict.fromkeys(names))
 
 
-def local_derivatives_of(graph: DependencyGraph) -> dict[tuple[str, str], LocalDerivative]:
+def names_in(names: Sequence[str] | str) -> list[str]:
+    """The names of a list, or of a comma-separated string ("x, z"), without spaces around."""
+    return [name.strip() for name in (names.split(",") if isinstance(names, str) else names)]
+
+
+def local_derivatives_of(graph: DependencyGraph) -> dict[Edge, LocalDerivative]:
     found = {}
     for definition in graph.definitions:
         for child in definition.depends_on:
@@ -244,17 +240,13 @@ def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
     return forms
 
 
-def adjoints_of(
-    graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDerivative]
-) -> dict[str, sympy.Expr]:
+def adjoints_of(graph: DependencyGraph, locals_: dict[Edge, LocalDerivative]) -> dict[str, sympy.Expr]:
     """Reverse accumulation: adjoint(child) = Σ over parents adjoint(parent) · ∂parent/∂child."""
-    adjoint: dict[str, sympy.Expr] = {graph.output: sympy.Integer(1)}
-    for definition in reversed(graph.definitions):
-        upstream = adjoint.get(definition.name, sympy.Integer(0))
-        for child in definition.depends_on:
-            term = upstream * locals_[(definition.name, child)].expr
-            adjoint[child] = adjoint.get(child, sympy.Integer(0)) + term
-    return adjoint
+    return backward(graph.edges(), _exprs(locals_), graph.output, sympy.Integer(1), sympy.Integer(0))
+
+
+def _exprs(locals_: dict[Edge, LocalDerivative]) -> dict[Edge, sympy.Expr]:
+    return {edge: local.expr for edge, local in locals_.items()}
 
 
 def adjoint_name(name: str) -> str:
@@ -264,30 +256,25 @@ def adjoint_name(name: str) -> str:
 
 
 def _adjoint_form(
-    graph: DependencyGraph, locals_: dict[tuple[str, str], LocalDerivative]
+    graph: DependencyGraph, locals_: dict[Edge, LocalDerivative]
 ) -> tuple[dict[str, sympy.Expr], tuple[tuple[str, sympy.Expr], ...]]:
     """Every result written with the adjoints of the nodes above it, and their definitions.
 
     This is what backpropagation stores: ū = Σ over parents p of p̄·∂p/∂u. It stays linear in
     the edges where the same sum written in the intermediates alone can grow exponentially.
     """
-    parents: dict[str, list[str]] = {}
-    for parent, child in graph.edges():
-        parents.setdefault(child, []).append(parent)
     bar = {
         name: sympy.Integer(1) if name == graph.output else sympy.Symbol(adjoint_name(name), real=True)
         for name in (d.name for d in graph.definitions)
     }
-
-    def incoming(name: str) -> sympy.Expr:
-        return sympy.Add(*(bar[p] * locals_[(p, name)].expr for p in parents.get(name, [])))
-
+    one, zero = sympy.Integer(1), sympy.Integer(0)
+    incoming = backward(graph.edges(), _exprs(locals_), graph.output, one, zero, stand_in=bar.__getitem__)
     equations = tuple(
-        (adjoint_name(d.name), incoming(d.name))
+        (adjoint_name(d.name), incoming[d.name])
         for d in reversed(graph.definitions)
         if d.name != graph.output
     )
-    return {leaf: incoming(leaf) for leaf in graph.leaves}, equations
+    return {leaf: incoming[leaf] for leaf in graph.leaves}, equations
 
 
 def written_in_leaves(
@@ -316,7 +303,7 @@ def written_in_leaves(
 def _path_summary(
     graph: DependencyGraph,
     target: str,
-    locals_: dict[tuple[str, str], LocalDerivative],
+    locals_: dict[Edge, LocalDerivative],
     forms: dict[str, sympy.Expr | None],
     limit: int,
 ) -> PathSummary:

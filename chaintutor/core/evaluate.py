@@ -9,24 +9,29 @@ listed. Both passes touch each edge once, whatever the number of paths.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
 import sympy
 
 from chaintutor.core import notation as printing
-from chaintutor.core.graph import DependencyGraph
+from chaintutor.core.backward import backward
+from chaintutor.core.graph import DependencyGraph, Edge
+from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
 
 PRECISION = 30
 LARGEST_VALUE = sympy.Float("1e300")  # beyond this a value cannot be written as a JSON number
+# An imaginary part smaller than this is rounding: the value is real.
+IMAGINARY_NOISE = sympy.Float(10) ** (5 - PRECISION)
 
 
 @dataclass(frozen=True)
 class PointValues:
     point: dict[str, sympy.Float]  # a value for every leaf
     values: dict[str, sympy.Float]  # every node, leaves included
-    local: dict[tuple[str, str], sympy.Float]  # every edge (of, wrt)
+    local: dict[Edge, sympy.Float]  # every edge (of, wrt)
     paths: dict[str, list[sympy.Float]]  # the product along each listed path
     gradient: dict[str, sympy.Float]
     adjoints: dict[str, sympy.Float]  # every node: ∂output/∂node
@@ -34,16 +39,17 @@ class PointValues:
 
 def evaluate_at(
     graph: DependencyGraph,
-    local_exprs: dict[tuple[str, str], sympy.Expr],
+    local_exprs: dict[Edge, sympy.Expr],
     listed_paths: dict[str, list[tuple[str, ...]]],
     point: dict[str, sympy.Expr],
 ) -> PointValues:
     _check_point(graph, point)
     values = forward_pass(graph, point)
     local = {edge: _number(expr, values, f"∂{edge[0]}/∂{edge[1]}") for edge, expr in local_exprs.items()}
-    adjoints = _backward(graph, local)
+    zero = sympy.Float(0, PRECISION)
+    adjoints = backward(graph.edges(), local, graph.output, sympy.Float(1, PRECISION), zero)
     paths = {target: [_product(local, nodes) for nodes in listed] for target, listed in listed_paths.items()}
-    gradient = {target: adjoints.get(target, sympy.Float(0, PRECISION)) for target in listed_paths}
+    gradient = {target: adjoints.get(target, zero) for target in listed_paths}
     exact_point = {name: values[name] for name in graph.leaves}
     return PointValues(exact_point, values, local, paths, gradient, adjoints)
 
@@ -73,12 +79,12 @@ def _number(
 ) -> sympy.Float:
     """The value of ``expr`` with the known values put in; an InputError where it is undefined."""
     at = {symbol: values[symbol.name] for symbol in expr.free_symbols if symbol.name in values}
+    value = value_at(expr, at)
     try:
-        value = expr.xreplace(at).evalf(PRECISION)
-        defined = value.is_number and value.is_finite is not False and not value.has(sympy.zoo, sympy.nan)
-        real = defined and abs(sympy.im(value)) < sympy.Float(10) ** (5 - PRECISION)
-    except (ArithmeticError, ValueError, TypeError):
-        defined = real = False
+        real = value is not None and abs(sympy.im(value)) < IMAGINARY_NOISE
+    except (ArithmeticError, ValueError, TypeError):  # not even its imaginary part can be found
+        value, real = None, False
+    defined = value is not None
     if defined and real and abs(sympy.re(value)) > LARGEST_VALUE:
         raise InputError(
             f"at this point {what} is larger than 10^300", hint="choose a point with smaller values"
@@ -90,17 +96,40 @@ def _number(
     return sympy.Float(sympy.re(value), PRECISION)
 
 
-def _backward(graph: DependencyGraph, local: dict[tuple[str, str], sympy.Float]) -> dict[str, sympy.Float]:
-    adjoints: dict[str, sympy.Float] = {graph.output: sympy.Float(1, PRECISION)}
-    for definition in reversed(graph.definitions):
-        upstream = adjoints.get(definition.name, sympy.Float(0, PRECISION))
-        for child in definition.depends_on:
-            contribution = upstream * local[(definition.name, child)]
-            adjoints[child] = adjoints.get(child, sympy.Float(0, PRECISION)) + contribution
-    return adjoints
+def value_at(
+    expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic], *, refuse_above: float | None = None
+) -> sympy.Expr | None:
+    """``expr`` with the numbers of ``point`` put in, to PRECISION digits, perhaps complex; None
+    where that is not a finite number (undefined, infinite, or beyond SymPy's evaluation).
+
+    Without ``refuse_above`` the numbers are put in by ``xreplace``, which suits one small
+    definition. With it they are put in bottom-up, linearly in the DAG (a result built by reverse
+    accumulation can be exponential as a tree), and evaluation stops as soon as a number passes
+    ``refuse_above``, before exp(exp(…)) is computed to a number with a million-digit exponent.
+    """
+    try:
+        value = _put_in(expr, point, refuse_above).evalf(PRECISION)
+        if value.is_number and value.is_finite is not False and not value.has(sympy.zoo, sympy.nan):
+            return value
+    except (ArithmeticError, ValueError, TypeError):
+        pass
+    return None
 
 
-def _product(local: dict[tuple[str, str], sympy.Float], nodes: tuple[str, ...]) -> sympy.Float:
+def _put_in(
+    expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic], refuse_above: float | None
+) -> sympy.Expr:
+    if refuse_above is None:
+        return expr.xreplace(point)
+
+    def refuse_huge(value: sympy.Basic) -> None:
+        if isinstance(value, sympy.Float) and abs(value) > refuse_above:
+            raise ArithmeticError("too large to compare")
+
+    return substitute(expr, point, refuse_huge)
+
+
+def _product(local: dict[Edge, sympy.Float], nodes: tuple[str, ...]) -> sympy.Float:
     product = sympy.Float(1, PRECISION)
     for parent, child in pairwise(nodes):
         product *= local[(parent, child)]

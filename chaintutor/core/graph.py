@@ -26,6 +26,8 @@ from chaintutor.parse.syntax import Call, Neg, Node, Power, Product, Sum, childr
 
 INTERMEDIATE_PREFIXES = ("u", "v", "w", "q", "s", "t")
 
+Edge = tuple[str, str]  # (parent, child): the local derivative ∂parent/∂child is on it
+
 
 class Granularity(StrEnum):
     compositions = "compositions"
@@ -67,11 +69,25 @@ class DependencyGraph:
     def is_leaf(self, name: str) -> bool:
         return name not in self._by_name
 
-    def edges(self) -> Iterator[tuple[str, str]]:
+    def edges(self) -> Iterator[Edge]:
         """(parent, child) for every edge, parents in equation order."""
         for definition in self.definitions:
             for child in definition.depends_on:
                 yield definition.name, child
+
+
+def not_independent_error(graph: DependencyGraph, name: str, action: str) -> InputError:
+    """The error for ``name`` given where an independent variable is needed: ``action`` is
+    what could not be done with it ("cannot differentiate")."""
+    where = (
+        "an intermediate variable"
+        if name in graph.symbols and not graph.is_leaf(name)
+        else "not a variable of the problem"
+    )
+    return InputError(
+        f"{action} with respect to '{name}': it is {where}",
+        hint=f"the independent variables are: {', '.join(graph.leaves) or 'none'}",
+    )
 
 
 def build_graph(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from chaintutor.core.derive import DEFAULT_MAX_PATHS, Derivation, derive
+from chaintutor.core.derive import DEFAULT_MAX_PATHS, Derivation, derive, names_in
 from chaintutor.core.graph import Definition, Granularity
 from chaintutor.core.problem import read_outputs
 from chaintutor.core.stack import run_with_big_stack
@@ -52,7 +52,7 @@ def derive_jacobian(
     at: str | Mapping[str, object] | None = None,
 ) -> Jacobian:
     """The Jacobian of ``outputs`` with respect to ``wrt`` (default: every leaf), layer by layer."""
-    names = [n.strip() for n in (outputs.split(",") if isinstance(outputs, str) else outputs) if n.strip()]
+    names = [name for name in names_in(outputs) if name]
     if not names:
         raise InputError("--outputs needs at least one name")
     return run_with_big_stack(_jacobian, problem, names, wrt, Granularity(granularity), max_paths, at)
@@ -93,7 +93,7 @@ def _jacobian(
 def _chosen(leaves: tuple[str, ...], wrt: Sequence[str] | str | None) -> tuple[str, ...]:
     if wrt is None:
         return leaves
-    names = [n.strip() for n in (wrt.split(",") if isinstance(wrt, str) else wrt)]
+    names = names_in(wrt)
     for name in names:
         if name not in leaves:
             raise InputError(

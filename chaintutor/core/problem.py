@@ -86,6 +86,7 @@ def read_outputs(text: str, outputs: Sequence[str]) -> list[Problem]:
 
 
 def _reachable(start: Equation, defined: dict[str, Equation]) -> set[str]:
+    """The names of ``start`` and of every equation it depends on, directly or not."""
     seen, frontier = {start.name}, [start]
     while frontier:
         for use in _dependencies(frontier.pop(), defined):
@@ -188,13 +189,7 @@ def _check_acyclic(text: str, equations: tuple[Equation, ...], defined: dict[str
 
 
 def _check_all_used(text: str, equations: tuple[Equation, ...], defined: dict[str, Equation]) -> None:
-    reached = {equations[0].name}
-    frontier = [equations[0]]
-    while frontier:
-        for use in _dependencies(frontier.pop(), defined):
-            if use.name not in reached:
-                reached.add(use.name)
-                frontier.append(defined[use.name])
+    reached = _reachable(equations[0], defined)
     for equation in equations:
         if equation.name not in reached:
             raise _at(

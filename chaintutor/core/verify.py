@@ -12,15 +12,17 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sympy
 from sympy.core.function import AppliedUndef
 
 from chaintutor.core.budget import TimePool
-from chaintutor.core.evaluate import forward_pass
+from chaintutor.core.evaluate import PRECISION, forward_pass, value_at
 from chaintutor.core.graph import DependencyGraph
-from chaintutor.core.walk import contains, substitute, symbols_in, tree_size
+from chaintutor.core.walk import contains, symbols_in, tree_size
 from chaintutor.errors import InputError
 
 SYMBOLIC_BUDGET_SECONDS = 1.5  # one symbolic zero test
@@ -32,10 +34,11 @@ TOTAL_SIMPLIFY_SECONDS = 1.5
 SYMBOLIC_SIZE_LIMIT = 3_000  # tree nodes: past this, simplify cannot finish in its budget anyway
 SIMPLIFY_MIN_OPS = 10  # shorter results are left in SymPy's canonical form: simplify rarely helps them
 POINTS_WANTED = 4
-PRECISION = 30
 TOLERANCE = sympy.Float("1e-12")
 LARGEST_COMPARED = 1e300
 NUMERIC_SECONDS = 1.0  # drawing points stops after this, with the agreement found so far
+
+K = TypeVar("K")  # what a random point gives values to: symbols, or the names of the leaves
 
 
 @dataclass(frozen=True)
@@ -74,14 +77,9 @@ def _zero_test(difference: sympy.Expr) -> str | None:
 
 def agreeing_points(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol]) -> int | str:
     """How many random points the two agree at, or a sentence naming a point where they differ."""
-    rng = random.Random(20240611)
     symbols = sorted(symbols_in(result) | symbols_in(reference), key=lambda s: s.name)
     agreed = 0
-    deadline = time.monotonic() + NUMERIC_SECONDS
-    for _ in range(40):
-        if time.monotonic() > deadline:
-            break
-        point = {symbol: _draw(rng) for symbol in symbols}
+    for point in _random_points(symbols):
         expected = evaluate(reference, point)
         if expected is None:
             continue
@@ -95,6 +93,16 @@ def agreeing_points(result: sympy.Expr, reference: sympy.Expr, variables: list[s
     return agreed
 
 
+def _random_points(names: Sequence[K]) -> Iterator[dict[K, sympy.Float]]:
+    """Up to 40 seeded random points (the same ones every run), until NUMERIC_SECONDS are up."""
+    rng = random.Random(20240611)
+    deadline = time.monotonic() + NUMERIC_SECONDS
+    for _ in range(40):
+        if time.monotonic() > deadline:
+            return
+        yield {name: _draw(rng) for name in names}
+
+
 def _draw(rng: random.Random) -> sympy.Float:
     magnitude = rng.uniform(0.1, 0.95)
     return sympy.Float(magnitude if rng.random() < 0.75 else -magnitude, PRECISION)
@@ -105,21 +113,19 @@ def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> comple
     compare in floating point (exp(exp(exp(x))) is, almost everywhere)."""
     if contains(expr, AppliedUndef):  # an abstract function has no value; evalf of its partials
         return None  # at a point, Subs(Derivative(f(ξ), ξ), ξ, x + y), recurses without end
+    value = value_at(expr, point, refuse_above=LARGEST_COMPARED)
+    if value is None or value.has(sympy.oo, -sympy.oo):  # ∞ inside a value not itself infinite
+        return None
     try:
-        value = substitute(expr, point, _refuse_huge).evalf(PRECISION)
-        if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            return None
         number = complex(value)
     except (ValueError, TypeError, ArithmeticError):
         return None
-    usable = all(math.isfinite(part) and abs(part) < LARGEST_COMPARED for part in (number.real, number.imag))
-    return number if usable else None
+    return number if _comparable(number) else None
 
 
-def _refuse_huge(value: sympy.Basic) -> None:
-    """Stop before exp(exp(…)) is computed to a number with a million-digit exponent."""
-    if isinstance(value, sympy.Float) and abs(value) > LARGEST_COMPARED:
-        raise ArithmeticError("too large to compare")
+def _comparable(number: complex) -> bool:
+    """Finite and below LARGEST_COMPARED in both parts, so a difference of two means something."""
+    return all(math.isfinite(part) and abs(part) < LARGEST_COMPARED for part in (number.real, number.imag))
 
 
 def tidy(expr: sympy.Expr, pool: TimePool) -> sympy.Expr:
@@ -146,14 +152,9 @@ def verify_through_graph(
     with ``sympy.diff`` evaluated at the point when the whole problem could be written in the
     leaves, and otherwise with a central difference of the forward pass itself.
     """
-    rng = random.Random(20240611)
     step = sympy.Float("1e-12", PRECISION)
     agreed = 0
-    deadline = time.monotonic() + NUMERIC_SECONDS
-    for _ in range(40):
-        if time.monotonic() > deadline:
-            break
-        point = {leaf: _draw(rng) for leaf in graph.leaves}
+    for point in _random_points(graph.leaves):
         try:
             values = forward_pass(graph, point)
             expected = (
@@ -187,8 +188,6 @@ def _central_difference(
     above = forward_pass(graph, {**point, target: point[target] + step})[graph.output]
     below = forward_pass(graph, {**point, target: point[target] - step})[graph.output]
     difference = complex((above - below) / (2 * step))
-    if not all(
-        math.isfinite(part) and abs(part) < LARGEST_COMPARED for part in (difference.real, difference.imag)
-    ):
+    if not _comparable(difference):
         raise InputError("the central difference is too large to compare")
     return difference

@@ -16,18 +16,20 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sympy
 
+from chaintutor.core.backward import backward
 from chaintutor.core.derive import adjoints_of, leaf_forms_of, local_derivatives_of, written_in_leaves
-from chaintutor.core.graph import Definition, DependencyGraph, build_graph
+from chaintutor.core.graph import Definition, DependencyGraph, Edge, build_graph, not_independent_error
 from chaintutor.core.paths import count_paths, list_paths, reaching
 from chaintutor.core.problem import Problem, read_problem
 from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
 from chaintutor.grade.numeric import Compiled, Unsupported
 
-Edge = tuple[str, str]  # (parent, child): the local derivative ∂parent/∂child
+K = TypeVar("K")  # the key a compiled value is stored under: a symbol, or an edge
 
 POINTS_WANTED = 6
 POINTS_ENOUGH = 3  # fewer than wanted in one range: try the next, wider one
@@ -135,23 +137,13 @@ class Model:
         return points  # empty: the answer can only be compared symbolically
 
     def _point(self, env: dict[sympy.Symbol, float]) -> Point | None:
-        for symbol, compiled in self._definitions:
-            value = compiled(env)
-            if value is None:
-                return None
-            env[symbol] = value
         edges: dict[Edge, float] = {}
-        for edge, compiled in self._locals:
-            value = compiled(env)
-            if value is None:
-                return None
-            edges[edge] = value
+        if not (_evaluate_into(env, self._definitions, env) and _evaluate_into(edges, self._locals, env)):
+            return None
         tangent = self.forward(edges)
         if tangent is None:
             return None
-        adjoint = {self.output: 1.0}
-        for parent, child in reversed(self.edges):
-            adjoint[child] = adjoint.get(child, 0.0) + adjoint.get(parent, 0.0) * edges[(parent, child)]
+        adjoint = backward(self.edges, edges, self.output, 1.0, 0.0)
         return Point(env, edges, tangent, adjoint)
 
     def forward(
@@ -197,6 +189,19 @@ class Model:
         return point.tangent.get(self.output, 0.0)
 
 
+def _evaluate_into(
+    into: dict[K, float], programs: list[tuple[K, Compiled]], env: Mapping[sympy.Symbol, float]
+) -> bool:
+    """Each program's value at ``env``, stored in ``into`` under its key, in order (so that a
+    definition sees the ones before it when ``into`` is ``env``); False at the first undefined."""
+    for key, compiled in programs:
+        value = compiled(env)
+        if value is None:
+            return False
+        into[key] = value
+    return True
+
+
 def _grading_graph(problem: Problem) -> DependencyGraph:
     """The graph ``derive`` draws, except that a system's nested equations are decomposed too.
 
@@ -228,15 +233,7 @@ def _choose_wrt(graph: DependencyGraph, wrt: str | None) -> str:
         )
     name = wrt.strip()
     if name not in leaves:
-        where = (
-            "an intermediate variable"
-            if name in graph.symbols and not graph.is_leaf(name)
-            else "not a variable of the problem"
-        )
-        raise InputError(
-            f"cannot check a derivative with respect to '{name}': it is {where}",
-            hint=f"the independent variables are: {', '.join(leaves) or 'none'}",
-        )
+        raise not_independent_error(graph, name, "cannot check a derivative")
     return name
 
 

@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 import sympy
 
+from chaintutor.core.evaluate import PRECISION
+from chaintutor.core.verify import evaluate
+
 Program = list[tuple[int, object, tuple[int, ...]]]
 
 _CONST, _SYMBOL, _ADD, _MUL, _POW, _CALL = range(6)
@@ -208,7 +211,7 @@ class _Slow:
         self.expr = expr
 
     def __call__(self, env: Mapping[sympy.Symbol, float]) -> float | None:
-        point = {symbol: sympy.Float(env[symbol], 30) for symbol in self.expr.free_symbols}
+        point = {symbol: sympy.Float(env[symbol], PRECISION) for symbol in self.expr.free_symbols}
         return real_value(self.expr, point)
 
 
@@ -222,8 +225,6 @@ def compile_expr(expr: sympy.Expr) -> Callable[[Mapping[sympy.Symbol, float]], f
 
 def real_value(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Float]) -> float | None:
     """``expr`` at ``point`` to 30 digits, if that is a finite real number."""
-    from chaintutor.core.verify import evaluate
-
     value = evaluate(expr, dict(point))
     if value is None or abs(value.imag) > 1e-20 * max(1.0, abs(value.real)):
         return None
