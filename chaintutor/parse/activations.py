@@ -15,10 +15,24 @@ import sympy
 from sympy.core.function import ArgumentIndexError
 
 
-class sigmoid(sympy.Function):
-    """The logistic function σ(x) = 1/(1 + exp(−x))."""
+class _Activation(sympy.Function):
+    """A function of one real argument with a positive real value, evaluated through its
+    elementary form."""
 
     nargs = 1
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
+        return _evalf_through_exp(self, prec)
+
+    def _eval_is_real(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+    def _eval_is_positive(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+
+class sigmoid(_Activation):
+    """The logistic function σ(x) = 1/(1 + exp(−x))."""
 
     @classmethod
     def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
@@ -34,20 +48,9 @@ class sigmoid(sympy.Function):
     def _eval_rewrite_as_exp(self, arg: sympy.Expr, **kwargs: Any) -> sympy.Expr:
         return 1 / (1 + sympy.exp(-arg))
 
-    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
-        return _evalf_through_exp(self, prec)
 
-    def _eval_is_real(self) -> bool | None:
-        return True if self.args[0].is_real else None
-
-    def _eval_is_positive(self) -> bool | None:
-        return True if self.args[0].is_real else None
-
-
-class softplus(sympy.Function):
+class softplus(_Activation):
     """The smooth ramp softplus(x) = log(1 + exp(x)), whose derivative is σ(x)."""
-
-    nargs = 1
 
     @classmethod
     def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
@@ -64,15 +67,6 @@ class softplus(sympy.Function):
         return sympy.log(1 + sympy.exp(arg))
 
     _eval_rewrite_as_log = _eval_rewrite_as_exp
-
-    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
-        return _evalf_through_exp(self, prec)
-
-    def _eval_is_real(self) -> bool | None:
-        return True if self.args[0].is_real else None
-
-    def _eval_is_positive(self) -> bool | None:
-        return True if self.args[0].is_real else None
 
 
 def _evalf_through_exp(function: sympy.Function, prec: int) -> sympy.Expr | None:
