@@ -21,9 +21,13 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Step:
-    """d/d(variable) of ``expr`` is ``result``, by this rule."""
+    """d/d(variable) of ``expr`` is ``result``, by this rule.
+
+    Steps compare by identity (``eq=False``): nothing needs two trees to compare equal, and
+    the generated ``__eq__`` and ``__hash__`` cost import time on every start.
+    """
 
     expr: sympy.Expr
     variable: sympy.Symbol
@@ -62,7 +66,6 @@ class Step:
         return found
 
 
-@dataclass(frozen=True)
 class ConstantRule(Step):
     """A constant (an expression without the variable) has derivative 0."""
 
@@ -74,7 +77,6 @@ class ConstantRule(Step):
         return "d/du c = 0"
 
 
-@dataclass(frozen=True)
 class IdentityRule(Step):
     """The variable itself has derivative 1."""
 
@@ -86,7 +88,7 @@ class IdentityRule(Step):
         return "d/du u = 1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PowerRule(Step):
     """uⁿ with a constant n goes to n·uⁿ⁻¹ (√u and 1/u included)."""
 
@@ -102,7 +104,7 @@ class PowerRule(Step):
         return "d/du uⁿ = n·uⁿ⁻¹"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SumRule(Step):
     """A sum is differentiated term by term."""
 
@@ -120,7 +122,7 @@ class SumRule(Step):
         return "(f + g)′ = f′ + g′"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConstantMultipleRule(Step):
     """A constant factor stays: (c·f)′ = c·f′."""
 
@@ -139,7 +141,7 @@ class ConstantMultipleRule(Step):
         return "(c·f)′ = c·f′"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ProductRule(Step):
     """(f·g)′ = f′·g + f·g′, and for more factors one term per factor differentiated."""
 
@@ -157,7 +159,7 @@ class ProductRule(Step):
         return "(f·g)′ = f′·g + f·g′"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QuotientRule(Step):
     """(f/g)′ = (f′·g − f·g′)/g²."""
 
@@ -176,7 +178,7 @@ class QuotientRule(Step):
         return "(f/g)′ = (f′·g − f·g′)/g²"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ChainRule(Step):
     """f(g(x))′ = f′(g(x))·g′(x): the outer rule at ``placeholder`` = the inner expression."""
 
@@ -196,7 +198,7 @@ class ChainRule(Step):
         return "d/dx f(w) = f′(w)·dw/dx"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FunctionRule(Step):
     """A named function of the variable itself: sin, ln, eᵘ, σ, …"""
 
@@ -215,7 +217,7 @@ class FunctionRule(Step):
         return _FUNCTIONS[self.name][2]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ExponentialRule(Step):
     """aᵘ goes to aᵘ·ln(a) for a constant base a."""
 
@@ -229,7 +231,7 @@ class ExponentialRule(Step):
         return "d/du eᵘ = eᵘ" if self.base == sympy.E else "d/du aᵘ = aᵘ·ln(a)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LogarithmRule(Step):
     """ln(u) goes to 1/u; log_b(u) to 1/(u·ln(b))."""
 
@@ -243,7 +245,7 @@ class LogarithmRule(Step):
         return "d/du ln(u) = 1/u" if self.base == sympy.E else "d/du log_b(u) = 1/(u·ln(b))"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GeneralPowerRule(Step):
     """f^g with both varying, by logarithmic differentiation: (f^g)′ = f^g·(g′·ln f + g·f′/f)."""
 
@@ -262,7 +264,6 @@ class GeneralPowerRule(Step):
         return "(f^g)′ = f^g·(g′·ln f + g·f′/f)"
 
 
-@dataclass(frozen=True)
 class AbstractFunctionRule(Step):
     """A function known only by name: its partial derivative stays unevaluated."""
 
