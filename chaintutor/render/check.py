@@ -20,7 +20,7 @@ def _check_text(result: CheckResult) -> str:
         return f"{verdict}\n  {d} = {unicode(result.expected)}\n"
     lines = [
         "✗ not correct",
-        f"  your answer: {unicode(result.answer)}",
+        f"  your answer: {result.typed or unicode(result.answer)}",
         f"  expected:    {unicode(result.expected)}",
     ]
     if result.detail:
