@@ -4,6 +4,7 @@ are still read as before. Every expected derivative is built in Python with SymP
 import json
 
 import pytest
+import sympy
 from sympy import cos, exp, sin, sqrt
 from typer.testing import CliRunner
 
@@ -109,3 +110,60 @@ def test_json_of_an_answer_with_notation():
     result = runner.invoke(app, ["check", "sin(x**2)", "dy/dx = 2xcos(x^2)", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["correct"] is True
+
+
+# --- sound equivalence ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer", "built", "where"),
+    [
+        ("asin(sin(x))", "1", sympy.Integer(1), 2),  # true only for |x| < π/2
+        ("asin(2*x*sqrt(1 - x**2))", "2/sqrt(1 - x^2)", 2 / sqrt(1 - x**2), 0.9),  # only for |x| < 1/√2
+        ("sqrt(x**2)", "1", sympy.Integer(1), -1),  # true only for x > 0
+        ("atan(1/x)", "1/(1 + x^2)", 1 / (1 + x**2), 1),  # the sign is wrong everywhere
+    ],
+)
+def test_an_answer_right_on_part_of_the_domain_is_wrong(problem, answer, built, where):
+    right = sympy.diff(parse_problem_in_python(problem), x)
+    point = {x: sympy.Float(where, 30)}
+    assert abs(sympy.N(built.subs(point) - right.subs(point))) > 0.1
+    result = check(problem, answer)
+    assert result.correct is False and result.verdict == "wrong"
+    assert result.detail.startswith("at x = ")
+    shown = result.detail.split(" the answer is ")[1].split(" but the derivative is ")
+    assert shown[0] != shown[1]  # enough digits to differ
+
+
+def parse_problem_in_python(problem: str) -> sympy.Expr:
+    from sympy import asin, atan
+
+    return {
+        "asin(sin(x))": asin(sin(x)),
+        "asin(2*x*sqrt(1 - x**2))": asin(2 * x * sqrt(1 - x**2)),
+        "sqrt(x**2)": sqrt(x**2),
+        "atan(1/x)": atan(1 / x),
+    }[problem]
+
+
+def test_a_decimal_that_approximates_an_exact_constant_is_close_but_not_exact():
+    for answer in ("2x·2^(x²)·0.69314718", "2x·2^(x²)·0.693"):
+        result = check("2**(x**2)", answer)
+        assert result.correct is False and result.verdict == "close" and result.diagnosis == []
+        assert result.to_dict()["verdict"] == "close"
+        cli = runner.invoke(app, ["check", "2**(x**2)", answer])
+        assert cli.exit_code == 1 and cli.stdout.startswith("≈ close, but not exact")
+    assert check("x/2", "0.5").correct  # an exact decimal is exact
+    assert check("sin(2.5*x)", "2.5cos(2.5x)").correct
+    assert "verdict" not in check("x/2", "0.5").to_dict()
+    assert check("2**(x**2)", "2x·2^(x²)·0.5").verdict == "wrong"  # far from ln 2: plain wrong
+
+
+def test_right_answers_that_overflow_in_floats_are_right():
+    assert check("sigmoid(x**2)", "2x e^(x^2)/(1+e^(x^2))^2").correct
+    assert check("acosh(x/10)", "1/sqrt(x^2-100)").correct  # defined only for x > 10
+
+
+def test_the_verdict_is_the_same_bytes_every_time():
+    first = [check("asin(2*x*sqrt(1 - x**2))", "2/sqrt(1 - x^2)").detail for _ in range(3)]
+    assert len(set(first)) == 1

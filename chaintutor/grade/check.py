@@ -44,19 +44,28 @@ class CheckResult:
     detail: str = ""  # how it was decided, for people
     problem_output: str = ""  # the output's name (y), for "dy/dx"
     typed: str = ""  # the answer's expression as typed (a leading "dy/dx =" left out)
+    close: bool = False  # "close, but not exact": a decimal only approximates the exact answer
+
+    @property
+    def verdict(self) -> str:
+        """``correct``, ``close`` (not correct: a decimal approximates an exact number) or ``wrong``."""
+        return "correct" if self.correct else "close" if self.close else "wrong"
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON of ``check --format json``."""
         return run_with_big_stack(self._to_dict)
 
     def _to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "correct": self.correct,
             "equivalence": self.equivalence,
             "expected": plain(self.expected),
             "answer": plain(self.answer),
             "diagnosis": [d.to_dict() for d in self.diagnosis],
         }
+        if self.close:
+            data["verdict"] = "close"
+        return data
 
 
 def check(
@@ -82,8 +91,9 @@ def _check(
     model = Model(problem, _one_name(wrt))
     read_as, expr = _read(answer, model)
     in_leaves = _in_leaves(expr, model)
-    verdict = compare(model, expr, in_leaves, symbolic_seconds)
-    diagnosis = [] if verdict.equal else diagnose(model, verdict.values, verdict.undefined_at)
+    verdict = compare(model, expr, in_leaves, symbolic_seconds, approximate=read_as.has_decimal)
+    wrong = not verdict.equal and not verdict.close
+    diagnosis = diagnose(model, verdict.values, verdict.undefined_at) if wrong else []
     return CheckResult(
         problem=problem,
         wrt=model.wrt,
@@ -95,6 +105,7 @@ def _check(
         detail=verdict.detail,
         problem_output=model.output,
         typed=read_as.text,
+        close=verdict.close,
     )
 
 

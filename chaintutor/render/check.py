@@ -19,7 +19,7 @@ def _check_text(result: CheckResult) -> str:
         verdict = f"✓ correct (equivalent {HOW_EQUAL[result.equivalence]})"
         return f"{verdict}\n  {d} = {unicode(result.expected)}\n"
     lines = [
-        "✗ not correct",
+        "≈ close, but not exact" if result.close else "✗ not correct",
         f"  your answer: {result.typed or unicode(result.answer)}",
         f"  expected:    {unicode(result.expected)}",
     ]
