@@ -27,7 +27,11 @@ def _check_text(result: CheckResult) -> str:
         lines.append(f"  ({result.detail})")
     if result.diagnosis:
         lines.append("")
-        several = len(result.diagnosis) > 1
-        lines.append("Likely mistakes (each one gives this answer):" if several else "Likely mistake:")
+        if any(item.together for item in result.diagnosis):
+            lines.append("Likely mistakes (both together give your answer):")
+        elif len(result.diagnosis) > 1:
+            lines.append("Likely mistakes (each one gives this answer):")
+        else:
+            lines.append("Likely mistake:")
         lines.extend(f"  - {item.message} [{item.code}]" for item in result.diagnosis)
     return "\n".join(lines) + "\n"
