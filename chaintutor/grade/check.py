@@ -17,7 +17,7 @@ from typing import Any
 
 import sympy
 
-from chaintutor.core.notation import plain
+from chaintutor.core.notation import plain, ratio
 from chaintutor.core.problem import CONSTANT_NAMES
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.walk import substitute
@@ -26,10 +26,10 @@ from chaintutor.grade.diagnose import diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
 from chaintutor.grade.mistakes import Diagnosis
 from chaintutor.grade.model import Model
-from chaintutor.parse import parse_expression
+from chaintutor.parse.answer import Answer, read
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
-from chaintutor.parse.syntax import Call, Name, walk
+from chaintutor.parse.syntax import Call, Name, Node, Sum, walk
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,29 @@ class CheckResult:
     diagnosis: list[Diagnosis] = field(default_factory=list)  # empty when correct
     detail: str = ""  # how it was decided, for people
     problem_output: str = ""  # the output's name (y), for "dy/dx"
+    typed: str = ""  # the answer's expression as typed (a leading "dy/dx =" left out)
+    close: bool = False  # "close, but not exact": a decimal only approximates the exact answer
+
+    @property
+    def verdict(self) -> str:
+        """``correct``, ``close`` (not correct: a decimal approximates an exact number) or ``wrong``."""
+        return "correct" if self.correct else "close" if self.close else "wrong"
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON of ``check --format json``."""
         return run_with_big_stack(self._to_dict)
 
     def _to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "correct": self.correct,
             "equivalence": self.equivalence,
             "expected": plain(self.expected),
             "answer": plain(self.answer),
             "diagnosis": [d.to_dict() for d in self.diagnosis],
         }
+        if self.close:
+            data["verdict"] = "close"
+        return data
 
 
 def check(
@@ -79,10 +89,11 @@ def _check(
     problem: str, answer: str, wrt: str | Sequence[str] | None, symbolic_seconds: float
 ) -> CheckResult:
     model = Model(problem, _one_name(wrt))
-    expr = read_answer(answer, model)
+    read_as, expr = _read(answer, model)
     in_leaves = _in_leaves(expr, model)
-    verdict = compare(model, expr, in_leaves, symbolic_seconds)
-    diagnosis = [] if verdict.equal else diagnose(model, verdict.values, verdict.undefined_at)
+    verdict = compare(model, expr, in_leaves, symbolic_seconds, approximate=read_as.has_decimal)
+    wrong = not verdict.equal and not verdict.close
+    diagnosis = diagnose(model, verdict.values, verdict.undefined_at) if wrong else []
     return CheckResult(
         problem=problem,
         wrt=model.wrt,
@@ -93,6 +104,8 @@ def _check(
         diagnosis=diagnosis,
         detail=verdict.detail,
         problem_output=model.output,
+        typed=read_as.text,
+        close=verdict.close,
     )
 
 
@@ -107,18 +120,30 @@ def _one_name(wrt: str | Sequence[str] | None) -> str | None:
 
 def read_answer(text: str, model: Model) -> sympy.Expr:
     """The answer as SymPy, through chaintutor's own parser; errors point into ``text``."""
-    try:
-        tree = parse_expression(text)
-    except InputError as error:
-        raise InputError(
-            f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
-        ) from None
+    return _read(text, model)[1]
+
+
+def _read(text: str, model: Model) -> tuple[Answer, sympy.Expr]:
+    """The answer as read (see :mod:`chaintutor.parse.answer`) and as SymPy."""
     defined = model.problem.defined
     known = set(model.symbols)
-    for node in walk(tree):
+    try:
+        answer = read(text, frozenset(known))
+    except InputError as error:
+        raise _in_the_answer(error, text) from None
+    _check_notation(answer, text, model)
+    for node in walk(answer.tree):
         if isinstance(node, Name) and node.name not in known:
             if node.name in CONSTANT_NAMES and node.name not in defined:
                 continue
+            if node.name == "C" and _is_added(answer.tree, node):
+                raise InputError(
+                    "'+ C' is a constant of integration: a derivative has none",
+                    source=text,
+                    start=node.span[0],
+                    end=node.span[1],
+                    hint="leave out + C (it belongs to antiderivatives)",
+                )
             raise InputError(
                 f"the answer uses '{node.name}', which is not a variable of the problem",
                 source=text,
@@ -134,11 +159,46 @@ def read_answer(text: str, model: Model) -> sympy.Expr:
                 end=node.func_span[1],
             )
     try:
-        return to_sympy(tree, defined, source=text)
+        return answer, to_sympy(answer.tree, defined, source=text)
     except InputError as error:
+        raise _in_the_answer(error, text) from None
+
+
+def _in_the_answer(error: InputError, text: str) -> InputError:
+    return InputError(
+        f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
+    )
+
+
+def _is_added(tree: Node, name: Name) -> bool:
+    """Whether ``name`` is a term of the answer's outermost sum (``… + C``)."""
+    return isinstance(tree, Sum) and any(term is name for term in tree.terms)
+
+
+def _check_notation(answer: Answer, text: str, model: Model) -> None:
+    """``dy/dx =`` in front of the answer must name the question's derivative."""
+    notation = answer.notation
+    if notation is None:
+        return
+    outputs = {model.output}
+    if not model.graph.is_system:
+        outputs |= {"y", "f"} - set(model.graph.leaves)
+    wanted = ratio(model.output, model.wrt, len(model.graph.leaves) > 1)
+    problem = None
+    if notation.of not in outputs:
+        problem = f"it names the derivative of '{notation.of}', but the problem's output is {model.output}"
+    elif notation.wrt is None and len(model.graph.leaves) > 1:
+        problem = f"it does not say which variable; the question is {wanted}"
+    elif notation.wrt is not None and notation.wrt != model.wrt:
+        problem = f"it is a derivative with respect to '{notation.wrt}', but the question is {wanted}"
+    if problem is not None:
         raise InputError(
-            f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
-        ) from None
+            f"the answer starts with '{notation.typed}': {problem}",
+            source=text,
+            start=notation.span[0],
+            end=notation.span[1],
+            hint=f"write {wanted} = …, or the expression alone",
+        )
 
 
 def _visible_names(model: Model) -> list[str]:

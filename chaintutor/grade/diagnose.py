@@ -11,7 +11,8 @@ the answer is diagnosed with every mistake whose variant matches it at every poi
   mistakes (dropping a local derivative that is 1, say).
 - One mistake at a time first. Only when no single mistake matches are pairs tried (a local
   derivative dropped or negated together with another mistake), so the simplest explanation
-  wins and a pair never adds noise to a single-mistake diagnosis.
+  wins and a pair never adds noise to a single-mistake diagnosis. The first pair that
+  reproduces the answer is reported as one explanation: both mistakes, marked ``together``.
 - An answer no variant reproduces gets ``unknown``: the grader does not guess.
 
 Messages are built only for the mistakes that match, and name the actual pieces
@@ -29,15 +30,22 @@ import sympy
 from chaintutor.core.notation import equation, ratio, route, unicode
 from chaintutor.grade.mistakes import (
     COMPOSITION_AS_PRODUCT,
+    DERIVATIVE_IN_EXPONENT,
     DIAGNOSIS_CODES,
     FACTORS_ADDED,
     MISSING_INNER_DERIVATIVE,
+    MISSING_OUTER_DERIVATIVE,
     MISSING_PATH,
     OUTER_AT_WRONG_ARGUMENT,
     PATHS_MULTIPLIED,
     POWER_RULE_ERROR,
+    POWER_RULE_ON_EXPONENTIAL,
+    PRODUCT_OF_DERIVATIVES,
+    QUOTIENT_OF_DERIVATIVES,
+    RECIPROCAL_DERIVATIVE,
     SIGN_ERROR,
     UNKNOWN,
+    WRONG_VARIABLE,
     Diagnosis,
 )
 from chaintutor.grade.model import Edge, Model, Point
@@ -86,8 +94,9 @@ def diagnose(
     edits = builder.edge_edits()
     matched = [v for v in itertools.chain(builder.singles(edits), builder.structural()) if reproduces(v)]
     if not matched:
-        matched = [v for v in builder.pairs(edits) if reproduces(v)]
-    if not matched:
+        pair = next((v for v in builder.pairs(edits) if reproduces(v)), None)
+        if pair is not None:  # one explanation: the two mistakes act together, the telling one first
+            return [Diagnosis(f.code, f.message(), together=True) for f in reversed(pair.findings)]
         return [Diagnosis(UNKNOWN, _unknown_message(model, undefined_at))]
     first: dict[str, _Finding] = {}
     for variant in matched:
@@ -218,14 +227,77 @@ class _Builder:
             edits.extend(self._negate(edge))
         for edge in self.m.edges:
             edits.extend(self._term_signs(edge))
+        for edge in self.m.edges:
+            edits.extend(self._exponential_power(edge))
+            edits.extend(self._wrong_variable(edge))
         return edits
+
+    def _exponential_power(self, edge: Edge) -> Iterator[_EdgeEdit]:
+        """d/du e^u taken as u·e^(u−1) (and a^u as u·a^(u−1)): the power rule on an exponential."""
+        parent, child = edge
+        expr, at = self.m.definition(parent).expr, self.sym(child)
+        if isinstance(expr, sympy.exp) and expr.args[0] == at:
+            base: sympy.Expr = sympy.E
+        elif expr.is_Pow and expr.exp == at and expr.base.is_number and expr.base.is_positive:
+            base = expr.base
+        else:
+            return
+        wrong = at * base ** (at - 1)
+
+        def text() -> str:
+            return (
+                f"the power rule was applied to the exponential {self.defined(parent)}: "
+                f"{self.d(parent, child)} was taken as {unicode(wrong)} "
+                f"instead of {self.shown(self.m.local[edge])}"
+            )
+
+        yield _EdgeEdit(edge, "exponential", _Finding(POWER_RULE_ON_EXPONENTIAL, text), self.values_of(wrong))
+
+    def _wrong_variable(self, edge: Edge) -> Iterator[_EdgeEdit]:
+        """∂parent/∂child taken with respect to another of the parent's variables (x·σ′ for ∂y/∂b)."""
+        parent, child = edge
+        expr = self.m.definition(parent).expr
+        right = self.m.local[edge]
+        for other in self.m.definition(parent).depends_on:
+            if other == child:
+                continue
+            wrong = sympy.diff(expr, self.sym(other))
+            if wrong == right:
+                continue
+
+            def text(other: str = other, wrong: sympy.Expr = wrong) -> str:
+                return (
+                    f"in {self.defined(parent)}, the derivative was taken with respect to {other} "
+                    f"instead of {child}: {self.d(parent, other)} = {unicode(wrong)} in place of "
+                    f"{self.d(parent, child)} = {unicode(right)}"
+                )
+
+            yield _EdgeEdit(edge, "variable", _Finding(WRONG_VARIABLE, text), self.values_of(wrong))
 
     def _drop(self, edge: Edge) -> Iterator[_EdgeEdit]:
         local = self.m.local[edge]
         if local == 1:
             return
-        yield _EdgeEdit(
-            edge, "drop", _Finding(MISSING_INNER_DERIVATIVE, lambda: self._drop_text(edge)), [1.0] * self.n
+        if self._is_outer(edge):
+            finding = _Finding(MISSING_OUTER_DERIVATIVE, lambda: self._outer_text(edge))
+        else:
+            finding = _Finding(MISSING_INNER_DERIVATIVE, lambda: self._drop_text(edge))
+        yield _EdgeEdit(edge, "drop", finding, [1.0] * self.n)
+
+    def _is_outer(self, edge: Edge) -> bool:
+        """The outermost layer's own derivative: the parent is a function of one inner function
+        (not of wrt itself), and nothing above it depends on wrt (its adjoint is a constant)."""
+        parent, child = edge
+        if self.m.is_leaf(child) or self.m.definition(parent).depends_on != (child,):
+            return False
+        adjoints = [point.adjoint.get(parent, 0.0) for point in self.points]
+        return bool(adjoints) and all(a == adjoints[0] for a in adjoints)
+
+    def _outer_text(self, edge: Edge) -> str:
+        parent, child = edge
+        return (
+            f"the derivative of the outer function {self.defined(parent)}, {self.shown(self.m.local[edge])}, "
+            f"is missing: only the derivative of the inner function {self.node(child)} is left"
         )
 
     def _drop_text(self, edge: Edge) -> str:
@@ -475,6 +547,10 @@ class _Builder:
 
     def structural(self) -> Iterator[_Variant]:
         yield from self._compositions()
+        yield from self._products()
+        yield from self._inside()
+        yield from self._reciprocals()
+        yield from self._other_leaves()
         yield _Variant(
             (_Finding(SIGN_ERROR, lambda: "the whole answer has the wrong sign"),), [-r for r in self.right]
         )
@@ -553,6 +629,109 @@ class _Builder:
                 (_Finding(COMPOSITION_AS_PRODUCT, product_text),), self.one_node(parent, product_rule)
             )
             yield _Variant((_Finding(COMPOSITION_AS_PRODUCT, slopes_text),), self.one_node(parent, of_slopes))
+
+    def _products(self) -> Iterator[_Variant]:
+        """d(f·g) taken as f′·g′, d(f/g) as f′/g′ and d(c/g) as c/g′, at one node."""
+        w = self.m.wrt_symbol
+        for definition in self.m.relevant:
+            name, expr = definition.name, definition.expr
+            if not expr.is_Mul and not (expr.is_Pow and expr.exp.is_negative):
+                continue
+            numerator, denominator = sympy.fraction(self.m.in_leaves(expr))
+            right = self.m.total_derivative(name)
+            whole = self.leaves_text(expr)
+            if denominator.has(w):
+                if numerator.has(w):
+                    wrong = sympy.diff(numerator, w) / sympy.diff(denominator, w)
+                    code, how = QUOTIENT_OF_DERIVATIVES, "the quotient of the derivatives"
+                else:
+                    wrong = numerator / sympy.diff(denominator, w)
+                    code, how = RECIPROCAL_DERIVATIVE, "the constant over the derivative of the denominator"
+            else:
+                factors = [f for f in sympy.Mul.make_args(numerator) if f.has(w)]
+                if len(factors) < 2:
+                    continue
+                constant = sympy.Mul(*(f for f in sympy.Mul.make_args(numerator) if not f.has(w)))
+                wrong = constant * sympy.Mul(*(sympy.diff(f, w) for f in factors))
+                code, how = PRODUCT_OF_DERIVATIVES, "the product of the derivatives"
+            if wrong.has(sympy.zoo, sympy.nan):
+                continue
+
+            def text(
+                whole: str = whole, how: str = how, wrong: sympy.Expr = wrong, right: sympy.Expr = right
+            ) -> str:
+                rule = "quotient rule" if "quotient" in how or "denominator" in how else "product rule"
+                return (
+                    f"the derivative of {whole} was taken as {how}, {unicode(wrong)}; "
+                    f"the {rule} gives {unicode(right)}"
+                )
+
+            yield _Variant((_Finding(code, text),), self.one_node(name, self.values_of(wrong)))
+
+    def _inside(self) -> Iterator[_Variant]:
+        """f(g(x))′ written as f(g′(x)): the derivative put inside the function (e^(2x·cos x²))."""
+        for parent, child in self.m.edges:
+            expr, at = self.m.definition(parent).expr, self.sym(child)
+            if self.m.definition(parent).depends_on != (child,) or self.m.is_leaf(child):
+                continue
+            if not (isinstance(expr, sympy.Function) or (expr.is_Pow and expr.exp == at)):
+                continue
+            slope = sympy.Dummy("slope", real=True)
+            column = [point.tangent[child] for point in self.points]
+            values = self.values_of(expr.xreplace({at: slope}), {slope: column})
+
+            def text(parent: str = parent, child: str = child) -> str:
+                inner = self.m.total_derivative(child)
+                wrong = self.m.definition(parent).expr.xreplace({self.sym(child): inner})
+                return (
+                    f"the derivative of the inner function {self.node(child)}, {unicode(inner)}, was put "
+                    f"inside the outer function {self.defined(parent)}: {unicode(wrong)}; "
+                    f"the chain rule gives {self.leaves_text(self.m.local[(parent, child)])}·{_factor(inner)}"
+                )
+
+            yield _Variant((_Finding(DERIVATIVE_IN_EXPONENT, text),), self.one_node(parent, values))
+
+    def _reciprocals(self) -> Iterator[_Variant]:
+        """The reciprocal of the whole derivative, or of one local derivative (d ln u = u)."""
+        whole: Values = [None if r == 0 else 1 / r for r in self.right]
+
+        def text() -> str:
+            right = self.m.right_answer
+            return f"the answer is the reciprocal of the derivative: 1/({unicode(right)})"
+
+        yield _Variant((_Finding(RECIPROCAL_DERIVATIVE, text),), whole)
+        for edge in self.m.edges:
+            local = self.m.local[edge]
+            if local.is_number:
+                continue
+            column: Values = [None if p.edges[edge] == 0 else 1 / p.edges[edge] for p in self.points]
+
+            def edge_text(edge: Edge = edge, local: sympy.Expr = local) -> str:
+                parent, child = edge
+                return (
+                    f"{self.d(parent, child)}, the derivative of {self.defined(parent)}, "
+                    f"was taken upside down: {unicode(1 / local)} instead of {self.shown(local)}"
+                )
+
+            yield _Variant((_Finding(RECIPROCAL_DERIVATIVE, edge_text),), self.one_edge(edge, column))
+
+    def _other_leaves(self) -> Iterator[_Variant]:
+        """The derivative with respect to another variable (∂y/∂w given for ∂y/∂b)."""
+        whole = self.m.leaf_forms.get(self.m.output)
+        if whole is None:
+            return
+        for leaf in self.m.graph.leaves:
+            if leaf == self.m.wrt:
+                continue
+            other = sympy.diff(whole, self.sym(leaf))
+
+            def text(leaf: str = leaf) -> str:
+                return (
+                    f"this is the derivative with respect to {leaf}, "
+                    f"{ratio(self.m.output, leaf, True)}, not with respect to {self.m.wrt}"
+                )
+
+            yield _Variant((_Finding(WRONG_VARIABLE, text),), self.values_of(other))
 
     def _composition(self, parent: str, child: str) -> str:
         """f(g(x)) as typed, unevaluated: (3x)² rather than 9x²."""

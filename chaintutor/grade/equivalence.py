@@ -16,16 +16,24 @@ The verdict never depends on the time budget; only the label ``symbolic``/``nume
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sympy
 
 from chaintutor.core.budget import run_with_budget
+from chaintutor.core.verify import evaluate
 from chaintutor.errors import InputError
 from chaintutor.grade.model import Model, Point
 from chaintutor.grade.numeric import close, compile_expr, real_value
 
+Evaluator = Callable[[Mapping[sympy.Symbol, float]], float | None]
+
 SYMBOLIC_SECONDS = 0.06
+MIN_POINTS = 4  # with fewer points where both are defined, only SymPy may call an answer equal
+MAX_CONFIRMATIONS = 8  # answers undefined in floats at the wide points: at most this many confirmed
+APPROXIMATE_CHECKS = 3  # points at which an answer with decimals is compared to 30 digits
+CLOSE_TOLERANCE = 1e-2  # "close, but not exact": a decimal within 1% of the exact value
 DIFF_FORM_NODES = 16  # past this many nodes, sympy.diff's own form is not worth building
 # How each method found an answer equal, as a verdict says it: "✓ correct (equivalent exactly)".
 HOW_EQUAL = {"exact": "exactly", "symbolic": "symbolically", "numeric": "numerically"}
@@ -39,6 +47,7 @@ class Equivalence:
     values: tuple[float | None, ...]  # the answer at each of the model's points
     undefined_at: Point | None = None  # a point where the answer is undefined but the derivative is not
     differs_at: Point | None = None
+    close: bool = False  # a decimal that only approximates the exact answer: not correct, but close
 
 
 def compare(
@@ -46,8 +55,12 @@ def compare(
     answer: sympy.Expr,
     answer_in_leaves: sympy.Expr | None,
     symbolic_seconds: float = SYMBOLIC_SECONDS,
+    approximate: bool = False,
 ) -> Equivalence:
-    values = tuple(compile_expr(answer)(point.env) for point in model.points)
+    """Is ``answer`` the right derivative? ``approximate``: it holds a typed decimal, which may
+    only approximate an exact number (0.69314718 for ln 2): then equal floats are not enough."""
+    compiled = compile_expr(answer)
+    values = tuple(compiled(point.env) for point in model.points)
     if _exactly(model, answer, answer_in_leaves):
         return Equivalence(True, "exact", "it is the right derivative, written the same way", values)
     if not model.points:
@@ -60,21 +73,77 @@ def compare(
             differs_at is not None or not _agree_closely(model, answer_in_leaves, point)
         ):
             differs_at = differs_at or point  # one confirmed difference is decisive
+    if differs_at is None and undefined_at is None:
+        differs_at, undefined_at = _wide(model, compiled, answer_in_leaves)
     if differs_at is not None or undefined_at is not None:
+        if approximate and differs_at is not None and _approximately(model, compiled):
+            return _close(model, values)
         return Equivalence(
             False,
             "numeric",
-            _difference(model, values, differs_at, undefined_at),
-            values,
+            _difference(model, compiled, differs_at, undefined_at),
+            values[: len(model.points)],
             undefined_at,
             differs_at,
         )
-    count = f"it agrees with the right derivative at {len(model.points)} random points"
+    if approximate and not all(
+        _agree_closely(model, answer_in_leaves, point) for point in model.points[:APPROXIMATE_CHECKS]
+    ):
+        return _close(model, values)
+    count = len(model.points) + len(model.wide_points)
+    if count < MIN_POINTS:
+        return _without_points(model, answer_in_leaves, symbolic_seconds)
+    agree = f"it agrees with the right derivative at {count} points spread over its domain"
     if answer_in_leaves is not None and model.expected is not None:
         outcome = run_with_budget(_symbolic_zero, answer_in_leaves - model.expected, seconds=symbolic_seconds)
         if outcome.done and outcome.value:
-            return Equivalence(True, "symbolic", f"{count}, and SymPy reduces the difference to 0", values)
-    return Equivalence(True, "numeric", count, values)
+            return Equivalence(True, "symbolic", f"{agree}, and SymPy reduces the difference to 0", values)
+    return Equivalence(True, "numeric", agree, values)
+
+
+def _wide(
+    model: Model, compiled: Evaluator, answer_in_leaves: sympy.Expr | None
+) -> tuple[Point | None, Point | None]:
+    """The first of the wide points where the answer is shown to differ from the derivative, or
+    to be undefined where the derivative is defined; each finding is confirmed at 30 digits (a
+    float overflow is no proof)."""
+    if answer_in_leaves is None or model.expected is None:
+        return None, None  # nothing to confirm with: the model's own points decide
+    overflows = 0  # 30-digit evaluations spent where the answer is not a float
+    for point in model.wide_points:
+        got = compiled(point.env)
+        if got is not None and close(got, model.value(point)):
+            continue
+        if got is None:
+            overflows += 1
+            if overflows <= MAX_CONFIRMATIONS and _not_real(model, answer_in_leaves, point):
+                return None, point
+            continue  # a float overflow, not a point outside the answer's domain
+        exact = _exact_value(model, answer_in_leaves, point)
+        if exact is not None and not _agree_closely(model, answer_in_leaves, point):
+            return point, None
+    return None, None
+
+
+def _approximately(model: Model, compiled: Evaluator) -> bool:
+    """Within CLOSE_TOLERANCE of the derivative at every point where both are defined."""
+    compared = 0
+    for point in (*model.points, *model.wide_points):
+        got, want = compiled(point.env), model.value(point)
+        if got is None:
+            continue
+        if abs(got - want) > CLOSE_TOLERANCE * max(abs(got), abs(want)) + 1e-12:
+            return False
+        compared += 1
+    return compared > 0
+
+
+def _close(model: Model, values: tuple[float | None, ...]) -> Equivalence:
+    detail = (
+        "close, but not exact: it agrees with the right derivative only approximately; "
+        "a decimal in it stands for an exact number (such as ln 2, π or √2): write that number exactly"
+    )
+    return Equivalence(False, "numeric", detail, values[: len(model.points)], close=True)
 
 
 def _without_points(model: Model, answer_in_leaves: sympy.Expr | None, seconds: float) -> Equivalence:
@@ -105,26 +174,56 @@ def _agree_closely(model: Model, answer_in_leaves: sympy.Expr | None, point: Poi
     """Do they agree at ``point`` to 30 digits? (Floats can lose digits to cancellation.)"""
     if answer_in_leaves is None or model.expected is None:
         return False
-    symbols = [model.symbols[name] for name in model.graph.leaves]
-    leaves = {symbol: sympy.Float(point.env[symbol], 30) for symbol in symbols}
-    got = real_value(answer_in_leaves, leaves)
-    want = real_value(model.expected, leaves)
+    got = _exact_value(model, answer_in_leaves, point)
+    want = _exact_value(model, model.expected, point)
     return got is not None and want is not None and abs(got - want) <= 1e-15 * max(1.0, abs(want))
 
 
+def _not_real(model: Model, expr: sympy.Expr, point: Point) -> bool:
+    """Whether ``expr`` is, at 30 digits, a number that is not real (the log of a negative)."""
+    symbols = [model.symbols[name] for name in model.graph.leaves]
+    value = evaluate(expr, {symbol: sympy.Float(point.env[symbol], 30) for symbol in symbols})
+    return value is not None and abs(value.imag) > 1e-20 * max(1.0, abs(value.real))
+
+
+def _exact_value(model: Model, expr: sympy.Expr | None, point: Point) -> float | None:
+    """``expr`` (written in the leaves) at ``point``, computed with 30 digits."""
+    if expr is None:
+        return None
+    symbols = [model.symbols[name] for name in model.graph.leaves]
+    return real_value(expr, {symbol: sympy.Float(point.env[symbol], 30) for symbol in symbols})
+
+
 def _difference(
-    model: Model, values: tuple[float | None, ...], differs_at: Point | None, undefined_at: Point | None
+    model: Model, compiled: Evaluator, differs_at: Point | None, undefined_at: Point | None
 ) -> str:
     if differs_at is not None:
-        got = values[model.points.index(differs_at)]
+        got = compiled(differs_at.env)
+        want = model.value(differs_at)
         where = differs_at.leaves(model.graph.leaves, model.symbols)
-        return f"at {where} the answer is {got:.6g} but the derivative is {model.value(differs_at):.6g}"
+        if got is None:  # a float overflow: the answer is defined there, but too large for floats
+            return f"at {where} the answer differs from the derivative ({want:.6g})"
+        shown, expected = _distinct(got, want)
+        return f"at {where} the answer is {shown} but the derivative is {expected}"
     assert undefined_at is not None
     where = undefined_at.leaves(model.graph.leaves, model.symbols)
     return (
         f"domain mismatch: at {where} the answer is undefined (not a real number), "
         f"but the derivative is defined ({model.value(undefined_at):.6g})"
     )
+
+
+def _distinct(got: float, want: float) -> tuple[str, str]:
+    """Two different numbers, with enough digits that they read differently (at least 6).
+
+    >>> _distinct(1.0000001, 1.0)
+    ('1.0000001', '1')
+    """
+    for digits in range(6, 18):
+        shown, expected = f"{got:.{digits}g}", f"{want:.{digits}g}"
+        if shown != expected:
+            return shown, expected
+    return repr(got), repr(want)
 
 
 _RECIPROCALS = {

@@ -19,6 +19,13 @@ POWER_RULE_ERROR = "power_rule_error"
 SIGN_ERROR = "sign_error"
 MISSING_PATH = "missing_path"
 PATHS_MULTIPLIED = "paths_multiplied"
+MISSING_OUTER_DERIVATIVE = "missing_outer_derivative"
+PRODUCT_OF_DERIVATIVES = "product_of_derivatives"
+QUOTIENT_OF_DERIVATIVES = "quotient_of_derivatives"
+RECIPROCAL_DERIVATIVE = "reciprocal_derivative"
+POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
+DERIVATIVE_IN_EXPONENT = "derivative_in_exponent"
+WRONG_VARIABLE = "wrong_variable"
 UNPARSEABLE = "unparseable"  # not a chain-rule mistake: the answer could not be read at all
 UNKNOWN = "unknown"  # wrong, and no mistake of the catalogue reproduces it
 
@@ -31,6 +38,13 @@ MISTAKES: dict[str, str] = {
     SIGN_ERROR: "a sign is wrong",
     MISSING_PATH: "the contribution of one dependency path is missing",
     PATHS_MULTIPLIED: "path contributions were multiplied instead of added",
+    MISSING_OUTER_DERIVATIVE: "the outer function's derivative was dropped",
+    PRODUCT_OF_DERIVATIVES: "d(f·g) was taken as f′·g′",
+    QUOTIENT_OF_DERIVATIVES: "d(f/g) was taken as f′/g′",
+    RECIPROCAL_DERIVATIVE: "the reciprocal of a derivative was taken",
+    POWER_RULE_ON_EXPONENTIAL: "the power rule was applied to an exponential",
+    DERIVATIVE_IN_EXPONENT: "the derivative was put inside the function",
+    WRONG_VARIABLE: "a local derivative was taken with respect to the wrong variable",
     UNPARSEABLE: "the answer could not be read",
     UNKNOWN: "wrong, and no known mistake reproduces it",
 }
@@ -51,6 +65,7 @@ class Diagnosis:
 
     code: str
     message: str
+    together: bool = False  # one of two mistakes that only together give the answer
 
     def __getitem__(self, key: str) -> str:  # so that d["code"] works as in the JSON
         if key not in ("code", "message"):

@@ -38,6 +38,13 @@ SEED = 20240611
 # Magnitude ranges tried in turn; a problem defined only far from 0 (acosh(x/10)) needs the wider ones.
 RANGES = ((0.2, 1.6), (0.05, 4.0), (0.01, 25.0))
 ATTEMPTS_PER_RANGE = 40
+# The equivalence test's further points: magnitudes spread over 10^-2 … 10^2 (one draw per
+# stratum of a log scale, either sign), then more draws near the ones found when the domain is
+# narrow, so that an answer right on only part of the domain (asin(sin(x)) → 1) is caught.
+WIDE_STRATA = 48
+WIDE_DECADES = (-2.0, 2.0)
+WIDE_ENOUGH = 24  # fewer than this found on the log scale: draw more near them
+NEAR_ATTEMPTS = 48
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class Model:
         except Unsupported as error:
             raise InputError(f"check cannot evaluate this problem: {error}") from error
         self.points = self._sample()
+        self.wide_points = self._sample_wide()  # for the equivalence test only
 
     # --- names and forms, for messages -------------------------------------------------
 
@@ -135,6 +143,30 @@ class Model:
             if len(points) >= POINTS_ENOUGH:
                 return points
         return points  # empty: the answer can only be compared symbolically
+
+    def _sample_wide(self) -> list[Point]:
+        """Points over the whole real domain, at several scales (seeded, so deterministic)."""
+        rng = random.Random(SEED + 1)
+        leaves = [self.symbols[name] for name in self.graph.leaves]
+        low, high = WIDE_DECADES
+        strata = {leaf: rng.sample(range(WIDE_STRATA), WIDE_STRATA) for leaf in leaves}
+        points: list[Point] = []
+        for index in range(WIDE_STRATA):
+            env = {}
+            for leaf in leaves:
+                exponent = low + (high - low) * (strata[leaf][index] + rng.random()) / WIDE_STRATA
+                env[leaf] = 10**exponent * (1 if rng.random() < 0.5 else -1)
+            point = self._point(env)
+            if point is not None:
+                points.append(point)
+        found = [*points, *self.points]
+        for _ in range(NEAR_ATTEMPTS if found and len(points) < WIDE_ENOUGH else 0):
+            near = rng.choice(found)
+            env = {leaf: near.env[leaf] * (1 + rng.uniform(-0.5, 0.5)) for leaf in leaves}
+            point = self._point(env)
+            if point is not None:
+                points.append(point)
+        return points
 
     def _point(self, env: dict[sympy.Symbol, float]) -> Point | None:
         edges: dict[Edge, float] = {}

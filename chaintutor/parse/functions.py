@@ -72,6 +72,11 @@ def lookup(name: str) -> FunctionInfo | None:
     return FUNCTIONS.get(name)
 
 
+def spelled_out(name: str) -> bool:
+    """Whether ``name`` is a function's name spelled out in words (sine, cosine, root)."""
+    return name.lower() in _SPELLED_OUT
+
+
 def suggest(name: str) -> str | None:
     """The built-in spelling closest to an unknown function name, if one is close enough.
 

@@ -194,8 +194,14 @@ def recursion_headroom(frames: int) -> Iterator[None]:
         sys.setrecursionlimit(limit)
 
 
-def _parse_tokens(source: str, tokens: list[Token]) -> Node:
-    parser = _Parser(source, tokens)
+def parse_tokens(source: str, tokens: list[Token], variables: frozenset[str] | None = None) -> Node:
+    """Parse one expression from ``tokens``; ``variables`` (the problem's names) turns on the
+    answer reading, where ``name(…)`` is a product unless ``name`` is a function."""
+    return _parse_tokens(source, tokens, variables)
+
+
+def _parse_tokens(source: str, tokens: list[Token], variables: frozenset[str] | None = None) -> Node:
+    parser = _Parser(source, tokens, variables)
     with recursion_headroom(MAX_DEPTH * _FRAMES_PER_LEVEL):
         node = parser.expression()
         parser.expect_end()
@@ -205,9 +211,10 @@ def _parse_tokens(source: str, tokens: list[Token]) -> Node:
 class _Parser:
     """One parse over a token list that ends with an ``end`` token."""
 
-    def __init__(self, source: str, tokens: list[Token]) -> None:
+    def __init__(self, source: str, tokens: list[Token], variables: frozenset[str] | None = None) -> None:
         self.source = source
         self.tokens = tokens
+        self.variables = variables  # an answer's reading: the problem's names, which are never functions
         self.index = 0
         self.depth = 0
         self.bars_open = 0  # abs bars open inside the innermost brackets
@@ -425,6 +432,9 @@ class _Parser:
     def named(self, token: Token) -> Node:
         """A name: a variable, a constant, a built-in function or an abstract function."""
         following = self.peek(1)
+        if self.variables is not None and token.text in self.variables:
+            self.advance()  # an answer's g(1 + x), g a variable of the problem, is g·(1 + x)
+            return Name(token.text, (token.start, token.end))
         if token.text in ABSTRACT_FUNCTIONS and following.is_op("("):
             return self.abstract_call(token)
         if token.text in GREEK_FUNCTION_NAMES:
@@ -438,8 +448,9 @@ class _Parser:
         if info is not None:
             return self.function(token, info)
         self.advance()
-        if following.is_op("(") and following.start == token.end:
-            raise self.unknown_function(token)
+        touching = following.is_op("(") and following.start == token.end
+        if touching and (self.variables is None or suggest(token.text) is not None):
+            raise self.unknown_function(token)  # in an answer, only a likely misspelling
         return Name(token.text, (token.start, token.end))
 
     def unknown_function(self, token: Token) -> InputError:

@@ -35,7 +35,14 @@ def parse_point(text: str) -> dict[str, sympy.Expr]:
         try:
             number = to_sympy(parse_expression(value))
         except InputError as error:
-            raise error.located(text, start + len(name) + 1) from None
+            located = error.located(text, start + len(name) + 1)
+            raise InputError(  # name the variable: "the value of x: division by zero"
+                f"the value of {name.strip()}: {error.message}",
+                source=located.source,
+                start=located.start,
+                end=located.end,
+                hint=located.hint,
+            ) from None
         if number.free_symbols or not number.is_number:
             raise InputError(
                 f"the value of {name.strip()} must be a number",

@@ -69,13 +69,14 @@ class Token:
         return self.kind == "op" and self.text in texts
 
 
-def tokenize(source: str, start: int = 0, end: int | None = None) -> list[Token]:
+def tokenize(source: str, start: int = 0, end: int | None = None, *, answer: bool = False) -> list[Token]:
     """The tokens of ``source[start:end]``, ending with an ``end`` token.
 
     Offsets are into the whole ``source``, so that a statement of a system can be tokenized
-    on its own and still report columns of the whole text.
+    on its own and still report columns of the whole text. In an ``answer`` (a student's
+    derivative), ``σ`` is the name ``sigmoid``, as the tool itself prints it.
     """
-    return _Scanner(source, start, len(source) if end is None else end).run()
+    return _Scanner(source, start, len(source) if end is None else end, answer).run()
 
 
 def _describe(char: str) -> str:
@@ -87,8 +88,9 @@ def _describe(char: str) -> str:
 
 
 class _Scanner:
-    def __init__(self, source: str, start: int, stop: int) -> None:
+    def __init__(self, source: str, start: int, stop: int, answer: bool = False) -> None:
         self.source = source
+        self.answer = answer
         self.pos = start
         self.stop = stop
         self.tokens: list[Token] = []
@@ -150,6 +152,8 @@ class _Scanner:
             self._emit("name", "pi", 1)
         elif char in "φψ":
             self._emit("name", char, 1)
+        elif char == "σ" and self.answer:
+            self._emit("name", "sigmoid", 1)
         else:
             raise self._refuse(char)
 

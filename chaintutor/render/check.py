@@ -19,15 +19,19 @@ def _check_text(result: CheckResult) -> str:
         verdict = f"✓ correct (equivalent {HOW_EQUAL[result.equivalence]})"
         return f"{verdict}\n  {d} = {unicode(result.expected)}\n"
     lines = [
-        "✗ not correct",
-        f"  your answer: {unicode(result.answer)}",
+        "≈ close, but not exact" if result.close else "✗ not correct",
+        f"  your answer: {result.typed or unicode(result.answer)}",
         f"  expected:    {unicode(result.expected)}",
     ]
     if result.detail:
         lines.append(f"  ({result.detail})")
     if result.diagnosis:
         lines.append("")
-        several = len(result.diagnosis) > 1
-        lines.append("Likely mistakes (each one gives this answer):" if several else "Likely mistake:")
+        if any(item.together for item in result.diagnosis):
+            lines.append("Likely mistakes (both together give your answer):")
+        elif len(result.diagnosis) > 1:
+            lines.append("Likely mistakes (each one gives this answer):")
+        else:
+            lines.append("Likely mistake:")
         lines.extend(f"  - {item.message} [{item.code}]" for item in result.diagnosis)
     return "\n".join(lines) + "\n"

@@ -408,7 +408,10 @@ class Session:
         lines = (
             [self._follow_through(follows, "answer")] if follows else [d.message for d in checked.diagnosis]
         )
-        events = [Event(Kind.WRONG, "✗ not correct", tuple(lines))]
+        if checked.close:  # a decimal for an exact number: no mistake of the chain to show
+            lines = [checked.detail]
+        heading = "≈ close, but not exact" if checked.close else "✗ not correct"
+        events = [Event(Kind.WRONG, heading, tuple(lines))]
         if result.tries == 1:
             events.append(Event(Kind.NOTE, "Try again, or type hint or skip."))
         return [*events, self._ask(self._prompt)]
