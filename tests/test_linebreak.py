@@ -28,7 +28,11 @@ def _read(text: str) -> sympy.Expr:
 
 def _joined(chunks: list[Chunk]) -> sympy.Expr:
     text = "".join(chunk.joiner.replace(r"\cdot", "*") + chunk.tex for chunk in chunks)
-    return _read(text.replace(r"\left(", "(").replace(r"\right)", ")"))
+    for opening in (r"\left(", r"\Bigl("):
+        text = text.replace(opening, "(")
+    for closing in (r"\right)", r"\Bigr)"):
+        text = text.replace(closing, ")")
+    return _read(text)
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS, ids=range(len(EXPRESSIONS)))

@@ -36,6 +36,7 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "parameters-at": ("y = u**2; u = w1*x + b1", ("--at", "x=0.5,w1=2,b1=1")),
     "abstract-f": ("y = f(u, v); u = x*z; v = x + z", ()),
     "special-names": ("y = x_1*abs(x_1) + theta*w1", ()),
+    "product-and-chain": ("x^2*sin(3x)", ()),
 }
 PLAIN_CASES = [case for case, (_, options) in CASES.items() if not options]
 DERIVE_FORMATS = {

@@ -70,6 +70,11 @@ class GraphFormat(StrEnum):
     mermaid = "mermaid"
 
 
+class ViewOption(StrEnum):
+    auto = "auto"
+    paths = "paths"
+
+
 class GranularityOption(StrEnum):
     compositions = "compositions"
     fine = "fine"
@@ -128,6 +133,13 @@ def derive(
         str | None,
         typer.Option(help="Several outputs of a system, comma-separated: their Jacobian, layer by layer."),
     ] = None,
+    view: Annotated[
+        ViewOption,
+        typer.Option(
+            help="auto: one variable reached along several paths is taught layer by layer with the "
+            "product and quotient rules, in d/dx; paths: always as the sum over the paths (∂, Σ)."
+        ),
+    ] = ViewOption.auto,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     if standalone and output_format is not DeriveFormat.latex:
@@ -144,10 +156,12 @@ def derive(
 
         from chaintutor.render.terminal import print_document
 
-        run_with_big_stack(print_document, run_with_big_stack(document_of, subject), Console(highlight=False))
+        run_with_big_stack(
+            print_document, run_with_big_stack(document_of, subject, view.value), Console(highlight=False)
+        )
         return
     text_format = "text" if chosen is DeriveFormat.rich else chosen.value
-    _emit(run_with_big_stack(render, subject, text_format, standalone), output_file)
+    _emit(run_with_big_stack(render, subject, text_format, standalone, view.value), output_file)
 
 
 def _derive_subject(

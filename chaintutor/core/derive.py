@@ -17,19 +17,16 @@ import sympy
 
 from chaintutor.core import notation
 from chaintutor.core.backward import backward
-from chaintutor.core.budget import TimePool
 from chaintutor.core.evaluate import PointValues, evaluate_at
 from chaintutor.core.graph import DependencyGraph, Edge, Granularity, build_graph, not_independent_error
 from chaintutor.core.paths import count_paths, list_paths
 from chaintutor.core.problem import Problem, read_problem
 from chaintutor.core.ruletree import Step, rule_tree
 from chaintutor.core.stack import run_with_big_stack
+from chaintutor.core.textbook import textbook_form
 from chaintutor.core.verify import (
-    TOTAL_SIMPLIFY_SECONDS,
-    TOTAL_SYMBOLIC_SECONDS,
     Verification,
     agreeing_points,
-    tidy,
     verify,
     verify_through_graph,
 )
@@ -87,7 +84,7 @@ class Derivation:
     local_derivatives: tuple[LocalDerivative, ...]
     paths: dict[str, PathSummary]
     in_intermediates: dict[str, sympy.Expr | None]  # the adjoint of each wrt leaf; None if too large
-    substituted: dict[str, sympy.Expr | None]  # the same written in the leaves, before tidying
+    substituted: dict[str, sympy.Expr | None]  # the same in the leaves, before the textbook form
     result: dict[str, sympy.Expr]
     result_form: dict[str, str]  # "leaves" | "intermediates"
     verification: dict[str, Verification]
@@ -143,12 +140,11 @@ def _derive(
     locals_ = local_derivatives_of(graph)
     leaf_forms = leaf_forms_of(graph)
     adjoints = adjoints_of(graph, locals_)
-    simplify_pool, symbolic_pool = TimePool(TOTAL_SIMPLIFY_SECONDS), TimePool(TOTAL_SYMBOLIC_SECONDS)
     substituted = {v: written_in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
     printable = {v: adjoints[v] if tree_size(adjoints[v]) <= LEAF_FORM_BUDGET else None for v in targets}
     through_adjoints, adjoint_equations = _adjoint_form(graph, locals_)
     result = {
-        v: tidy(substituted[v], simplify_pool)
+        v: textbook_form(substituted[v])
         if substituted[v] is not None
         else printable[v]
         if printable[v] is not None
@@ -168,8 +164,7 @@ def _derive(
         result=result,
         result_form={v: "intermediates" if substituted[v] is None else "leaves" for v in targets},
         verification={
-            v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v], symbolic_pool)
-            for v in targets
+            v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v]) for v in targets
         },
         leaf_forms=leaf_forms,
         at=None if at is None else _at_point(graph, locals_, paths, at),
@@ -328,7 +323,6 @@ def _verify(
     substituted: sympy.Expr | None,
     forms: dict[str, sympy.Expr | None],
     adjoint: sympy.Expr,
-    pool: TimePool,
 ) -> Verification:
     """Compare with ``sympy.diff`` of the whole problem written in the leaves."""
     whole = forms[graph.output]
@@ -338,7 +332,7 @@ def _verify(
         substituted = substitute(shown, _leaf_mapping(graph, forms))
     if substituted is None or reference is None:
         return verify_through_graph(graph, adjoint, target, reference)
-    check = verify(substituted, reference, [symbol], pool)
+    check = verify(substituted, reference, [symbol])
     if check.ok and shown is not substituted:
         points = agreeing_points(shown, substituted, [symbol])
         if isinstance(points, str):

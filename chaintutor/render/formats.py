@@ -12,20 +12,21 @@ from chaintutor.render.steps import build_document, build_jacobian_document
 Subject = Derivation | Jacobian
 
 
-def document_of(subject: Subject) -> Document:
+def document_of(subject: Subject, view: str = "auto") -> Document:
+    """``view``: ``auto`` or ``paths`` (see :func:`chaintutor.render.steps.build_document`)."""
     if isinstance(subject, Jacobian):
         return build_jacobian_document(subject)
-    return build_document(subject)
+    return build_document(subject, view)
 
 
-def render(subject: Subject, output_format: str, standalone: bool = False) -> str:
+def render(subject: Subject, output_format: str, standalone: bool = False, view: str = "auto") -> str:
     """``output_format`` is one of text, markdown, latex, json."""
     if output_format == "json":
         from chaintutor.render.jsondoc import derivation_to_dict, jacobian_to_dict
 
         data = jacobian_to_dict(subject) if isinstance(subject, Jacobian) else derivation_to_dict(subject)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    document = document_of(subject)
+    document = document_of(subject, view)
     if output_format == "markdown":
         from chaintutor.render import markdown
 

@@ -346,10 +346,19 @@ def _rule_list(rows: tuple[RuleRow, ...]) -> list[str]:
     lines = [r"\smallskip"]
     for row in rows:
         indent = f"{1 + 1.5 * row.depth:g}em"
-        lines.append(
-            rf"{{\leftskip={indent}\noindent ${formula(row.formula)}$\quad {escape_text(row.rule)}\par}}"
-        )
+        line = rf"${_inline_lines(row.formula)}$\quad {escape_text(row.rule)}"
+        lines.append(rf"{{\leftskip={indent}\noindent {line}\par}}")
     return [*lines, r"\smallskip"]
+
+
+def _inline_lines(pieces: Formula) -> str:
+    """A formula for inline mathematics: one line or, too wide for the page, lines stacked in
+    an ``aligned`` block (inline mathematics cannot break inside ``\\left( … \\right)``)."""
+    first, *more = formula_lines(pieces)
+    if not more:
+        return first
+    rest = "".join(rf" \\ &\qquad {line}" for line in more)
+    return rf"\begin{{aligned}}[t]& {first}{rest}\end{{aligned}}"
 
 
 def _cell(cell: Formula | str) -> str:

@@ -102,15 +102,29 @@ def expression_chunks(
 
 
 def _product_chunks(expr: sympy.Expr, to_tex: Callable[[sympy.Basic], str], width: float) -> list[Chunk]:
-    """A product too wide for a line as its factors; anything else whole."""
+    """A product too wide for a line as its factors; anything else whole. A factor that is a
+    sum too wide for a line is cut into its terms inside \\Bigl( … \\Bigr), which, unlike
+    \\left( … \\right), need not stand on one line."""
     if not isinstance(expr, sympy.Mul) or tex_width(to_tex(expr)) <= width:
         return [Chunk("", to_tex(expr))]
     factors = expr.as_ordered_factors()
     sign = ""
     if factors[0] == -1:
         sign, factors = "-", factors[1:]
-    texts = [_factor_tex(factor, to_tex) for factor in factors]
-    return [Chunk("", sign + texts[0]), *(Chunk(r" \cdot ", text) for text in texts[1:])]
+    chunks: list[Chunk] = []
+    for index, factor in enumerate(factors):
+        joiner = "" if index == 0 else r" \cdot "
+        tex = _factor_tex(factor, to_tex)
+        if isinstance(factor, sympy.Add) and tex_width(tex) > width:
+            first, *middle, last = expression_chunks(factor, to_tex, width)
+            chunks += [
+                Chunk(joiner, r"\Bigl(" + first.tex),
+                *middle,
+                Chunk(last.joiner, last.tex + r"\Bigr)"),
+            ]
+        else:
+            chunks.append(Chunk(joiner, tex))
+    return [Chunk("", sign + chunks[0].tex), *chunks[1:]]
 
 
 def _factor_tex(factor: sympy.Expr, to_tex: Callable[[sympy.Basic], str]) -> str:

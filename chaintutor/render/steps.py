@@ -20,7 +20,13 @@ from chaintutor.core.graph import Definition, DependencyGraph
 from chaintutor.core.jacobian import Jacobian
 from chaintutor.core.outline import outline
 from chaintutor.core.paths import reaching
-from chaintutor.core.ruletree import ChainRule, ConstantMultipleRule, ConstantRule, IdentityRule, SumRule
+from chaintutor.core.ruletree import (
+    ChainRule,
+    ConstantMultipleRule,
+    ConstantRule,
+    IdentityRule,
+    SumRule,
+)
 from chaintutor.core.ruletree import Step as RuleStep
 from chaintutor.core.walk import contains, substitute, tree_size
 from chaintutor.render.document import (
@@ -55,8 +61,18 @@ from chaintutor.render.document import (
 VECTOR_FORM_BUDGET = 500  # tree nodes of an entry of v′ written out in the leaves
 
 
-def build_document(d: Derivation) -> Document:
+LAYER_VIEW_PATH_LIMIT = 16  # more paths than this: the layers' derivatives grow too long to print
+
+
+def build_document(d: Derivation, view: str = "auto") -> Document:
+    """``view``: ``paths`` teaches the derivative as the sum over the paths of the dependency
+    graph (∂, Σ: the lecture on several variables); ``auto`` does too, except for a problem of
+    one variable reached along several paths, which it teaches as the textbook does: each
+    layer's derivative by the product, quotient or chain rule, in d/dx only. (A single chain of
+    one variable is taught in d/dx either way.)"""
     taught = outline(d)
+    if view == "auto" and _one_variable(d):
+        return _layers_document(d)
     sections = [
         _equations_section(d, taught.pieces),
         Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
@@ -64,10 +80,103 @@ def build_document(d: Derivation) -> Document:
         *(section for v, summary in taught.paths.items() for section in _target_sections(d, v, summary)),
         *((_point_section(d),) if d.at is not None else ()),
     ]
+    return Document("Chain rule, step by step", _statement(d), tuple(sections))
+
+
+def _statement(d: Derivation) -> Formula:
     output = sympy.Symbol(d.output)
     whole = d.leaf_forms[d.output]
-    statement: Formula = (output, EQUALS, whole) if whole is not None else (output,)
-    return Document("Chain rule, step by step", statement, tuple(sections))
+    return (output, EQUALS, whole) if whole is not None else (output,)
+
+
+def _one_variable(d: Derivation) -> bool:
+    """One independent variable, reached along a few paths, every layer written out in it."""
+    if len(d.independent) != 1 or d.wrt != d.independent:
+        return False
+    (target,) = d.wrt
+    return (
+        1 < d.paths[target].count <= LAYER_VIEW_PATH_LIMIT
+        and d.result_form[target] == "leaves"
+        and not any(contains(ld.expr, sympy.Derivative) for ld in d.local_derivatives)
+    )
+
+
+def _layers_document(d: Derivation) -> Document:
+    """One variable, the textbook's way: each layer differentiated with respect to x in turn,
+    innermost first, by the rule its form calls for, then the result substituted back."""
+    (target,) = d.wrt
+    taught = outline(d)
+    total = _total(d, target)
+    layers = Section(
+        "Step 2 · Differentiate each layer, innermost first",
+        (
+            Prose(
+                f"Every layer is a function of {target}. Differentiate each one with the rule its form "
+                f"calls for; where it uses an earlier layer, the chain rule multiplies by that "
+                f"layer's derivative, found just before."
+            ),
+            Rules(tuple(_layer_rows(d, target))),
+        ),
+    )
+    substitute_back = Section(
+        "Step 3 · Substitute back and simplify",
+        (Equations((((total,), _result_chain(d, target)),)), _check(d, target)),
+    )
+    sections = (
+        _equations_section(d, taught.pieces),
+        Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
+        layers,
+        substitute_back,
+        *((_point_section(d),) if d.at is not None else ()),
+    )
+    return Document("Chain rule, step by step", _statement(d), sections)
+
+
+def _layer_rows(d: Derivation, target: str) -> list[RuleRow]:
+    """d(layer)/dx for every layer, innermost first: its local derivatives times the
+    derivatives of the layers it uses (forward accumulation, in the textbook's notation)."""
+    rate: dict[str, sympy.Expr] = {target: sympy.Integer(1)}
+    rows: list[RuleRow] = []
+    for definition in d.graph.definitions:
+        varying = [c for c in definition.depends_on if c in rate]
+        if not varying:
+            continue
+        terms = [(d.local(definition.name, c), c) for c in varying]
+        rate[definition.name] = sympy.Add(*(ld.expr * rate[c] for ld, c in terms))
+        pieces: list[Piece] = []
+        for ld, c in terms:
+            if pieces:
+                pieces.append(PLUS)
+            pieces.extend(_factors([ld.expr]))
+            if c != target:
+                pieces.extend((TIMES, Deriv(c, target, False)))
+        shown: Formula = (Deriv(definition.name, target, False), EQUALS, *pieces)
+        if tuple(pieces) != (rate[definition.name],):
+            shown = (*shown, EQUALS, rate[definition.name])
+        rows.append(RuleRow(0, shown, _layer_rule(definition.expr, [ld for ld, _ in terms], target)))
+    return rows
+
+
+def _layer_rule(expr: sympy.Expr, terms: list[LocalDerivative], target: str) -> str:
+    """The rule that differentiates a layer, named as the textbook names it."""
+    if len(terms) > 1:
+        if expr.is_Add:
+            return "sum rule: (f + g)′ = f′ + g′"
+        if _is_quotient(expr):
+            return "quotient rule: (f/g)′ = (f′·g − f·g′)/g²"
+        if expr.is_Mul:
+            return "product rule: (f·g)′ = f′·g + f·g′"
+        return "chain rule for several inner functions: one term for each"
+    (local,) = terms
+    if local.wrt == target:
+        return _rule_text(local.rule)
+    return f"chain rule, with the {local.rule.title} for the outer layer: d/dx f(u) = f′(u)·du/dx"
+
+
+def _is_quotient(expr: sympy.Expr) -> bool:
+    """A product with a factor below the line: x/(x + 1), not the constant of x/3."""
+    below = (f for f in expr.args if f.is_Pow and f.exp.is_number and f.exp.is_negative)
+    return bool(expr.is_Mul) and any(not f.is_number for f in below)
 
 
 def _symbol(d: Derivation, name: str) -> sympy.Symbol:
@@ -144,8 +253,9 @@ def _rule_text(step: RuleStep) -> str:
 
 
 def _operand(expr: sympy.Expr) -> Formula:
-    """``expr`` after d/dx, bracketed when it is a sum or a negative product."""
-    if expr.is_Add or (expr.is_Mul and expr.could_extract_minus_sign()):
+    """``expr`` after d/dx, bracketed when it is a sum, negative, or has a denominator."""
+    below = expr.is_Mul and any(f.is_Pow and f.exp.is_number and f.exp.is_negative for f in expr.args)
+    if expr.is_Add or below or expr.could_extract_minus_sign():
         return (OPEN, expr, CLOSE)
     return (expr,)
 
@@ -299,8 +409,15 @@ def _arrows(path: Path) -> Formula:
     return tuple(pieces)
 
 
-def _chain_sections(d: Derivation, target: str, path: Path) -> tuple[Section, Section]:
+def _chain_sections(d: Derivation, target: str, path: Path) -> tuple[Section, ...]:
     total = _total(d, target)
+    if len(path.nodes) == 2:  # one edge: its local derivative is the whole derivative
+        return (
+            Section(
+                "Step 3 · Simplify",
+                (Equations((((total,), _result_chain(d, target)),)), _check(d, target)),
+            ),
+        )
     product_rows = ((total,), (_path_symbols(d, path), _factors(path.factors)))
     multiply = Section(
         "Step 3 · Multiply along the chain",

@@ -1,0 +1,50 @@
+"""A problem of one variable is taught in d/dx only, with the product and quotient rules
+named; the path view (∂, Σ, ∇) stays for several variables and on request."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from chaintutor.cli import app
+
+runner = CliRunner()
+ONE_VARIABLE = ["x^2*sin(3x)", "sin(x)/(x^2 + 1)", "x*e^(2x)", "sqrt(x)*ln(x)", "e^x*sin(x^2)"]
+
+
+def derive_text(*args: str) -> str:
+    result = runner.invoke(app, ["derive", *args, "--format", "text"])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("problem", ONE_VARIABLE)
+def test_one_variable_is_taught_without_partials_sums_over_paths_or_gradients(problem):
+    text = derive_text(problem)
+    assert not any(mark in text for mark in ("∂", "Σ", "∇")), text
+
+
+@pytest.mark.parametrize("problem", ["x^2*sin(3x)", "x*e^(2x)", "e^x*sin(x^2)", "sin(2x)/(x^2 + 1)"])
+def test_a_variable_reached_along_several_paths_is_taught_layer_by_layer(problem):
+    assert "Differentiate each layer" in derive_text(problem)
+
+
+def test_the_product_and_quotient_rules_are_named_for_their_layers():
+    assert "product rule: (f·g)′ = f′·g + f·g′" in derive_text("x^2*sin(3x)")
+    assert "quotient rule: (f/g)′ = (f′·g − f·g′)/g²" in derive_text("sin(2x)/(x^2 + 1)")
+
+
+def test_each_layer_uses_the_derivative_of_the_layer_before():
+    lines = derive_text("x^2*sin(3x)").splitlines()
+    assert any(line.strip().startswith("du2/dx = cos(u1) · du1/dx = 3cos(u1)") for line in lines)
+    assert any(line.strip().startswith("dy/dx = x² · du2/dx + 2u2·x") for line in lines)
+
+
+def test_the_path_view_is_there_on_request():
+    text = derive_text("x^2*sin(3x)", "--view", "paths")
+    assert "Σⱼ ∂y/∂uⱼ · ∂uⱼ/∂x" in text and "path 1:" in text
+
+
+def test_several_variables_keep_the_path_view():
+    text = derive_text("y = u^2 + v; u = x*z; v = sin(x)")
+    assert "Σⱼ" in text and "Differentiate each layer" not in text
