@@ -48,3 +48,13 @@ def test_the_path_view_is_there_on_request():
 def test_several_variables_keep_the_path_view():
     text = derive_text("y = u^2 + v; u = x*z; v = sin(x)")
     assert "Σⱼ" in text and "Differentiate each layer" not in text
+
+
+def test_edges_to_variables_held_constant_are_not_taught():
+    text = derive_text("y = u^2 + v; u = x*z; v = sin(x)", "--wrt", "x")
+    assert "∂u/∂x = z" in text and "∂u/∂z" not in text
+
+
+def test_the_general_intermediate_is_not_named_like_the_output():
+    text = derive_text("u = a^2 + b; a = x*z; b = sin(x)", "--wrt", "x")
+    assert "Σⱼ ∂u/∂vⱼ · ∂vⱼ/∂x" in text and "∂uⱼ" not in text

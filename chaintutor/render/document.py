@@ -49,10 +49,12 @@ class Word:
 
 @dataclass(frozen=True)
 class ChainSum:
-    """The general formula Σⱼ ∂of/∂uⱼ · ∂uⱼ/∂wrt, before its terms are written out."""
+    """The general formula Σⱼ ∂of/∂uⱼ · ∂uⱼ/∂wrt, before its terms are written out; ``via`` is
+    the letter of the intermediates (u, or another when the problem's own names use u)."""
 
     of: str
     wrt: str
+    via: str = "u"
 
 
 @dataclass(frozen=True)

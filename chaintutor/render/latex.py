@@ -135,9 +135,9 @@ def _piece(piece: Piece, last: bool) -> str:
             return rf"\frac{{{top}}}{{{d}{_symbol(wrt)}}}\,"
         case Op(symbol=symbol):
             return _OPERATORS[symbol]
-        case ChainSum(of=of, wrt=wrt):
-            of, wrt = _symbol(of), _symbol(wrt)
-            return rf"\sum_j \frac{{\partial {of}}}{{\partial u_j}}\,\frac{{\partial u_j}}{{\partial {wrt}}}"
+        case ChainSum(of=of, wrt=wrt, via=via):
+            of, wrt, middle = _symbol(of), _symbol(wrt), rf"\partial {via}_j"
+            return rf"\sum_j \frac{{\partial {of}}}{{{middle}}}\,\frac{{{middle}}}{{\partial {wrt}}}"
         case Value(number=number):
             return _number(number)
         case Adjoint(name=name):

@@ -76,7 +76,7 @@ def build_document(d: Derivation, view: str = "auto") -> Document:
     sections = [
         _equations_section(d, taught.pieces),
         Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
-        _locals_section(taught.local_derivatives),
+        _locals_section(_on_the_way(d, taught.local_derivatives)),
         *(section for v, summary in taught.paths.items() for section in _target_sections(d, v, summary)),
         *((_point_section(d),) if d.at is not None else ()),
     ]
@@ -177,6 +177,19 @@ def _is_quotient(expr: sympy.Expr) -> bool:
     """A product with a factor below the line: x/(x + 1), not the constant of x/3."""
     below = (f for f in expr.args if f.is_Pow and f.exp.is_number and f.exp.is_negative)
     return bool(expr.is_Mul) and any(not f.is_number for f in below)
+
+
+def _on_the_way(d: Derivation, local_derivatives: tuple[LocalDerivative, ...]) -> tuple[LocalDerivative, ...]:
+    """The local derivatives on edges that lead to a variable differentiated by: the others
+    belong to variables held constant, and teach nothing here."""
+    leading = set().union(*(reaching(d.graph, target) for target in d.wrt))
+    return tuple(ld for ld in local_derivatives if ld.wrt in leading)
+
+
+def _free_letter(output: str, target: str) -> str:
+    """The letter of the general intermediate uⱼ, unless the output or the variable is a u:
+    ∂u/∂uⱼ would read as nonsense."""
+    return next(letter for letter in "uvw" if letter not in {output[0], target[0]})
 
 
 def _symbol(d: Derivation, name: str) -> sympy.Symbol:
@@ -305,7 +318,7 @@ def _target_sections(d: Derivation, target: str, summary: PathSummary) -> tuple[
     if summary.count == 1 and summary.listed:
         return _chain_sections(d, target, summary.listed[0])
     blocks: list[Block] = [Prose(_paths_sentence(d, target, summary.count))]
-    general = (ChainSum(d.output, target),)
+    general = (ChainSum(d.output, target, _free_letter(d.output, target)),)
     blocks.append(
         Equations((((total,), (general, _general_formula(d, target), *_gradient_form(d, target))),))
     )

@@ -50,8 +50,8 @@ def _piece(piece: Piece, index: int, count: int) -> str:
             return f"({digits})" if number < 0 and index > 0 else digits
         case Adjoint(name=name):
             return name[0] + "\u0304" + name[1:]
-        case ChainSum(of=of, wrt=wrt):
-            return f"Σⱼ ∂{of}/∂uⱼ · ∂uⱼ/∂{wrt}"
+        case ChainSum(of=of, wrt=wrt, via=via):
+            return f"Σⱼ ∂{of}/∂{via}ⱼ · ∂{via}ⱼ/∂{wrt}"
         case Word(text=text):
             return text + (" " if index < count - 1 else "")
         case sympy.Basic():
