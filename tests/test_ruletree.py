@@ -76,6 +76,14 @@ def test_every_local_derivative_of_the_bank_has_a_tree_that_agrees_with_sympy_di
     assert checked > 200
 
 
+def test_every_local_derivative_of_the_homework_set_has_a_tree_that_agrees_with_sympy_diff():
+    from homework import HOMEWORK
+
+    for problem, variable, _ in HOMEWORK:
+        for local in derive(problem, [variable]).local_derivatives:
+            _nodes_agree(local.rule)
+
+
 def test_a_constant_multiple_shows_the_power_rule_under_it():
     step = rule_tree(5 * x**3, x)
     assert isinstance(step, ConstantMultipleRule)
