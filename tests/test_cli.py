@@ -107,25 +107,38 @@ def test_usage_errors_exit_2():
     assert run_main("derive").returncode == 2
 
 
-def _packages_imported_by(*args: str) -> set[str]:
-    """Top-level packages a real run of the command imports, from ``python -X importtime``."""
+def _modules_imported_by(*args: str) -> set[str]:
+    """Modules a real run of the command imports, from ``python -X importtime``."""
     probe = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "chaintutor", *args], capture_output=True, text=True
     )
     assert probe.returncode == 0, probe.stderr[-2000:]
     rows = (line.split("|") for line in probe.stderr.splitlines() if line.startswith("import time:"))
-    return {row[2].strip().split(".")[0] for row in rows if len(row) == 3}
+    return {row[2].strip() for row in rows if len(row) == 3}
+
+
+def _packages_imported_by(*args: str) -> set[str]:
+    """Top-level packages a real run of the command imports."""
+    return {module.split(".")[0] for module in _modules_imported_by(*args)}
 
 
 def test_help_does_not_import_sympy():
     assert "sympy" not in _packages_imported_by("--help")
 
 
-def test_derive_imports_no_validation_framework():
-    """Typer 0.29 coerces every option through pydantic: ~90 ms on each run, hence the pin."""
-    imported = _packages_imported_by("derive", SEED)
-    assert {"sympy", "typer"} <= imported
-    assert "pydantic" not in imported
+def test_help_of_every_command_does_not_import_sympy():
+    """True with every supported Typer (0.29 and later import pydantic on every run: that is
+    their floor, measured by benchmarks/run.py; SymPy is ours, and --help never needs it)."""
+    for command in ("derive", "graph", "check", "practice", "grade", "exercises", "progress"):
+        assert "sympy" not in _packages_imported_by(command, "--help"), command
+
+
+def test_derive_loads_only_what_a_derivation_needs():
+    """The Jacobian (--outputs), the grader and Rich stay out of ``derive SEED --format text``."""
+    imported = _modules_imported_by("derive", SEED, "--format", "text")
+    assert {"sympy", "typer", "chaintutor.core.derive"} <= imported
+    for module in ("chaintutor.core.jacobian", "chaintutor.grade", "rich"):
+        assert module not in imported, module
 
 
 def test_version():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaintutor.core.derive import Derivation, PathSummary
-from chaintutor.core.jacobian import Jacobian
 from chaintutor.core.notation import plain
 from chaintutor.core.ruletree import Step
+
+if TYPE_CHECKING:
+    from chaintutor.core.jacobian import Jacobian
 
 SCHEMA_VERSION = 1
 
