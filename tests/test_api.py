@@ -84,3 +84,14 @@ def test_importing_the_package_loads_no_sympy():
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     )
+
+
+def test_the_version_is_written_once():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and pyproject["project"]["dynamic"] == ["version"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "chaintutor.__version__"}
+    assert pyproject["project"]["license"] == "MIT"
+    assert not any(c.startswith("License ::") for c in pyproject["project"]["classifiers"])
