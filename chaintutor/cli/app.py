@@ -419,6 +419,7 @@ class GradeFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    csv = "csv"
 
 
 @app.command(
@@ -447,7 +448,7 @@ def grade(
     from rich.console import Console
 
     from chaintutor.cli.session import grade_with_progress
-    from chaintutor.render.classroom import report_json, report_markdown, report_text
+    from chaintutor.render.classroom import report_csv, report_json, report_markdown, report_text
     from chaintutor.tutor.bank import load_bank
     from chaintutor.tutor.classroom import grade_rows, read_answers, recorder
 
@@ -458,9 +459,11 @@ def grade(
             report = grade_with_progress(str(file), rows, console, record)
         else:
             report = grade_rows(str(file), rows, record)
-    render = {GradeFormat.json: report_json, GradeFormat.markdown: report_markdown}.get(
-        output_format, report_text
-    )
+    render = {
+        GradeFormat.json: report_json,
+        GradeFormat.markdown: report_markdown,
+        GradeFormat.csv: report_csv,
+    }.get(output_format, report_text)
     _emit(render(report), output_file)
 
 
