@@ -107,25 +107,38 @@ def test_usage_errors_exit_2():
     assert run_main("derive").returncode == 2
 
 
-def _packages_imported_by(*args: str) -> set[str]:
-    """Top-level packages a real run of the command imports, from ``python -X importtime``."""
+def _modules_imported_by(*args: str) -> set[str]:
+    """Modules a real run of the command imports, from ``python -X importtime``."""
     probe = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "chaintutor", *args], capture_output=True, text=True
     )
     assert probe.returncode == 0, probe.stderr[-2000:]
     rows = (line.split("|") for line in probe.stderr.splitlines() if line.startswith("import time:"))
-    return {row[2].strip().split(".")[0] for row in rows if len(row) == 3}
+    return {row[2].strip() for row in rows if len(row) == 3}
+
+
+def _packages_imported_by(*args: str) -> set[str]:
+    """Top-level packages a real run of the command imports."""
+    return {module.split(".")[0] for module in _modules_imported_by(*args)}
 
 
 def test_help_does_not_import_sympy():
     assert "sympy" not in _packages_imported_by("--help")
 
 
-def test_derive_imports_no_validation_framework():
-    """Typer 0.29 coerces every option through pydantic: ~90 ms on each run, hence the pin."""
-    imported = _packages_imported_by("derive", SEED)
-    assert {"sympy", "typer"} <= imported
-    assert "pydantic" not in imported
+def test_help_of_every_command_does_not_import_sympy():
+    """True with every supported Typer (0.29 and later import pydantic on every run: that is
+    their floor, measured by benchmarks/run.py; SymPy is ours, and --help never needs it)."""
+    for command in ("derive", "graph", "check", "practice", "grade", "exercises", "progress"):
+        assert "sympy" not in _packages_imported_by(command, "--help"), command
+
+
+def test_derive_loads_only_what_a_derivation_needs():
+    """The Jacobian (--outputs), the grader and Rich stay out of ``derive SEED --format text``."""
+    imported = _modules_imported_by("derive", SEED, "--format", "text")
+    assert {"sympy", "typer", "chaintutor.core.derive"} <= imported
+    for module in ("chaintutor.core.jacobian", "chaintutor.grade", "rich"):
+        assert module not in imported, module
 
 
 def test_version():
@@ -160,3 +173,96 @@ def test_main_turns_input_errors_into_exit_2(monkeypatch, capsys):
         main()
     assert stopped.value.code == 2
     assert "never closed" in capsys.readouterr().err
+
+
+COMMANDS = ("derive", "graph", "check", "practice", "grade", "exercises", "progress")
+
+
+def test_top_level_help_has_exit_codes_environment_and_completion():
+    for flag in ("-h", "--help"):
+        result = runner.invoke(app, [flag])
+        assert result.exit_code == 0
+        out = result.stdout
+        for fragment in ("Exit codes:", "CHAINTUTOR_DB", "CHAINTUTOR_DEBUG", "--install-completion"):
+            assert fragment in out, fragment
+        assert "--show-completion" in out and "..." not in out.split("Commands:")[1]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_help_has_examples(command):
+    result = runner.invoke(app, [command, "-h"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout and f"chaintutor {command}" in result.stdout
+    assert "{problem}" not in result.stdout
+
+
+def test_a_problem_that_starts_with_a_minus_sign_is_a_problem():
+    result = runner.invoke(app, ["derive", "-x**2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["result"]["x"] == "-2*x"
+
+
+def test_an_answer_with_an_h_is_not_the_help_option():
+    result = runner.invoke(app, ["check", "ln(cosh(x))", "-tanh(x)", "--format", "json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["correct"] is False
+
+
+def test_a_mistyped_option_is_not_taken_for_the_answer():
+    completed = run_main("check", "sin(x)", "--fromat", "json")
+    assert completed.returncode == 2
+    assert "No such option: --fromat" in completed.stderr and "--format" in completed.stderr
+
+
+def test_an_unknown_short_option_suggests_the_double_dash():
+    completed = run_main("practice", "-x")
+    assert completed.returncode == 2
+    assert 'chaintutor derive -- "-x**2"' in completed.stderr
+
+
+def test_show_completion_prints_a_script():
+    completed = subprocess.run(
+        [sys.executable, "-m", "chaintutor", "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1"),
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "complete" in completed.stdout
+
+
+@pytest.mark.parametrize("command", ["graph", "check", "exercises", "progress"])
+def test_json_and_output_file_everywhere(command, tmp_path):
+    args = {
+        "graph": ["graph", "y = u^2 + v; u = x*z; v = sin(x)"],
+        "check": ["check", "sin(x**3)", "3x^2 cos(x^3)"],
+        "exercises": ["exercises", "--db", str(tmp_path / "p.sqlite3")],
+        "progress": ["progress", "--db", str(tmp_path / "p.sqlite3")],
+    }[command]
+    target = tmp_path / "out.json"
+    result = runner.invoke(app, [*args, "--format", "json", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert isinstance(json.loads(target.read_text()), dict)
+
+
+def test_graph_json_lists_every_edge():
+    result = runner.invoke(app, ["graph", "y = u^2 + v; u = x*z; v = sin(x)", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["independent"] == ["x", "z"]
+    assert {(e["of"], e["wrt"]) for e in data["edges"]} == {
+        ("y", "u"),
+        ("y", "v"),
+        ("u", "x"),
+        ("u", "z"),
+        ("v", "x"),
+    }
+
+
+def test_piped_exercises_are_never_cut(tmp_path):
+    completed = run_main("exercises", "--db", str(tmp_path / "p.sqlite3"))
+    assert completed.returncode == 0, completed.stderr
+    from chaintutor.tutor.bank import load_bank
+
+    longest = max((e.problem for group in load_bank() for e in group.exercises), key=len)
+    assert len(longest) > 60 and longest in completed.stdout
+    assert "…" not in completed.stdout and "\x1b[" not in completed.stdout

@@ -189,7 +189,11 @@ def test_pyproject_lists_every_subpackage_and_maps_the_bank():
     }
     assert set(setuptools["packages"]) == on_disk | {"chaintutor.bank"}
     assert setuptools["package-dir"] == {"chaintutor.bank": "exercises"}
-    assert setuptools["package-data"] == {"chaintutor.bank": ["*.toml"]}
+    assert setuptools["package-data"] == {
+        "chaintutor": ["py.typed"],
+        "chaintutor.bank": ["*.toml"],
+        "chaintutor.schema": ["*.json"],
+    }
 
 
 # Bad files -------------------------------------------------------------------------------

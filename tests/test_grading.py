@@ -110,6 +110,24 @@ def test_text_report(answers):
     assert "Mistakes found:" in out and "\x1b" not in out
 
 
+def test_csv_report_has_one_row_per_answer(answers, tmp_path):
+    import csv
+
+    path, _ = answers
+    target = tmp_path / "report.csv"
+    assert grade(str(path), "--format", "csv", "-o", str(target)).stdout == ""
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))
+    assert sorted(row["student"] for row in rows) == ["ada", "ada", "bob", "bob", "carol"]
+    assert [int(row["line"]) for row in rows] == sorted(int(row["line"]) for row in rows)  # file order
+    assert [row["verdict"] for row in rows].count("correct") == 3
+    wrong = next(row for row in rows if row["verdict"] == "wrong")
+    assert (wrong["verdict"], wrong["diagnosis"], wrong["expected"]) == (
+        "wrong",
+        "missing_inner_derivative",
+        "3*x**2*cos(x**3)",
+    )
+
+
 def test_markdown_report(answers):
     path, _ = answers
     out = grade(str(path), "--format", "markdown").stdout

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from chaintutor import __version__
 from chaintutor.errors import InputError
@@ -32,7 +32,11 @@ class _FriendlyErrors(TyperGroup):
             if _state["debug"]:
                 raise
             _fail(f"error: the problem is too large to handle ({type(error).__name__})")
-        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: Typer's own exit 2
+        except (typer.Exit, typer.Abort):
+            raise
+        except typer.TyperException as error:  # usage errors: Typer's own message and exit 2
+            if _is_unknown_short_option(error):  # "No such option: -x": perhaps a minus sign
+                error.message += f"\n{MINUS_HINT}"
             raise
         except Exception as error:
             if _state["debug"]:
@@ -42,12 +46,84 @@ class _FriendlyErrors(TyperGroup):
             )
 
 
+MINUS_HINT = 'A problem or answer that starts with a minus sign goes after --: chaintutor derive -- "-x**2"'
+
+
+def _is_unknown_short_option(error: Exception) -> bool:
+    name = getattr(error, "option_name", None)  # only Click's NoSuchOption has "possibilities"
+    return hasattr(error, "possibilities") and isinstance(name, str) and not name.startswith("--")
+
+
+class _MathArguments(TyperCommand):
+    """A command whose arguments are mathematics: ``-x**2`` or ``-sin(x)`` is an argument.
+
+    Options are taken out first (known short options exactly, every ``--name``), and the rest
+    is passed after ``--``: so an argument that starts with a minus sign is never read as an
+    option (nor as ``-h`` because it holds an h), and a mistyped ``--fromat`` is an unknown
+    option, never taken for an answer.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if ctx.resilient_parsing:  # shell completion: leave the words as typed
+            return super().parse_args(ctx, args)
+        return super().parse_args(ctx, options_first(args, self.get_params(ctx)))
+
+
+def options_first(args: list[str], params: list[Any]) -> list[str]:
+    """``args`` with the options (and their values) first, then ``--`` and the arguments.
+
+    >>> options_first(["-x**2", "--format=json", "--", "-y"], [])
+    ['--format=json', '--', '-x**2', '-y']
+    """
+    takes_value = {
+        name: not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+        for param in params
+        if getattr(param, "param_type_name", "") == "option"
+        for name in [*param.opts, *param.secondary_opts]
+    }
+    options: list[str] = []
+    arguments: list[str] = []
+    position = 0
+    while position < len(args):
+        word = args[position]
+        position += 1
+        if word == "--":
+            arguments.extend(args[position:])
+            break
+        name = word.split("=", 1)[0] if word.startswith("--") else word
+        if name in takes_value or word.startswith("--"):
+            options.append(word)
+            if takes_value.get(name) and "=" not in word and position < len(args):
+                options.append(args[position])  # the option's value, whatever it looks like
+                position += 1
+        else:
+            arguments.append(word)
+    return [*options, "--", *arguments] if arguments else options
+
+
+EPILOG = """\b
+Exit codes:
+  0  done (check: the answer is right)
+  1  check: the answer is wrong
+  2  the input or the usage is wrong, or a resource limit was hit
+
+\b
+Environment variables:
+  CHAINTUTOR_DB     the progress database (default: your data folder)
+  CHAINTUTOR_DEBUG  set (to 1) to show tracebacks, like --debug
+
+\b
+A problem that starts with a minus sign goes after --: chaintutor derive -- "-x**2".
+Each command has its own help: chaintutor derive -h."""
+
 app = typer.Typer(
     cls=_FriendlyErrors,
     name="chaintutor",
     help="A tutor for the chain rule: every step, every path, checked against sympy.diff.",
+    epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -68,6 +144,12 @@ class GraphFormat(StrEnum):
     text = "text"
     dot = "dot"
     mermaid = "mermaid"
+    json = "json"
+
+
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 class ViewOption(StrEnum):
@@ -99,12 +181,31 @@ def _options(
 ProblemArgument = Annotated[
     str,
     typer.Argument(
-        help='An expression ("ln(sin(x**3)**2)") or a system ("y = u^2 + v; u = x*z; v = sin(x)").'
+        metavar="PROBLEM",
+        help='An expression ("ln(sin(x**3)**2)") or a system ("y = u^2 + v; u = x*z; v = sin(x)").',
+        show_default=False,
     ),
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
 ]
 
 
-@app.command()
+def _examples(*lines: str) -> str:
+    """A help epilog: the examples as typed, never rewrapped."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+@app.command(
+    cls=_MathArguments,
+    short_help="Derive PROBLEM step by step, checked against sympy.diff.",
+    epilog=_examples(
+        'chaintutor derive "ln(sin(x**3)**2)"',
+        'chaintutor derive "y = u^2 + v; u = x*z; v = sin(x)" --wrt x --at x=1,z=2',
+        'chaintutor derive "sin(x)^2" --format latex --standalone -o steps.tex',
+        'chaintutor derive -- "-x**2"',
+    ),
+)
 def derive(
     problem: ProblemArgument,
     wrt: Annotated[
@@ -123,9 +224,7 @@ def derive(
     at: Annotated[
         str | None, typer.Option(help="Also evaluate at a point: x=0.5,z=2 (forward and backward pass).")
     ] = None,
-    output_file: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
-    ] = None,
+    output_file: OutputOption = None,
     standalone: Annotated[
         bool, typer.Option("--standalone", help="With --format latex: a whole document.")
     ] = False,
@@ -177,26 +276,47 @@ def _derive_subject(
     return derive_problem(problem, wrt, granularity=granularity, max_paths=max_paths, at=at)
 
 
-@app.command()
+@app.command(
+    cls=_MathArguments,
+    short_help="Print the dependency diagram of PROBLEM alone.",
+    epilog=_examples(
+        'chaintutor graph "y = u^2 + v; u = x*z; v = sin(x)"',
+        'chaintutor graph "ln(sin(x**3)**2)" --format dot -o graph.dot',
+    ),
+)
 def graph(
     problem: ProblemArgument,
-    output_format: Annotated[GraphFormat, typer.Option("--format")] = GraphFormat.text,
-    granularity: Annotated[GranularityOption, typer.Option()] = GranularityOption.compositions,
+    output_format: Annotated[
+        GraphFormat, typer.Option("--format", help="text: a tree; dot and mermaid draw the graph.")
+    ] = GraphFormat.text,
+    granularity: Annotated[
+        GranularityOption,
+        typer.Option(help="compositions: one name per nested layer; fine: one per operation."),
+    ] = GranularityOption.compositions,
+    output_file: OutputOption = None,
 ) -> None:
-    """Print the dependency diagram of PROBLEM alone."""
+    """Print the dependency diagram of PROBLEM alone: the tree (text), or the graph in DOT,
+    Mermaid or JSON."""
     from chaintutor.core.graph import Granularity, build_graph
     from chaintutor.core.problem import read_problem
+
+    dependencies = build_graph(read_problem(problem), Granularity(granularity.value))
+    if output_format is GraphFormat.json:
+        from chaintutor.render.jsondoc import graph_to_dict
+
+        _emit(_json(graph_to_dict(dependencies, problem)), output_file)
+        return
     from chaintutor.render.diagrams import dot, mermaid
     from chaintutor.render.steps import dependency_tree
     from chaintutor.render.text import tree_lines
 
-    tree = dependency_tree(build_graph(read_problem(problem), Granularity(granularity.value)))
+    tree = dependency_tree(dependencies)
     if output_format is GraphFormat.dot:
-        _emit(dot(tree), None)
+        _emit(dot(tree), output_file)
     elif output_format is GraphFormat.mermaid:
-        _emit(mermaid(tree), None)
+        _emit(mermaid(tree), output_file)
     else:
-        _emit("\n".join(tree_lines(tree)) + "\n", None)
+        _emit("\n".join(tree_lines(tree)) + "\n", output_file)
 
 
 class CheckFormat(StrEnum):
@@ -204,27 +324,41 @@ class CheckFormat(StrEnum):
     json = "json"
 
 
-# ignore_unknown_options: an answer such as "-3*x**2*sin(x**3)" is an argument, not an option.
-@app.command(context_settings={"ignore_unknown_options": True})
+# _MathArguments: an answer such as "-3*x**2*sin(x**3)" is an argument, not an option.
+@app.command(
+    cls=_MathArguments,
+    short_help="Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong.",
+    epilog=_examples(
+        'chaintutor check "sin(x**3)" "3x^2 cos(x^3)"',
+        'chaintutor check "y = u^2 + v; u = x*z; v = sin(x)" "2*u*z + cos(x)" --wrt x --format json',
+    ),
+)
 def check(
     problem: ProblemArgument,
-    answer: Annotated[str, typer.Argument(help='Your derivative, in the same language ("3x^2 cos(x^3)").')],
+    answer: Annotated[
+        str,
+        typer.Argument(
+            metavar="ANSWER",
+            help='Your derivative, in the same language ("3x^2 cos(x^3)").',
+            show_default=False,
+        ),
+    ],
     wrt: Annotated[
         str | None, typer.Option(help="The variable ANSWER differentiates by, if several.")
     ] = None,
     output_format: Annotated[CheckFormat, typer.Option("--format")] = CheckFormat.text,
+    output_file: OutputOption = None,
 ) -> None:
-    """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong (with the likely mistake)."""
+    """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong, with the likely
+    mistake."""
     from chaintutor.grade.check import check as check_answer
     from chaintutor.render.check import check_text
 
     result = check_answer(problem, answer, wrt)
     if output_format is CheckFormat.json:
-        import json
-
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", None)
+        _emit(_json(result.to_dict()), output_file)
     else:
-        _emit(check_text(result), None)
+        _emit(check_text(result), output_file)
     if not result.correct:
         raise typer.Exit(1)
 
@@ -235,7 +369,14 @@ DbOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(
+    short_help="Practise in the terminal: answer, see the mistake, try again.",
+    epilog=_examples(
+        "chaintutor practice --set single-chains",
+        "chaintutor practice --random --level 3 --seed 7 --steps",
+        'chaintutor practice --problem "y = u^2; u = 3x"',
+    ),
+)
 def practice(
     exercise_id: Annotated[
         str | None, typer.Option("--id", help="Practise this exercise of the bank.")
@@ -255,7 +396,9 @@ def practice(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Practise in the terminal: answer, see the mistake, try again; hint, skip, quit."""
+    """Practise in the terminal: answer, see the mistake, try again; hint, skip, quit.
+
+    Progress is recorded in the progress database (--db, else $CHAINTUTOR_DB)."""
     from rich.console import Console
 
     from chaintutor.cli.session import run_practice
@@ -290,26 +433,36 @@ class GradeFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    csv = "csv"
 
 
-@app.command()
+@app.command(
+    short_help="Grade a file of students' answers: scores and the mistakes found.",
+    epilog=_examples(
+        "chaintutor grade answers.csv",
+        "chaintutor grade answers.toml --format markdown -o report.md --db class.sqlite",
+    ),
+)
 def grade(
     file: Annotated[
         Path,
         typer.Argument(
-            help="Answers: TOML ([[answer]] tables) or CSV (student,exercise,problem,wrt,answer)."
+            metavar="FILE",
+            help="Answers: TOML ([[answer]] tables) or CSV (student,exercise,problem,wrt,answer).",
+            show_default=False,
         ),
     ],
     output_format: Annotated[GradeFormat, typer.Option("--format")] = GradeFormat.text,
     db: Annotated[
         Path | None, typer.Option("--db", help="Also record every answer in this progress database.")
     ] = None,
+    output_file: OutputOption = None,
 ) -> None:
     """Grade a file of students' answers: a score per student and the mistakes found."""
     from rich.console import Console
 
     from chaintutor.cli.session import grade_with_progress
-    from chaintutor.render.classroom import report_json, report_markdown, report_text
+    from chaintutor.render.classroom import report_csv, report_json, report_markdown, report_text
     from chaintutor.tutor.bank import load_bank
     from chaintutor.tutor.classroom import grade_rows, read_answers, recorder
 
@@ -320,44 +473,89 @@ def grade(
             report = grade_with_progress(str(file), rows, console, record)
         else:
             report = grade_rows(str(file), rows, record)
-    render = {GradeFormat.json: report_json, GradeFormat.markdown: report_markdown}.get(
-        output_format, report_text
-    )
-    _emit(render(report), None)
+    render = {
+        GradeFormat.json: report_json,
+        GradeFormat.markdown: report_markdown,
+        GradeFormat.csv: report_csv,
+    }.get(output_format, report_text)
+    _emit(render(report), output_file)
 
 
-@app.command()
+@app.command(
+    short_help="List the sets and their exercises, with your scores.",
+    epilog=_examples("chaintutor exercises", "chaintutor exercises --set neural --format json"),
+)
 def exercises(
     set_name: Annotated[str | None, typer.Option("--set", help="List this set only.")] = None,
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.text,
     db: DbOption = None,
     student: Annotated[str, typer.Option(help="Whose scores (a name recorded by grade --db).")] = "",
+    output_file: OutputOption = None,
 ) -> None:
     """List the sets and their exercises, with your scores."""
-    from rich.console import Console
-
-    from chaintutor.cli.session import print_exercises
     from chaintutor.tutor.bank import find_set, load_bank
     from chaintutor.tutor.progress import progress_report, resolve_db_path
 
     bank = load_bank()
     if set_name is not None:
         find_set(bank, set_name)
-    print_exercises(Console(highlight=False), progress_report(resolve_db_path(db), bank, student), set_name)
+    report = progress_report(resolve_db_path(db), bank, student)
+    if output_format is ListFormat.json:
+        from chaintutor.render.progress import exercises_to_dict
+
+        _emit(_json(exercises_to_dict(report, set_name)), output_file)
+        return
+    from chaintutor.cli.session import print_exercises
+
+    _print_table(print_exercises, output_file, report, set_name)
 
 
-@app.command()
+@app.command(
+    short_help="Mastery per set and your most frequent mistakes.",
+    epilog=_examples(
+        "chaintutor progress", "chaintutor progress --student ada --db class.sqlite --format json"
+    ),
+)
 def progress(
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.text,
     db: DbOption = None,
     student: Annotated[str, typer.Option(help="Whose progress (a name recorded by grade --db).")] = "",
+    output_file: OutputOption = None,
 ) -> None:
     """Mastery per set and your most frequent mistakes."""
-    from rich.console import Console
-
-    from chaintutor.cli.session import print_progress
     from chaintutor.tutor.bank import load_bank
     from chaintutor.tutor.progress import progress_report, resolve_db_path
 
-    print_progress(Console(highlight=False), progress_report(resolve_db_path(db), load_bank(), student))
+    report = progress_report(resolve_db_path(db), load_bank(), student)
+    if output_format is ListFormat.json:
+        from chaintutor.render.progress import progress_to_dict
+
+        _emit(_json(progress_to_dict(report)), output_file)
+        return
+    from chaintutor.cli.session import print_progress
+
+    _print_table(print_progress, output_file, report)
+
+
+def _print_table(draw: Any, output_file: Path | None, *args: Any) -> None:
+    """Rich tables on a terminal; piped or written to a file, plain and never cut to 80 columns."""
+    from rich.console import Console
+
+    if output_file is None and sys.stdout.isatty():
+        draw(Console(highlight=False), *args)
+        return
+    import io
+
+    wide = Console(highlight=False, width=10_000, color_system=None, record=True, file=io.StringIO())
+    draw(wide, *args)
+    lines = wide.export_text(styles=False).splitlines()
+    _emit("\n".join(line.rstrip() for line in lines) + "\n", output_file)
+
+
+def _json(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _emit(text: str, output_file: Path | None) -> None:

@@ -1,7 +1,9 @@
-"""The report of ``grade FILE``: plain text, Markdown, or JSON (what the lecturer reads)."""
+"""The report of ``grade FILE``: plain text, Markdown, JSON, or CSV (what the lecturer reads)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from chaintutor.tutor.classroom import Report
@@ -9,6 +11,22 @@ from chaintutor.tutor.classroom import Report
 
 def report_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = ("student", "line", "exercise", "problem", "wrt", "answer", "verdict", "expected", "diagnosis")
+
+
+def report_csv(report: Report) -> str:
+    """One row per answer, in the file's order, for a spreadsheet; diagnosis codes joined by ``;``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for answer in report.answers:
+        row = answer.row
+        codes = ";".join(finding.code for finding in answer.findings)
+        asked = (row.student, row.line, row.exercise_id or "", row.problem, row.wrt, row.answer)
+        writer.writerow((*asked, answer.verdict, answer.expected, codes))
+    return out.getvalue()
 
 
 def _percent(part: int, whole: int) -> str:

@@ -1,22 +1,29 @@
-"""One entry point for every written format, for a derivation or a Jacobian alike."""
+"""One entry point for every written format, for a derivation or a Jacobian alike.
+
+A Jacobian (``derive --outputs``) is the rarer subject: its module is loaded only for one, so
+``derive PROBLEM`` starts no slower for it.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from chaintutor.core.derive import Derivation
-from chaintutor.core.jacobian import Jacobian
 from chaintutor.render.document import Document
 from chaintutor.render.steps import build_document, build_jacobian_document
 
-Subject = Derivation | Jacobian
+if TYPE_CHECKING:
+    from chaintutor.core.jacobian import Jacobian
+
+    Subject = Derivation | Jacobian
 
 
 def document_of(subject: Subject, view: str = "auto") -> Document:
     """``view``: ``auto`` or ``paths`` (see :func:`chaintutor.render.steps.build_document`)."""
-    if isinstance(subject, Jacobian):
-        return build_jacobian_document(subject)
-    return build_document(subject, view)
+    if isinstance(subject, Derivation):
+        return build_document(subject, view)
+    return build_jacobian_document(subject)
 
 
 def render(subject: Subject, output_format: str, standalone: bool = False, view: str = "auto") -> str:
@@ -24,7 +31,7 @@ def render(subject: Subject, output_format: str, standalone: bool = False, view:
     if output_format == "json":
         from chaintutor.render.jsondoc import derivation_to_dict, jacobian_to_dict
 
-        data = jacobian_to_dict(subject) if isinstance(subject, Jacobian) else derivation_to_dict(subject)
+        data = derivation_to_dict(subject) if isinstance(subject, Derivation) else jacobian_to_dict(subject)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     document = document_of(subject, view)
     if output_format == "markdown":

@@ -1,13 +1,19 @@
-"""The JSON of ``derive --format json`` (schema_version 1 of CONTRACT.md)."""
+"""The JSON of ``derive --format json`` (schema_version 1 of CONTRACT.md) and of ``graph``.
+
+The reference for every key is the JSON Schema shipped in :mod:`chaintutor.schema`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaintutor.core.derive import Derivation, PathSummary
-from chaintutor.core.jacobian import Jacobian
+from chaintutor.core.graph import DependencyGraph
 from chaintutor.core.notation import plain
 from chaintutor.core.ruletree import Step
+
+if TYPE_CHECKING:
+    from chaintutor.core.jacobian import Jacobian
 
 SCHEMA_VERSION = 1
 
@@ -18,10 +24,7 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "input": d.source,
         "output": d.output,
         "independent": list(d.independent),
-        "equations": [
-            {"name": e.name, "expr": plain(e.expr), "depends_on": list(e.depends_on)}
-            for e in d.graph.definitions
-        ],
+        "equations": _equations(d.graph),
         "local_derivatives": [
             {
                 "of": local.of,
@@ -41,6 +44,25 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         },
         "at": None if d.at is None else _at(d),
     } | _adjoint_equations(d)
+
+
+def graph_to_dict(graph: DependencyGraph, source: str) -> dict[str, Any]:
+    """``graph --format json``: the dependency graph, its equations as ``derive`` writes them and
+    one edge per dependency (the local derivatives ``derive`` would take)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "input": source,
+        "output": graph.output,
+        "independent": list(graph.leaves),
+        "equations": _equations(graph),
+        "edges": [{"of": of, "wrt": wrt} for of, wrt in graph.edges()],
+    }
+
+
+def _equations(graph: DependencyGraph) -> list[dict[str, Any]]:
+    return [
+        {"name": e.name, "expr": plain(e.expr), "depends_on": list(e.depends_on)} for e in graph.definitions
+    ]
 
 
 def _steps(step: Step) -> dict[str, Any]:

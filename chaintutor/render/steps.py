@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import sympy
 
 from chaintutor.core import notation as printing
 from chaintutor.core.derive import Derivation, LocalDerivative, Path, PathSummary
 from chaintutor.core.graph import Definition, DependencyGraph
-from chaintutor.core.jacobian import Jacobian
 from chaintutor.core.outline import outline
 from chaintutor.core.paths import reaching
 from chaintutor.core.ruletree import (
@@ -57,6 +57,9 @@ from chaintutor.render.document import (
     Value,
     Word,
 )
+
+if TYPE_CHECKING:  # a Jacobian is only needed with --outputs: derive alone does not load it
+    from chaintutor.core.jacobian import Jacobian
 
 VECTOR_FORM_BUDGET = 500  # tree nodes of an entry of v′ written out in the leaves
 

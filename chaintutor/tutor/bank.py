@@ -123,7 +123,7 @@ def _packaged_bank() -> Traversable:
     try:
         return resources.files(BANK_PACKAGE)
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "exercises"
+        return Path(__file__).resolve().parents[2] / "exercises"  # from chaintutor/tutor/bank.py
 
 
 def _read_text(entry: Traversable) -> str:
