@@ -27,6 +27,10 @@ class _FriendlyErrors(TyperGroup):
         except InputError as error:
             if _state["debug"]:
                 raise
+            if getattr(error, "stuck", False):  # past the deadline, work that cannot be stopped
+                sys.stderr.write(error.render() + "\n")
+                sys.stderr.flush()
+                os._exit(2)
             _fail(error.render())
         except (RecursionError, MemoryError) as error:
             if _state["debug"]:
@@ -99,6 +103,17 @@ ProblemArgument = Annotated[
 ]
 
 
+TimeLimitOption = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        metavar="SECONDS",
+        help="Give up (exit 2) after this many seconds, whatever the phase.",
+    ),
+]
+DEFAULT_TIME_LIMIT = 8.0  # with start-up and the interruption's grace, a run ends within 10 s
+
+
 @app.command()
 def derive(
     problem: ProblemArgument,
@@ -128,10 +143,31 @@ def derive(
         str | None,
         typer.Option(help="Several outputs of a system, comma-separated: their Jacobian, layer by layer."),
     ] = None,
+    time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     if standalone and output_format is not DeriveFormat.latex:
         raise InputError("--standalone goes with --format latex")
+    from chaintutor.core.deadline import time_limit as deadline
+
+    with deadline(time_limit):
+        _derive_command(
+            problem, wrt, output_format, granularity, max_paths, at, output_file, standalone, outputs
+        )
+
+
+def _derive_command(
+    problem: str,
+    wrt: str | None,
+    output_format: DeriveFormat,
+    granularity: GranularityOption,
+    max_paths: int,
+    at: str | None,
+    output_file: Path | None,
+    standalone: bool,
+    outputs: str | None,
+) -> None:
+    from chaintutor.core.deadline import phase
     from chaintutor.core.stack import run_with_big_stack
     from chaintutor.render.formats import document_of, render
 
@@ -144,10 +180,14 @@ def derive(
 
         from chaintutor.render.terminal import print_document
 
-        run_with_big_stack(print_document, run_with_big_stack(document_of, subject), Console(highlight=False))
+        with phase("render"):
+            document = run_with_big_stack(document_of, subject)
+            run_with_big_stack(print_document, document, Console(highlight=False))
         return
     text_format = "text" if chosen is DeriveFormat.rich else chosen.value
-    _emit(run_with_big_stack(render, subject, text_format, standalone), output_file)
+    with phase("render"):
+        text = run_with_big_stack(render, subject, text_format, standalone)
+    _emit(text, output_file)
 
 
 def _derive_subject(
@@ -168,15 +208,22 @@ def graph(
     problem: ProblemArgument,
     output_format: Annotated[GraphFormat, typer.Option("--format")] = GraphFormat.text,
     granularity: Annotated[GranularityOption, typer.Option()] = GranularityOption.compositions,
+    time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Print the dependency diagram of PROBLEM alone."""
+    from chaintutor.core.deadline import time_limit as deadline
     from chaintutor.core.graph import Granularity, build_graph
     from chaintutor.core.problem import read_problem
+    from chaintutor.core.stack import run_with_big_stack
     from chaintutor.render.diagrams import dot, mermaid
     from chaintutor.render.steps import dependency_tree
     from chaintutor.render.text import tree_lines
 
-    tree = dependency_tree(build_graph(read_problem(problem), Granularity(granularity.value)))
+    def read() -> Any:
+        return dependency_tree(build_graph(read_problem(problem), Granularity(granularity.value)))
+
+    with deadline(time_limit):
+        tree = run_with_big_stack(read)
     if output_format is GraphFormat.dot:
         _emit(dot(tree), None)
     elif output_format is GraphFormat.mermaid:
@@ -199,18 +246,24 @@ def check(
         str | None, typer.Option(help="The variable ANSWER differentiates by, if several.")
     ] = None,
     output_format: Annotated[CheckFormat, typer.Option("--format")] = CheckFormat.text,
+    time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong (with the likely mistake)."""
+    from chaintutor.core.deadline import phase
+    from chaintutor.core.deadline import time_limit as deadline
     from chaintutor.grade.check import check as check_answer
     from chaintutor.render.check import check_text
 
-    result = check_answer(problem, answer, wrt)
-    if output_format is CheckFormat.json:
-        import json
+    with deadline(time_limit):
+        result = check_answer(problem, answer, wrt)
+        with phase("render"):
+            if output_format is CheckFormat.json:
+                import json
 
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", None)
-    else:
-        _emit(check_text(result), None)
+                text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            else:
+                text = check_text(result)
+    _emit(text, None)
     if not result.correct:
         raise typer.Exit(1)
 

@@ -21,7 +21,7 @@ from chaintutor.parse.magnitude import (
 )
 
 
-def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
+def postorder(expr: sympy.Basic) -> list[sympy.Basic]:
     """Every distinct subexpression once, children before parents."""
     order: list[sympy.Basic] = []
     seen: set[int] = set()  # ids, not hashes: hashing a deep tree top-down recurses
@@ -50,7 +50,7 @@ def substitute(
     substituting numbers evaluates bottom-up, so it can refuse a value before it grows huge.
     """
     rebuilt: dict[int, sympy.Basic] = {}
-    for node in _postorder(expr):
+    for node in postorder(expr):
         if node in mapping:
             new = mapping[node]
         elif isinstance(node, sympy.Derivative):
@@ -104,7 +104,7 @@ def tree_size(expr: sympy.Basic, replaced: Mapping[sympy.Basic, int] | None = No
     """
     replaced = replaced or {}
     sizes: dict[int, int] = {}
-    for node in _postorder(expr):
+    for node in postorder(expr):
         if node in replaced:
             sizes[id(node)] = replaced[node]
         else:
@@ -114,9 +114,9 @@ def tree_size(expr: sympy.Basic, replaced: Mapping[sympy.Basic, int] | None = No
 
 def symbols_in(expr: sympy.Basic) -> set[sympy.Symbol]:
     """``expr.free_symbols`` for expressions without bound variables, in linear time."""
-    return {node for node in _postorder(expr) if isinstance(node, sympy.Symbol)}
+    return {node for node in postorder(expr) if isinstance(node, sympy.Symbol)}
 
 
 def contains(expr: sympy.Basic, kind: type) -> bool:
     """``expr.has(kind)``, visiting each distinct subexpression once."""
-    return any(isinstance(node, kind) for node in _postorder(expr))
+    return any(isinstance(node, kind) for node in postorder(expr))
