@@ -121,3 +121,27 @@ def test_no_fork_in_a_thread_warning():
     )
     assert done.returncode == 1, done.stderr
     assert "Warning" not in done.stderr
+
+
+def test_grade_reads_no_more_than_its_cap(tmp_path):
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    for path in ("/dev/zero", str(link)):
+        done = subprocess.run(
+            [sys.executable, "-m", "chaintutor", "grade", path], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2 and "too large" in done.stderr
+
+
+def test_one_slow_answer_does_not_stall_the_class(tmp_path):
+    from chaintutor.tutor.classroom import AnswerRow, grade_rows
+
+    rows = [
+        AnswerRow(2, "ada", None, None, "x^2", "x", "2x"),
+        AnswerRow(3, "eve", None, None, PRODUCT_200.replace("a0", "x"), "x", "1"),
+    ]
+    start = time.monotonic()
+    report = grade_rows("f.csv", rows, seconds=1.0)
+    assert time.monotonic() - start < 20
+    assert [a.verdict for a in report.answers] == ["correct", "wrong"]
+    assert "time limit" in report.answers[1].findings[0].message

@@ -343,22 +343,32 @@ def grade(
     db: Annotated[
         Path | None, typer.Option("--db", help="Also record every answer in this progress database.")
     ] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            metavar="SECONDS",
+            help="Each answer's time limit (past it: wrong, with the reason).",
+        ),
+    ] = 5.0,
 ) -> None:
     """Grade a file of students' answers: a score per student and the mistakes found."""
     from rich.console import Console
 
     from chaintutor.cli.session import grade_with_progress
+    from chaintutor.core.deadline import check_seconds
     from chaintutor.render.classroom import report_json, report_markdown, report_text
     from chaintutor.tutor.bank import load_bank
     from chaintutor.tutor.classroom import grade_rows, read_answers, recorder
 
+    check_seconds(time_limit)
     rows = read_answers(file, load_bank())
     with recorder(db) as record:
         console = Console(stderr=True)
         if console.is_terminal:
-            report = grade_with_progress(str(file), rows, console, record)
+            report = grade_with_progress(str(file), rows, console, record, time_limit)
         else:
-            report = grade_rows(str(file), rows, record)
+            report = grade_rows(str(file), rows, record, time_limit)
     render = {GradeFormat.json: report_json, GradeFormat.markdown: report_markdown}.get(
         output_format, report_text
     )

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chaintutor.grade.mistakes import describe
-from chaintutor.tutor.classroom import AnswerRow, GradedAnswer, Report, grade_rows
+from chaintutor.tutor.classroom import ANSWER_SECONDS, AnswerRow, GradedAnswer, Report, grade_rows
 from chaintutor.tutor.progress import ProgressReport, SetStatus
 
 if TYPE_CHECKING:  # practice loads SymPy: not for `exercises` and `progress`
@@ -173,8 +173,10 @@ def grade_with_progress(
     rows: Sequence[AnswerRow],
     console: Console,
     on_graded: Callable[[GradedAnswer], None] | None = None,
+    seconds: float = ANSWER_SECONDS,
 ) -> Report:
-    """Grade ``rows`` with a progress bar on ``console`` (the caller decides if it is a terminal)."""
+    """Grade ``rows`` with a progress bar on ``console`` (the caller decides if it is a terminal),
+    each answer within ``seconds``."""
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grading", total=len(rows))
@@ -184,4 +186,4 @@ def grade_with_progress(
                 on_graded(answer)
             progress.advance(task)
 
-        return grade_rows(source, rows, advance)
+        return grade_rows(source, rows, advance, seconds)
