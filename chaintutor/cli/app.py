@@ -183,11 +183,22 @@ def _derive_command(
         with phase("render"):
             document = run_with_big_stack(document_of, subject)
             run_with_big_stack(print_document, document, Console(highlight=False))
+        _exit_if_unverified(subject)
         return
     text_format = "text" if chosen is DeriveFormat.rich else chosen.value
     with phase("render"):
         text = run_with_big_stack(render, subject, text_format, standalone)
     _emit(text, output_file)
+    _exit_if_unverified(subject)
+
+
+def _exit_if_unverified(subject: Any) -> None:
+    """Exit code 1, with the reason on stderr, when a result does not agree with sympy.diff."""
+    failed = {name: check for name, check in getattr(subject, "verification", {}).items() if not check.ok}
+    if failed:
+        for name, check in failed.items():
+            sys.stderr.write(f"error: the derivative by {name} could not be verified: {check.detail}\n")
+        raise typer.Exit(1)
 
 
 def _derive_subject(
