@@ -133,8 +133,17 @@ class _TooLarge(ArithmeticError):
     pass
 
 
+def real_everywhere(expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic]) -> bool:
+    """Is every subexpression of ``expr`` a finite real number at ``point``? (x^x at x < 0 is
+    not, even where rounding makes the whole look real: it is outside the real domain.)"""
+    try:
+        return _bounded(expr, point, HARD_BOUND, real=True) is not None
+    except (_TooLarge, ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
+        return False
+
+
 def _bounded(
-    expr: sympy.Basic, point: Mapping[sympy.Basic, sympy.Basic], bound: sympy.Float
+    expr: sympy.Basic, point: Mapping[sympy.Basic, sympy.Basic], bound: sympy.Float, *, real: bool = False
 ) -> sympy.Expr | None:
     values: dict[int, sympy.Basic] = {}
     for node in postorder(expr):
@@ -150,6 +159,8 @@ def _bounded(
                 new = new.evalf(_WORKING)
         if new is sympy.zoo or new is sympy.nan:
             return None  # 1/0, log(0), 0/0: undefined, not large
+        if real and isinstance(new, sympy.Expr) and new.is_number and new.has(sympy.I):
+            return None
         if isinstance(new, sympy.Expr) and new.is_number and _magnitude(new) > bound:
             raise _TooLarge
         values[id(node)] = new
