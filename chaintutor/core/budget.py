@@ -154,9 +154,9 @@ def _context() -> Any:
     with _lock:
         if not _chosen:
             if "forkserver" in multiprocessing.get_all_start_methods():
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["sympy", "chaintutor.core.verify"])
+                server = multiprocessing.get_context("forkserver")
+                server.set_forkserver_preload(["sympy", "chaintutor.core.verify"])
+                _chosen.append(server)
             else:
-                context = multiprocessing.get_context("spawn")
-            _chosen.append(context)
+                _chosen.append(multiprocessing.get_context("spawn"))
         return _chosen[0]
