@@ -89,3 +89,37 @@ def _shorten(text: str) -> str:
     """``text`` with long quoted pieces (echoed input) abbreviated, and at most _MAX_TEXT long."""
     text = _LONG_QUOTE.sub(lambda m: f"'{m.group(1)[:40]}…{m.group(1)[-10:]}'", _printable(text))
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+# Control characters (C0, DEL, C1), the bidirectional overrides and isolates, and the line and
+# paragraph separators: a terminal obeys the first (ESC starts a command that can retitle it,
+# clear it or write the clipboard; CR returns to the start of the line to forge one), the others
+# reorder or break what is shown.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """Untrusted text (a student's name or answer, a comment, a field of a file) made safe to show
+    on a terminal or in a file: each control character written as a visible escape (ESC as
+    ``\\x1b``, CR as ``\\r``, a newline as ``\\n``), so it is seen and never obeyed.
+    ``lines``: newlines are kept (text printed as several lines)."""
+    if lines:
+        return "\n".join(_INVISIBLE.sub(_escape_char, line) for line in text.split("\n"))
+    return _INVISIBLE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` (tab and newline allowed), as a visible escape."""
+    for match in _INVISIBLE.finditer(text):
+        if match.group() not in "\t\n":
+            return _escape_char(match)
+    return None

@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 
 from chaintutor import InputError, check, derive
 from chaintutor.cli import app
+from chaintutor.core.deadline import time_limit
 from chaintutor.core.problem import read_problem
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.parse import MAX_DEPTH, parse_expression, parse_statements, to_sympy
@@ -42,6 +43,7 @@ from tests import strategies as fuzz
 CORPUS = Path(__file__).with_name("fuzz_corpus")
 GUARD_SECONDS = 10.0  # one call on fuzzed input
 PARSE_GUARD_SECONDS = 20.0  # SymPy builds a valid log10 nest 250 deep in about 5 s (more on a busy CI)
+DEADLINE_SHARE = 0.6  # of a guard: the deadline, then its interruption's grace, then the guard
 MAX_ERROR_CHARS = 1_000  # an error is a short message, whatever the input's length
 runner = CliRunner()
 
@@ -111,10 +113,14 @@ def refused_cleanly(error: InputError) -> None:
 
 
 def outcome(call: Callable[..., Any], *args: Any, seconds: float = GUARD_SECONDS, **kwargs: Any) -> Any:
-    """``call(*args, **kwargs)`` under the wall-clock guard: its value, or None if refused."""
+    """``call(*args, **kwargs)`` under the wall-clock guard: its value, or None if refused.
+
+    The call runs under a deadline (core.deadline) well inside the guard, as every command
+    does: running out of it is a clean refusal (TimeLimitError), a hang past it is a failure."""
     with wall_clock(seconds):
         try:
-            return call(*args, **kwargs)
+            with time_limit(seconds * DEADLINE_SHARE):  # enforced where the work runs: a big stack
+                return run_with_big_stack(call, *args, **kwargs)
         except InputError as error:
             refused_cleanly(error)
             return None
@@ -127,6 +133,7 @@ def outcome(call: Callable[..., Any], *args: Any, seconds: float = GUARD_SECONDS
 @given(fuzz.hostile_inputs())
 @example("sin(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH)
 @example("sin(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1))
+@example("log10(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH)  # fuzz_long: past its guard on a loaded machine
 @example("9**9**9")
 @example("1.0e999999")
 def test_parser_answers_or_refuses(text: str) -> None:
@@ -437,3 +444,63 @@ def test_regression_corpus_exercise_files() -> None:
 
 def test_corpus_is_there() -> None:
     assert corpus("*.txt") and corpus_answers()
+
+
+# --- issue 16: slow inputs, near misses, hostile grade files, huge --max-paths ---------------
+
+NEAR_MISSES = [
+    "3x^2 + 0.000000001",
+    "3x^2 + 1e-30",
+    "3x^2*(1 + 1e-15)",
+    "3x^2 + abs(x - 2) + x - 2",
+    "3x^2 + sign(x^2 - 100) + 1",
+    "3x^2 + sign(x - 50) + 1",
+    "3x^2 + (abs(x) - x)/1000",
+]
+
+
+@pytest.mark.parametrize("answer", NEAR_MISSES)
+def test_a_near_miss_is_never_accepted(answer: str) -> None:
+    result = outcome(check, "x^3", answer)
+    assert result is None or not result.correct
+
+
+@scaled(0.3)
+@given(
+    st.lists(
+        st.tuples(fuzz.hostile_inputs(), fuzz.hostile_inputs() | fuzz.answers()),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from(["text", "markdown", "json"]),
+)
+def test_grade_files_with_hostile_text_never_leak_control_characters(
+    rows: list[tuple[str, str]], output_format: str
+) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student", "problem", "answer"])
+    for student, answer in rows:
+        writer.writerow([student or "s", "sin(x^2)", answer])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "class.csv")
+        path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+        with wall_clock(60):
+            result = runner.invoke(app, ["grade", str(path), "--format", output_format, "--time-limit", "5"])
+    assert result.exit_code in (0, 2), result.output[-500:]
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    if result.exit_code == 0 and output_format != "json":
+        assert not any(
+            (ord(char) < 32 and char != "\n") or 0x7F <= ord(char) <= 0x9F for char in result.stdout
+        )
+        if output_format == "markdown":
+            assert "<" not in result.stdout.replace("&lt;", "")
+
+
+@pytest.mark.parametrize("limit", ["10001", "1000000000", "-1"])
+def test_max_paths_is_capped(limit: str) -> None:
+    layered = "y = " + "; ".join(["a40"] + [f"a{i} = a{i - 1}*x + sin(a{i - 1})" for i in range(40, 0, -1)])
+    run_cli(["derive", "--max-paths", limit, "--format", "json", "--", layered.replace("a0", "x")], {2})

@@ -316,14 +316,14 @@ def test_long_formulas_are_broken_to_fit_the_page(problem, tmp_path):
 def test_a_nest_past_the_old_grouping_limit_compiles(tmp_path):
     """Each ``\\left( … \\right)`` is a TeX group; 150 of them in a row used to stop pdflatex."""
     nest = "sin(" * 150 + "x" + ")" * 150
-    result = runner.invoke(app, ["derive", nest, "--format", "latex", "--standalone"])
+    result = runner.invoke(app, ["derive", nest, "--format", "latex", "--standalone", "--time-limit", "300"])
     assert result.exit_code == 0, result.output
     compile_latex(result.stdout, tmp_path)
 
 
 def test_latex_deeper_than_tex_can_nest_is_refused_with_a_reason():
     nest = "sin(" * 250 + "x" + ")" * 250
-    result = runner.invoke(app, ["derive", nest, "--format", "latex"])
+    result = runner.invoke(app, ["derive", nest, "--format", "latex", "--time-limit", "300"])
     assert result.exit_code == 2
     assert "nests too deeply for LaTeX" in result.output and "--format text" in result.output
     derivation = derive(nest)

@@ -27,6 +27,10 @@ class _FriendlyErrors(TyperGroup):
         except InputError as error:
             if _state["debug"]:
                 raise
+            if getattr(error, "stuck", False):  # past the deadline, work that cannot be stopped
+                sys.stderr.write(error.render() + "\n")
+                sys.stderr.flush()
+                os._exit(2)
             _fail(error.render())
         except (RecursionError, MemoryError) as error:
             if _state["debug"]:
@@ -191,6 +195,17 @@ OutputOption = Annotated[
 ]
 
 
+TimeLimitOption = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        metavar="SECONDS",
+        help="Give up (exit 2) after this many seconds, whatever the phase.",
+    ),
+]
+DEFAULT_TIME_LIMIT = 8.0  # with start-up and the interruption's grace, a run ends within 10 s
+
+
 def _examples(*lines: str) -> str:
     """A help epilog: the examples as typed, never rewrapped."""
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
@@ -239,10 +254,32 @@ def derive(
             "product and quotient rules, in d/dx; paths: always as the sum over the paths (∂, Σ)."
         ),
     ] = ViewOption.auto,
+    time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     if standalone and output_format is not DeriveFormat.latex:
         raise InputError("--standalone goes with --format latex")
+    from chaintutor.core.deadline import time_limit as deadline
+
+    with deadline(time_limit):
+        _derive_command(
+            problem, wrt, output_format, granularity, max_paths, at, output_file, standalone, outputs, view
+        )
+
+
+def _derive_command(
+    problem: str,
+    wrt: str | None,
+    output_format: DeriveFormat,
+    granularity: GranularityOption,
+    max_paths: int,
+    at: str | None,
+    output_file: Path | None,
+    standalone: bool,
+    outputs: str | None,
+    view: ViewOption,
+) -> None:
+    from chaintutor.core.deadline import phase
     from chaintutor.core.stack import run_with_big_stack
     from chaintutor.render.formats import document_of, render
 
@@ -255,12 +292,25 @@ def derive(
 
         from chaintutor.render.terminal import print_document
 
-        run_with_big_stack(
-            print_document, run_with_big_stack(document_of, subject, view.value), Console(highlight=False)
-        )
+        with phase("render"):
+            document = run_with_big_stack(document_of, subject, view.value)
+            run_with_big_stack(print_document, document, Console(highlight=False))
+        _exit_if_unverified(subject)
         return
     text_format = "text" if chosen is DeriveFormat.rich else chosen.value
-    _emit(run_with_big_stack(render, subject, text_format, standalone, view.value), output_file)
+    with phase("render"):
+        text = run_with_big_stack(render, subject, text_format, standalone, view.value)
+    _emit(text, output_file)
+    _exit_if_unverified(subject)
+
+
+def _exit_if_unverified(subject: Any) -> None:
+    """Exit code 1, with the reason on stderr, when a result does not agree with sympy.diff."""
+    failed = {name: check for name, check in getattr(subject, "verification", {}).items() if not check.ok}
+    if failed:
+        for name, check in failed.items():
+            sys.stderr.write(f"error: the derivative by {name} could not be verified: {check.detail}\n")
+        raise typer.Exit(1)
 
 
 def _derive_subject(
@@ -294,13 +344,20 @@ def graph(
         typer.Option(help="compositions: one name per nested layer; fine: one per operation."),
     ] = GranularityOption.compositions,
     output_file: OutputOption = None,
+    time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Print the dependency diagram of PROBLEM alone: the tree (text), or the graph in DOT,
     Mermaid or JSON."""
+    from chaintutor.core.deadline import time_limit as deadline
     from chaintutor.core.graph import Granularity, build_graph
     from chaintutor.core.problem import read_problem
+    from chaintutor.core.stack import run_with_big_stack
 
-    dependencies = build_graph(read_problem(problem), Granularity(granularity.value))
+    def read() -> Any:
+        return build_graph(read_problem(problem), Granularity(granularity.value))
+
+    with deadline(time_limit):
+        dependencies = run_with_big_stack(read)
     if output_format is GraphFormat.json:
         from chaintutor.render.jsondoc import graph_to_dict
 
@@ -348,17 +405,20 @@ def check(
     ] = None,
     output_format: Annotated[CheckFormat, typer.Option("--format")] = CheckFormat.text,
     output_file: OutputOption = None,
+    time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong, with the likely
     mistake."""
+    from chaintutor.core.deadline import phase
+    from chaintutor.core.deadline import time_limit as deadline
     from chaintutor.grade.check import check as check_answer
     from chaintutor.render.check import check_text
 
-    result = check_answer(problem, answer, wrt)
-    if output_format is CheckFormat.json:
-        _emit(_json(result.to_dict()), output_file)
-    else:
-        _emit(check_text(result), output_file)
+    with deadline(time_limit):
+        result = check_answer(problem, answer, wrt)
+        with phase("render"):
+            text = _json(result.to_dict()) if output_format is CheckFormat.json else check_text(result)
+    _emit(text, output_file)
     if not result.correct:
         raise typer.Exit(1)
 
@@ -457,22 +517,32 @@ def grade(
         Path | None, typer.Option("--db", help="Also record every answer in this progress database.")
     ] = None,
     output_file: OutputOption = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            metavar="SECONDS",
+            help="Each answer's time limit (past it: wrong, with the reason).",
+        ),
+    ] = 5.0,
 ) -> None:
     """Grade a file of students' answers: a score per student and the mistakes found."""
     from rich.console import Console
 
     from chaintutor.cli.session import grade_with_progress
+    from chaintutor.core.deadline import check_seconds
     from chaintutor.render.classroom import report_csv, report_json, report_markdown, report_text
     from chaintutor.tutor.bank import load_bank
     from chaintutor.tutor.classroom import grade_rows, read_answers, recorder
 
+    check_seconds(time_limit)
     rows = read_answers(file, load_bank())
     with recorder(db) as record:
         console = Console(stderr=True)
         if console.is_terminal:
-            report = grade_with_progress(str(file), rows, console, record)
+            report = grade_with_progress(str(file), rows, console, record, time_limit)
         else:
-            report = grade_rows(str(file), rows, record)
+            report = grade_rows(str(file), rows, record, time_limit)
     render = {
         GradeFormat.json: report_json,
         GradeFormat.markdown: report_markdown,

@@ -19,8 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from chaintutor.errors import visible
 from chaintutor.grade.mistakes import describe
-from chaintutor.tutor.classroom import AnswerRow, GradedAnswer, Report, grade_rows
+from chaintutor.tutor.classroom import ANSWER_SECONDS, AnswerRow, GradedAnswer, Report, grade_rows
 from chaintutor.tutor.progress import ProgressReport, SetStatus
 
 if TYPE_CHECKING:  # practice loads SymPy: not for `exercises` and `progress`
@@ -49,7 +50,7 @@ def run_practice(session: Session, console: Console) -> None:
     try:
         show(console, session.start())
         while not session.finished:
-            line = console.input(Text(session.prompt + " ", style="bold"))
+            line = console.input(_shown(session.prompt + " ", style="bold"))
             show(console, session.feed(line))
     except (EOFError, KeyboardInterrupt):
         # The interrupted console may be half-way through a line: the ending goes through a
@@ -78,15 +79,15 @@ def show(console: Console, events: Iterable[Event]) -> None:
         style = _STYLES[event.kind]
         if event.kind == "ask":
             for line in event.lines:
-                console.print(Text(line, style=style))
+                console.print(_shown(line, style=style))
             continue  # the prompt itself is printed by the input
         if event.kind in ("exercise", "summary", "menu"):
             console.print()
-        console.print(Text(event.text, style=style))
+        console.print(_shown(event.text, style=style))
         first, after = ("    • ", "      ") if event.kind == "wrong" else ("  ", "  ")
         for line in event.lines:  # wrapped here, so that wrapped lines keep the indentation
             wrapped = textwrap.fill(line, console.width, initial_indent=first, subsequent_indent=after)
-            console.print(Text(wrapped), soft_wrap=True)
+            console.print(_shown(wrapped), soft_wrap=True)
 
 
 # --- exercises and progress ------------------------------------------------------------------
@@ -107,25 +108,25 @@ def print_exercises(console: Console, report: ProgressReport, only: str | None =
         for status in group.exercises:
             mark = "✓" if status.solved else ("✗" if status.tried else "")
             exercise = status.exercise
-            problem = Text(exercise.problem)
+            problem = _shown(exercise.problem)
             if not status.gradable:
                 problem.append(" (abstract functions: worked, not graded)", style="dim")
             table.add_row(
-                Text(mark, style="green" if status.solved else "red"),
-                Text(exercise.id),
+                _shown(mark, style="green" if status.solved else "red"),
+                _shown(exercise.id),
                 str(exercise.level),
                 problem,
                 str(status.attempts or ""),
                 f"{status.score:.2f}" if status.tried else "",
             )
         console.print(table)
-    console.print(Text(f"Progress database: {report.database}", style="dim"))
+    console.print(_shown(f"Progress database: {report.database}", style="dim"))
 
 
 def _set_title(group: SetStatus) -> Text:
     count = len(group.graded)
     score = f"score {group.score:g}/{count}, mastered {group.mastered}/{count}"
-    return Text.assemble((group.name, "bold"), f" — {group.title} ({score})")
+    return Text.assemble((visible(group.name), "bold"), f" — {visible(group.title)} ({score})")
 
 
 def print_progress(console: Console, report: ProgressReport) -> None:
@@ -139,7 +140,7 @@ def print_progress(console: Console, report: ProgressReport) -> None:
     for group in report.sets:
         filled = round(group.mastery * 10)
         table.add_row(
-            Text(group.name),
+            _shown(group.name),
             f"{group.mastered}/{len(group.graded)}",
             Text.assemble(
                 ("█" * filled, "green"), ("░" * (10 - filled), "dim"), f" {round(100 * group.mastery)}%"
@@ -150,7 +151,7 @@ def print_progress(console: Console, report: ProgressReport) -> None:
     console.print(table)
     right = report.right_attempts
     console.print(
-        Text(f"{report.total_attempts} answers graded, {right} right (steps and own problems included)")
+        _shown(f"{report.total_attempts} answers graded, {right} right (steps and own problems included)")
     )
     if report.mistakes:
         mistakes = Table(title="Most frequent mistakes", title_justify="left")
@@ -158,11 +159,11 @@ def print_progress(console: Console, report: ProgressReport) -> None:
         mistakes.add_column("count", justify="right")
         mistakes.add_column("what it is")
         for code, count in report.mistakes:
-            mistakes.add_row(Text(code), str(count), Text(describe(code)))
+            mistakes.add_row(_shown(code), str(count), _shown(describe(code)))
         console.print(mistakes)
     else:
-        console.print(Text("No mistakes recorded yet.", style="dim"))
-    console.print(Text(f"Progress database: {report.database}", style="dim"))
+        console.print(_shown("No mistakes recorded yet.", style="dim"))
+    console.print(_shown(f"Progress database: {report.database}", style="dim"))
 
 
 # --- grade -----------------------------------------------------------------------------------
@@ -173,8 +174,10 @@ def grade_with_progress(
     rows: Sequence[AnswerRow],
     console: Console,
     on_graded: Callable[[GradedAnswer], None] | None = None,
+    seconds: float = ANSWER_SECONDS,
 ) -> Report:
-    """Grade ``rows`` with a progress bar on ``console`` (the caller decides if it is a terminal)."""
+    """Grade ``rows`` with a progress bar on ``console`` (the caller decides if it is a terminal),
+    each answer within ``seconds``."""
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grading", total=len(rows))
@@ -184,4 +187,10 @@ def grade_with_progress(
                 on_graded(answer)
             progress.advance(task)
 
-        return grade_rows(source, rows, advance)
+        return grade_rows(source, rows, advance, seconds)
+
+
+def _shown(text: str, style: str = "") -> Text:
+    """Text as Rich prints it, never as markup, with control characters as visible escapes: a
+    student's name or answer, or a field of a file, cannot reach the terminal raw."""
+    return Text(visible(text, lines=True), style=style)

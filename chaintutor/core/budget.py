@@ -1,25 +1,42 @@
 """Time budgets for SymPy operations that can run for ever (simplify, symbolic zero tests).
 
-The operation runs in a forked child process that is killed when its time is up. A thread
-cannot be stopped and ``signal.alarm`` only works in the main thread; a killed child always
-stops, wherever it is (inside a C extension, deep in a recursion), and its memory goes with it.
-Forking is cheap here because the parent has already imported SymPy (copy on write).
-Where fork is unavailable (Windows), the operation runs in-process without a limit.
+The operation runs in a worker process that is killed when its time is up. A thread cannot be
+stopped and ``signal.alarm`` only works in the main thread; a killed process always stops,
+wherever it is (inside a C extension, deep in a recursion), and its memory goes with it.
+
+The processes come from a fork server (``multiprocessing``'s ``forkserver``): a clean,
+single-threaded process started once, with SymPy already imported, that forks one child per
+operation. Nothing here calls ``fork()`` in the process doing the work, which runs in a thread
+(:mod:`chaintutor.core.stack`): forking a threaded process can deadlock the child, and Python
+3.12 warns about it. Where there is no fork server (Windows), each operation gets a ``spawn``ed
+process: slower to start, as safe. The fork server stays up for the life of the process, so a
+practice session or a class being graded pays its start once.
+
+The clock of a budget starts when the child is ready to compute, so a budget measures the
+operation, not the start of a process. No budget runs past the command's deadline
+(:mod:`chaintutor.core.deadline`): when the deadline is what cuts an operation short, the
+command fails with TimeLimitError rather than carry on with a different result.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
+import multiprocessing
 import pickle
-import select
-import signal
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
+
+from chaintutor.core import deadline
 
 T = TypeVar("T")
+
+START_SECONDS = 30.0  # at most this long for a worker to start (a cold fork server imports SymPy)
+_READY = b"ready"
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,7 @@ class Outcome(Generic[T]):
     status: str  # "done" | "timeout" | "error"
     value: T | None = None
     detail: str = ""
+    seconds: float = 0.0  # how long the operation itself ran
 
     @property
     def done(self) -> bool:
@@ -50,71 +68,95 @@ class TimePool:
         seconds = min(cap, self.left)
         if seconds < 0.05:
             return Outcome("timeout", detail="the time budget is spent")
-        start = time.monotonic()
-        try:
-            return run_with_budget(function, *args, seconds=seconds)
-        finally:
-            self.left -= time.monotonic() - start
+        outcome = run_with_budget(function, *args, seconds=seconds)
+        self.left -= outcome.seconds
+        return outcome
 
 
 def run_with_budget(function: Callable[..., T], *args: object, seconds: float) -> Outcome[T]:
-    """Run ``function(*args)`` for at most ``seconds``; its result must be picklable."""
-    if not hasattr(os, "fork"):
-        return _run_inline(function, args)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, and leave without running any cleanup
-        os.close(read_end)
-        _child(function, args, write_end)
-    os.close(write_end)
+    """Run ``function(*args)`` for at most ``seconds`` in a worker process; the function must be
+    importable by name (module level) and its arguments and result picklable."""
+    payload = pickle.dumps((list(sys.path), pickle.dumps((function, args))))
+    context = _context()
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(payload, send), daemon=True)
+    start = time.monotonic()
     try:
-        payload = _read_until(read_end, deadline=time.monotonic() + seconds)
+        process.start()
+        send.close()
+        if not _poll(receive, START_SECONDS):
+            return Outcome("error", detail="the worker process did not start in time")
+        message = receive.recv_bytes()
+        start = time.monotonic()
+        if message == _READY:
+            if not _poll(receive, seconds):
+                return Outcome("timeout", detail=f"gave up after {seconds:g} s", seconds=seconds)
+            message = receive.recv_bytes()
+        status, value = pickle.loads(message)
+    except EOFError:
+        return Outcome("error", detail="the worker process died (out of memory?)")
     finally:
-        os.close(read_end)
-        _reap(pid, killed=True)
-    if payload is None:
-        return Outcome("timeout", detail=f"gave up after {seconds:g} s")
-    status, value = pickle.loads(payload)
-    return Outcome(status, value if status == "done" else None, "" if status == "done" else value)
+        receive.close()
+        _stop(process)
+    spent = min(seconds, time.monotonic() - start)
+    if status == "done":
+        return Outcome("done", value, seconds=spent)
+    return Outcome(status, None, value, seconds=spent)
 
 
-def _child(function: Callable[..., object], args: tuple[object, ...], write_end: int) -> None:
-    try:
+def _poll(receive: Connection, seconds: float) -> bool:
+    """Wait up to ``seconds`` for a message; if the command's deadline comes first, raise."""
+    allowed, cut = deadline.wait_for(seconds)
+    if receive.poll(allowed):
+        return True
+    if cut:
+        current = deadline.current()
+        assert current is not None
+        raise current.error()
+    return False
+
+
+def _stop(process: multiprocessing.process.BaseProcess) -> None:
+    with contextlib.suppress(Exception):
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+
+
+def _child(payload: bytes, send: Connection) -> None:
+    """In the worker: say it is ready, compute with a big stack, send the result back."""
+    from chaintutor.core.stack import run_with_big_stack
+
+    path, work = pickle.loads(payload)
+    sys.path[:] = path  # the fork server does not pass it on (Python 3.11)
+
+    def compute() -> bytes:
         try:
+            function, args = pickle.loads(work)
+            send.send_bytes(_READY)
             message = pickle.dumps(("done", function(*args)))
         except BaseException as error:  # everything goes back to the parent as text
             message = pickle.dumps(("error", f"{type(error).__name__}: {error}"))
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(message)
-    finally:
-        os._exit(0)
+        return message
+
+    message = run_with_big_stack(compute)
+    with contextlib.suppress(OSError):
+        send.send_bytes(message)
+    send.close()
 
 
-def _read_until(fd: int, deadline: float) -> bytes | None:
-    chunks: list[bytes] = []
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            return None
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks) if chunks else None
-        chunks.append(chunk)
+_lock = threading.Lock()
+_chosen: list[Any] = []
 
 
-def _reap(pid: int, killed: bool) -> None:
-    if killed:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
-def _run_inline(function: Callable[..., T], args: tuple[object, ...]) -> Outcome[T]:
-    try:
-        return Outcome("done", function(*args))
-    except Exception as error:
-        return Outcome("error", detail=f"{type(error).__name__}: {error}")
+def _context() -> Any:
+    """The fork server where there is one (started once, with SymPy loaded), else spawn."""
+    with _lock:
+        if not _chosen:
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                server = multiprocessing.get_context("forkserver")
+                server.set_forkserver_preload(["sympy", "chaintutor.core.verify"])
+                _chosen.append(server)
+            else:
+                _chosen.append(multiprocessing.get_context("spawn"))
+        return _chosen[0]

@@ -17,6 +17,7 @@ import sympy
 
 from chaintutor.core import notation
 from chaintutor.core.backward import backward
+from chaintutor.core.deadline import enter
 from chaintutor.core.evaluate import PointValues, evaluate_at
 from chaintutor.core.graph import DependencyGraph, Edge, Granularity, build_graph, not_independent_error
 from chaintutor.core.paths import count_paths, list_paths
@@ -35,6 +36,7 @@ from chaintutor.errors import InputError
 from chaintutor.parse.point import parse_point
 
 DEFAULT_MAX_PATHS = 32
+MAX_PATHS_LIMIT = 10_000  # listed paths per variable: memory grows with them
 LEAF_FORM_BUDGET = 25_000  # nodes of a result printed in the leaves (shared subtrees counted each time)
 PATH_PRODUCT_BUDGET = 2_000  # nodes of one path's product printed in the leaves
 
@@ -132,17 +134,25 @@ def _derive(
     max_paths: int,
     at: str | Mapping[str, object] | None,
 ) -> Derivation:
-    if max_paths < 0:
-        raise InputError("--max-paths must be 0 or more")
+    if not 0 <= max_paths <= MAX_PATHS_LIMIT:
+        raise InputError(
+            f"--max-paths must be between 0 and {MAX_PATHS_LIMIT:,}",
+            hint="every path is counted whatever the limit; listing more is not readable",
+        )
+    enter("parse")
     stated = read_problem(problem) if isinstance(problem, str) else problem
+    enter("graph")
     graph = build_graph(stated, granularity)
     targets = _targets(graph, wrt)
+    enter("diff")
     locals_ = local_derivatives_of(graph)
+    enter("substitute")
     leaf_forms = leaf_forms_of(graph)
     adjoints = adjoints_of(graph, locals_)
     substituted = {v: written_in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
     printable = {v: adjoints[v] if tree_size(adjoints[v]) <= LEAF_FORM_BUDGET else None for v in targets}
     through_adjoints, adjoint_equations = _adjoint_form(graph, locals_)
+    enter("simplify")
     result = {
         v: textbook_form(substituted[v])
         if substituted[v] is not None
@@ -151,8 +161,13 @@ def _derive(
         else through_adjoints[v]
         for v in targets
     }
+    enter("paths")
     paths = {v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets}
     needs_adjoints = any(printable[v] is None for v in targets)
+    enter("verify")
+    verification = {v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v]) for v in targets}
+    enter("evaluation")
+    at_point = None if at is None else _at_point(graph, locals_, paths, at)
     return Derivation(
         source=stated.source,
         graph=graph,
@@ -163,11 +178,9 @@ def _derive(
         substituted=substituted,
         result=result,
         result_form={v: "intermediates" if substituted[v] is None else "leaves" for v in targets},
-        verification={
-            v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v]) for v in targets
-        },
+        verification=verification,
         leaf_forms=leaf_forms,
-        at=None if at is None else _at_point(graph, locals_, paths, at),
+        at=at_point,
         adjoint_equations=adjoint_equations if needs_adjoints else (),
     )
 
@@ -332,7 +345,7 @@ def _verify(
         substituted = substitute(shown, _leaf_mapping(graph, forms))
     if substituted is None or reference is None:
         return verify_through_graph(graph, adjoint, target, reference)
-    check = verify(substituted, reference, [symbol])
+    check = verify(substituted, reference, [symbol], whole)
     if check.ok and shown is not substituted:
         points = agreeing_points(shown, substituted, [symbol])
         if isinstance(points, str):

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from chaintutor.core import notation as printing
 from chaintutor.core.backward import backward
 from chaintutor.core.graph import DependencyGraph, Edge
-from chaintutor.core.walk import substitute
+from chaintutor.core.walk import postorder
 from chaintutor.errors import InputError
 
 PRECISION = 30
@@ -100,33 +101,81 @@ def value_at(
     expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic], *, refuse_above: float | None = None
 ) -> sympy.Expr | None:
     """``expr`` with the numbers of ``point`` put in, to PRECISION digits, perhaps complex; None
-    where that is not a finite number (undefined, infinite, or beyond SymPy's evaluation).
+    where that is not a finite number (undefined, or beyond SymPy's evaluation), ``sympy.oo``
+    where it passes ``refuse_above`` (default: 10^1000).
 
-    Without ``refuse_above`` the numbers are put in by ``xreplace``, which suits one small
-    definition. With it they are put in bottom-up, linearly in the DAG (a result built by reverse
-    accumulation can be exponential as a tree), and evaluation stops as soon as a number passes
-    ``refuse_above``, before exp(exp(…)) is computed to a number with a million-digit exponent.
+    The numbers are put in bottom-up, linearly in the DAG (a result built by reverse accumulation
+    can be exponential as a tree), each subexpression evaluated to a number as soon as its
+    arguments are, at a bounded precision. Evaluation stops as soon as a number passes the
+    bound, before exp(exp(…)) is computed to a number with a million-digit exponent, and
+    never asks for more digits of π than the bound's exponent needs: a single ``evalf`` of the
+    whole can run for minutes (π^(e^(π^e)), or the real part of log(asin(2))).
     """
+    bound = sympy.Float(refuse_above if refuse_above is not None else HARD_BOUND)
     try:
-        value = _put_in(expr, point, refuse_above).evalf(PRECISION)
-        if value.is_number and value.is_finite is not False and not value.has(sympy.zoo, sympy.nan):
-            return value
-    except (ArithmeticError, ValueError, TypeError):
-        pass
+        value = _bounded(expr, point, bound)
+    except _TooLarge:
+        return sympy.oo
+    except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
+        return None
+    if value is None:
+        return None
+    if value.is_number and value.is_finite is not False and not value.has(sympy.zoo, sympy.nan):
+        return value.evalf(PRECISION)
     return None
 
 
-def _put_in(
-    expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic], refuse_above: float | None
-) -> sympy.Expr:
-    if refuse_above is None:
-        return expr.xreplace(point)
+HARD_BOUND = sympy.Float("1e1000")
+_WORKING = PRECISION + 10  # digits carried between subexpressions: rounding stays below PRECISION
 
-    def refuse_huge(value: sympy.Basic) -> None:
-        if isinstance(value, sympy.Float) and abs(value) > refuse_above:
-            raise ArithmeticError("too large to compare")
 
-    return substitute(expr, point, refuse_huge)
+class _TooLarge(ArithmeticError):
+    pass
+
+
+def real_everywhere(expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic]) -> bool:
+    """Is every subexpression of ``expr`` a finite real number at ``point``? (x^x at x < 0 is
+    not, even where rounding makes the whole look real: it is outside the real domain.)"""
+    try:
+        return _bounded(expr, point, HARD_BOUND, real=True) is not None
+    except (_TooLarge, ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
+        return False
+
+
+def _bounded(
+    expr: sympy.Basic, point: Mapping[sympy.Basic, sympy.Basic], bound: sympy.Float, *, real: bool = False
+) -> sympy.Expr | None:
+    values: dict[int, sympy.Basic] = {}
+    for node in postorder(expr):
+        if node in point:
+            new = sympy.sympify(point[node]).evalf(_WORKING)
+        elif isinstance(node, sympy.Symbol | sympy.Derivative | sympy.Subs | AppliedUndef):
+            return None  # no value without one for every symbol
+        elif not node.args:
+            new = node.evalf(_WORKING) if isinstance(node, sympy.Expr) else node
+        else:
+            new = node.func(*(values[id(arg)] for arg in node.args))
+            if isinstance(new, sympy.Expr) and not isinstance(new, sympy.Float):
+                new = new.evalf(_WORKING)
+        if new is sympy.zoo or new is sympy.nan:
+            return None  # 1/0, log(0), 0/0: undefined, not large
+        if real and isinstance(new, sympy.Expr) and new.is_number and new.has(sympy.I):
+            return None
+        if isinstance(new, sympy.Expr) and new.is_number and _magnitude(new) > bound:
+            raise _TooLarge
+        values[id(node)] = new
+    result = values[id(expr)]
+    return result if isinstance(result, sympy.Expr) else None
+
+
+def _magnitude(value: sympy.Expr) -> sympy.Float:
+    """|value| for a number already evaluated (a Float, or a + b·I); ∞ when not finite."""
+    if isinstance(value, sympy.Float):
+        return abs(value)
+    if value in (sympy.oo, -sympy.oo):
+        return sympy.Float("inf")
+    real, imaginary = value.as_real_imag()
+    return max(abs(sympy.Float(real)), abs(sympy.Float(imaginary)))
 
 
 def _product(local: dict[Edge, sympy.Float], nodes: tuple[str, ...]) -> sympy.Float:

@@ -77,7 +77,28 @@ def unicode(expr: sympy.Basic) -> str:
     return _NUMBER_TIMES_NAME.sub(r"\1", text)
 
 
+# Commands SymPy writes for some names that amsmath alone (the documented requirement) does not
+# define: amssymb's Hebrew letters, \mho, \hslash, \eth, \digamma, \varkappa, and the
+# alphabets of amsfonts and mathrsfs (a name ending in frak or scr).
+_NOT_IN_AMSMATH = re.compile(
+    r"\\(?:beth|gimel|daleth|eth|hslash|mho|digamma|varkappa|backepsilon|mathfrak|mathscr|mathbb)(?![a-zA-Z])"
+)
+_TRAILING_DIGITS = re.compile(r"^(.*?)(\d*)$")
+
+
 class _TutorLatexPrinter(LatexPrinter):
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        """As SymPy writes it, unless that needs more than amsmath: then spelled upright, ``beth``
+        as \\mathrm{beth}, ``xfrak2`` as \\mathrm{xfrak}_{2}."""
+        text = str(super()._print_Symbol(expr, style))
+        if not _NOT_IN_AMSMATH.search(text):
+            return text
+        match = _TRAILING_DIGITS.match(expr.name)
+        assert match is not None
+        base, digits = match.groups()
+        base = re.sub(r"[^A-Za-z0-9]", lambda m: "\\" + m.group() if m.group() in "_&%$#{}" else "", base)
+        return rf"\mathrm{{{base}}}" + (f"_{{{digits}}}" if digits else "")
+
     def _print_sigmoid(self, expr: sympy.Expr, exp: str | None = None) -> str:
         body = rf"\sigma\left({self._print(expr.args[0])}\right)"
         return body if exp is None else rf"{body}^{{{exp}}}"

@@ -18,7 +18,7 @@ from typing import TypeVar
 import sympy
 from sympy.core.function import AppliedUndef
 
-from chaintutor.core.evaluate import PRECISION, forward_pass, value_at
+from chaintutor.core.evaluate import PRECISION, forward_pass, real_everywhere, value_at
 from chaintutor.core.graph import DependencyGraph
 from chaintutor.core.walk import contains, expanded_terms, symbols_in, tree_size
 from chaintutor.errors import InputError
@@ -42,39 +42,65 @@ class Verification:
     detail: str  # how it was decided, for people
 
 
-def verify(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol]) -> Verification:
+def verify(
+    result: sympy.Expr,
+    reference: sympy.Expr,
+    variables: list[sympy.Symbol],
+    function: sympy.Expr | None = None,
+) -> Verification:
+    """``function``, when given, is what was differentiated: only points where it is real count."""
     if result == reference:
         return Verification(True, "symbolic", "identical to sympy.diff")
-    points = agreeing_points(result, reference, variables)
+    points = agreeing_points(result, reference, variables, function)
     if isinstance(points, str):
         return Verification(False, "failed", points)
     count = f"agrees with sympy.diff at {points} random points"
+    # Agreement at no point at all is no evidence: only a symbolic proof may then verify.
+    unproven = "no random point where both are real numbers, and SymPy could not reduce the difference to 0"
     size = tree_size(result) + tree_size(reference)
     if size > ZERO_TEST_SIZE_LIMIT or expanded_terms(result - reference) > EXPANSION_LIMIT:
+        if points == 0:
+            return Verification(False, "failed", unproven + " (too large for a symbolic test)")
         return Verification(True, "numeric", f"{count}; too large for a symbolic test")
-    how = _zero_test(result - reference, size)
+    how = _zero_test(result - reference, size, thorough=points == 0)
     if how is not None:
         return Verification(True, "symbolic", f"sympy.diff minus this {how} to 0")
+    if points == 0:
+        return Verification(False, "failed", unproven)
     return Verification(True, "numeric", f"{count}; SymPy could not reduce the difference to 0")
 
 
-def _zero_test(difference: sympy.Expr, size: int) -> str | None:
+def _zero_test(difference: sympy.Expr, size: int, thorough: bool) -> str | None:
+    """``thorough``: no random point could be evaluated (abstract functions), so a proof is all
+    there is, and ``simplify`` is tried whatever the size (the command's deadline bounds it)."""
     if sympy.cancel(sympy.expand(difference)) == 0:
         return "expands and cancels"
-    if size <= SIMPLIFY_SIZE_LIMIT and sympy.simplify(difference) == 0:
+    if (size <= SIMPLIFY_SIZE_LIMIT or thorough) and sympy.simplify(difference) == 0:
         return "simplifies"
     return None
 
 
-def agreeing_points(result: sympy.Expr, reference: sympy.Expr, variables: list[sympy.Symbol]) -> int | str:
-    """How many random points the two agree at, or a sentence naming a point where they differ."""
+def agreeing_points(
+    result: sympy.Expr,
+    reference: sympy.Expr,
+    variables: list[sympy.Symbol],
+    function: sympy.Expr | None = None,
+) -> int | str:
+    """How many random points the two agree at, or a sentence naming a point where they differ.
+    Points where ``function`` (when given) is not a real number are outside what is taught."""
     symbols = sorted(symbols_in(result) | symbols_in(reference), key=lambda s: s.name)
     agreed = 0
     for point in _random_points(symbols):
-        expected = evaluate(reference, point)
-        if expected is None:
+        if function is not None and not real_everywhere(function, point):
             continue
+        expected = evaluate(reference, point)
+        if expected is None or not _real(expected):
+            continue  # outside the real domain (ln of a negative number): nothing taught there
         got = evaluate(result, point)
+        if got is not None and not _real(got):
+            continue  # the result is not real here: a layer (ln, sqrt) is outside its real domain
+        if got is None and _too_large(result, point):
+            continue  # a subexpression of this form passes 10^300 where sympy.diff's does not
         if got is None or abs(got - expected) > TOLERANCE * max(1, abs(expected)):
             where = ", ".join(f"{s} = {sympy.Float(v, 6)}" for s, v in point.items())
             return f"differs from sympy.diff at {where}"
@@ -84,8 +110,20 @@ def agreeing_points(result: sympy.Expr, reference: sympy.Expr, variables: list[s
     return agreed
 
 
+def _too_large(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> bool:
+    return (
+        not contains(expr, AppliedUndef) and value_at(expr, point, refuse_above=LARGEST_COMPARED) == sympy.oo
+    )
+
+
+def _real(number: complex) -> bool:
+    return abs(number.imag) <= 1e-20 * max(1.0, abs(number.real))
+
+
 def _random_points(names: Sequence[K]) -> Iterator[dict[K, sympy.Float]]:
-    """40 seeded random points, the same ones every run (never cut short by a clock)."""
+    """Up to 40 seeded random points, the same ones every run: no clock decides how many are
+    tried (the command's deadline, core.deadline, bounds the time), so the output never
+    depends on the machine's load."""
     rng = random.Random(20240611)
     for _ in range(40):
         yield {name: _draw(rng) for name in names}

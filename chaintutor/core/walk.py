@@ -22,7 +22,7 @@ from chaintutor.parse.magnitude import (
 )
 
 
-def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
+def postorder(expr: sympy.Basic) -> list[sympy.Basic]:
     """Every distinct subexpression once, children before parents."""
     order: list[sympy.Basic] = []
     seen: set[int] = set()  # ids, not hashes: hashing a deep tree top-down recurses
@@ -51,7 +51,7 @@ def substitute(
     substituting numbers evaluates bottom-up, so it can refuse a value before it grows huge.
     """
     rebuilt: dict[int, sympy.Basic] = {}
-    for node in _postorder(expr):
+    for node in postorder(expr):
         if node in mapping:
             new = mapping[node]
         elif isinstance(node, sympy.Derivative):
@@ -105,7 +105,7 @@ def tree_size(expr: sympy.Basic, replaced: Mapping[sympy.Basic, int] | None = No
     """
     replaced = replaced or {}
     sizes: dict[int, int] = {}
-    for node in _postorder(expr):
+    for node in postorder(expr):
         if node in replaced:
             sizes[id(node)] = replaced[node]
         else:
@@ -122,7 +122,7 @@ def expanded_terms(expr: sympy.Basic, cap: int = 10**9) -> int:
     bounded in time: (x + y + z + w + 1)^39 has 123,410 terms and is never expanded.
     """
     counts: dict[int, int] = {}
-    for node in _postorder(expr):
+    for node in postorder(expr):
         args = [counts[id(arg)] for arg in node.args]
         if isinstance(node, sympy.Add):
             count = sum(args)
@@ -146,9 +146,9 @@ def _monomials(terms: int, degree: int, cap: int) -> int:
 
 def symbols_in(expr: sympy.Basic) -> set[sympy.Symbol]:
     """``expr.free_symbols`` for expressions without bound variables, in linear time."""
-    return {node for node in _postorder(expr) if isinstance(node, sympy.Symbol)}
+    return {node for node in postorder(expr) if isinstance(node, sympy.Symbol)}
 
 
 def contains(expr: sympy.Basic, kind: type) -> bool:
     """``expr.has(kind)``, visiting each distinct subexpression once."""
-    return any(isinstance(node, kind) for node in _postorder(expr))
+    return any(isinstance(node, kind) for node in postorder(expr))

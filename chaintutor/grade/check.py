@@ -17,6 +17,7 @@ from typing import Any
 
 import sympy
 
+from chaintutor.core.deadline import enter
 from chaintutor.core.notation import plain, ratio
 from chaintutor.core.problem import CONSTANT_NAMES
 from chaintutor.core.stack import run_with_big_stack
@@ -88,11 +89,15 @@ def check(
 def _check(
     problem: str, answer: str, wrt: str | Sequence[str] | None, symbolic_seconds: float
 ) -> CheckResult:
+    enter("model")
     model = Model(problem, _one_name(wrt))
+    enter("answer")
     read_as, expr = _read(answer, model)
     in_leaves = _in_leaves(expr, model)
+    enter("grade")
     verdict = compare(model, expr, in_leaves, symbolic_seconds, approximate=read_as.has_decimal)
     wrong = not verdict.equal and not verdict.close
+    enter("diagnose")
     diagnosis = diagnose(model, verdict.values, verdict.undefined_at) if wrong else []
     return CheckResult(
         problem=problem,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import sympy
 
-from chaintutor.core.evaluate import PRECISION
+from chaintutor.core.evaluate import PRECISION, value_at
 from chaintutor.core.verify import evaluate
 
 Program = list[tuple[int, object, tuple[int, ...]]]
@@ -95,8 +95,9 @@ _FUNCTIONS: dict[str, Callable[[float], float]] = {
 
 def _constant(expr: sympy.Expr) -> float | None:
     """A number without symbols, if it is a finite real one."""
+    number = value_at(expr, {}, refuse_above=1e300)  # bounded: evalf alone can run for minutes
     try:
-        value = complex(expr.evalf(20))
+        value = complex(number) if number is not None else complex("nan")
     except (TypeError, ValueError, ArithmeticError):
         return None
     if value.imag != 0 or not math.isfinite(value.real):

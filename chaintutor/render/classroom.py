@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
+from chaintutor.errors import visible
 from chaintutor.tutor.classroom import Report
 
 
@@ -36,38 +38,52 @@ def _percent(part: int, whole: int) -> str:
 def report_text(report: Report) -> str:
     total = len(report.answers)
     right = f"{report.correct} right ({_percent(report.correct, total)})"
-    lines = [f"Graded {total} answers from {report.source}: {right}"]
+    # Every piece of the file (names, answers, problems) and every message quoting it goes
+    # through visible(): a control character is shown as an escape, never sent to the terminal.
+    lines = [f"Graded {total} answers from {visible(report.source)}: {right}"]
     students = report.students
-    width = max(len(s.student) for s in students)
+    width = max(len(visible(s.student)) for s in students)
     for student in students:
         lines.append("")
         score = f"{student.correct}/{len(student.answers)}"
-        lines.append(
-            f"{student.student:<{width}}  {score:>5}  {_percent(student.correct, len(student.answers))}"
-        )
+        name = visible(student.student)
+        lines.append(f"{name:<{width}}  {score:>5}  {_percent(student.correct, len(student.answers))}")
         for answer in student.answers:
             mark = "✓" if answer.correct else "✗"
-            lines.append(f"  {mark} {answer.what}  line {answer.row.line}: {answer.row.answer}")
-            lines.extend(f"      {f.code}: {f.message}" for f in answer.findings)
+            lines.append(
+                f"  {mark} {visible(answer.what)}  line {answer.row.line}: {visible(answer.row.answer)}"
+            )
+            lines.extend(f"      {f.code}: {visible(f.message)}" for f in answer.findings)
     if report.mistakes:
         lines.append("")
         lines.append("Mistakes found:")
         code_width = max(len(code) for code, _, _ in report.mistakes)
         for code, count, names in report.mistakes:
-            lines.append(f"  {code:<{code_width}}  {count:>3}  ({', '.join(names)})")
+            lines.append(f"  {code:<{code_width}}  {count:>3}  ({visible(', '.join(names))})")
     return "\n".join(lines) + "\n"
 
 
+# Every ASCII punctuation character but '&' and ';', which spell the entities written for < > &.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-%'-/:<-@\[-`{-~])")
+
+
 def _cell(text: str) -> str:
-    """Text for a Markdown table cell: pipes escaped, no line breaks."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Untrusted text for a Markdown table cell, shown as it is: control characters as visible
+    escapes, < > & as HTML entities, every other ASCII punctuation character backslash-escaped
+    (no HTML, link or emphasis can start; a '|' cannot end the cell), no line breaks."""
+    shown = visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", shown)
 
 
 def _code(text: str) -> str:
-    """An answer as inline code (as typed), in a table cell."""
+    """An answer as inline code (as typed), in a table cell: nothing in a code span is markup,
+    but a '|' still ends the cell."""
     if not text.strip():
         return "(empty)"
-    return _cell(text) if "`" in text else f"`{_cell(text)}`"
+    shown = visible(text)
+    if any(char in shown for char in "`<>&"):  # in a code span these would stay raw in the file
+        return _cell(text)
+    return "`" + shown.replace("|", "\\|") + "`"
 
 
 def report_markdown(report: Report) -> str:

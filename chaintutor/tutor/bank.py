@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from chaintutor.core.problem import CONSTANT_NAMES, read_problem
-from chaintutor.errors import InputError
+from chaintutor.errors import InputError, control_character
 
 BANK_PACKAGE = "chaintutor.bank"
 LEVELS = range(1, 6)
@@ -146,6 +146,10 @@ class _TomlFile:
     def __init__(self, label: str, text: str) -> None:
         self.label = label
         self.lines = text.splitlines()
+        for number, raw in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+            found = control_character(raw)
+            if found is not None:
+                raise self.error(number, f"the control character {found} is not allowed in an exercise file")
         self.data = self._parse(text)
         self.exercise_lines = [n for n, line in enumerate(self.lines, 1) if _EXERCISE_HEADER.match(line)]
         self.set_line = next((n for n, line in enumerate(self.lines, 1) if _SET_HEADER.match(line)), 1)
@@ -238,7 +242,16 @@ def _text(file: _TomlFile, table: dict[str, Any], key: str, line: int, what: str
     value = table[key]
     if not isinstance(value, str) or not value.strip():
         raise file.error(file.key_line(key, line), f"{what}: '{key}' must be a non-empty string")
+    _no_control(file, value, key, line, what)
     return value
+
+
+def _no_control(file: _TomlFile, value: str, key: str, line: int, what: str) -> None:
+    """A control character (ESC, CR, NUL, …), even written as an escape ("\\u001b"), would reach
+    the terminal of everyone who practises: refused with the file and line."""
+    found = control_character(value)
+    if found is not None:
+        raise file.error(file.key_line(key, line), f"{what}: '{key}' holds the control character {found}")
 
 
 def _kebab(file: _TomlFile, table: dict[str, Any], key: str, line: int, what: str) -> str:
@@ -254,6 +267,8 @@ def _string_list(file: _TomlFile, table: dict[str, Any], key: str, line: int, wh
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         message = f"{what}: '{key}' must be a non-empty list of non-empty strings"
         raise file.error(file.key_line(key, line), message)
+    for item in value:
+        _no_control(file, item, key, line, what)
     return tuple(value)
 
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 import time
 import tomllib
 from collections import Counter
@@ -37,10 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from chaintutor.errors import InputError
-from chaintutor.grade.mistakes import UNPARSEABLE, Diagnosis
+from chaintutor.grade.mistakes import UNKNOWN, UNPARSEABLE, Diagnosis
 from chaintutor.tutor.bank import ExerciseSet, find_exercise
 from chaintutor.tutor.progress import Attempt, ProgressStore, is_gradable
 
+MAX_FILE_BYTES = 5_000_000  # a class of a thousand students with ten answers each is ~1 MB
+ANSWER_SECONDS = 5.0  # each answer's own time limit: one hostile answer cannot stall a class
 TOML_KEYS = ("student", "exercise", "problem", "wrt", "answer")
 CSV_COLUMNS = TOML_KEYS
 
@@ -180,10 +184,7 @@ class Report:
 
 def read_answers(path: Path, bank: Sequence[ExerciseSet]) -> list[AnswerRow]:
     """Every row of ``path``, checked and resolved (InputError ``FILE:LINE: …`` otherwise)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"{path}: cannot read it ({error.strerror})") from None
+    data = _read_capped(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -199,6 +200,29 @@ def read_answers(path: Path, bank: Sequence[ExerciseSet]) -> list[AnswerRow]:
     if not rows:
         raise InputError(f"{path}: no answers in it")
     return rows
+
+
+def _read_capped(path: Path) -> bytes:
+    """The file's bytes, refused past MAX_FILE_BYTES: its size is checked before it is read, and
+    what has no size (/dev/zero, a pipe) is read no further than the cap."""
+    limit = f"the limit is {MAX_FILE_BYTES // 1_000_000} MB"
+    try:
+        with path.open("rb") as file:
+            status = os.fstat(file.fileno())
+            if stat.S_ISDIR(status.st_mode):
+                raise InputError(f"{path}: is a folder, not a file of answers")
+            if stat.S_ISREG(status.st_mode) and status.st_size > MAX_FILE_BYTES:
+                raise InputError(
+                    f"{path}: {status.st_size:,} bytes is too large for a file of answers; {limit}"
+                )
+            data = file.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file of answers") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read it ({error.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{path}: too large for a file of answers; {limit}")
+    return data
 
 
 # A row as read: the line it starts on, its fields, and the line of each field (TOML keys).
@@ -333,10 +357,16 @@ def _exercise_wrt(wrt: str, exercise_id: str, variables: tuple[str, ...]) -> str
 
 def _problem_wrt(problem: str, wrt: str | None) -> str:
     """The variable, checked by the grader's own model (so grading cannot fail on the problem)."""
+    from chaintutor.core.deadline import time_limit
+    from chaintutor.core.stack import run_with_big_stack
     from chaintutor.grade.model import Model
 
-    try:
+    def variable() -> str:
         return Model(problem, wrt).wrt
+
+    try:
+        with time_limit(ANSWER_SECONDS):
+            return run_with_big_stack(variable)
     except InputError as error:
         if error.hint and "--wrt" in error.hint:  # the hint for the command line: this is a file
             raise InputError(error.message, hint="give the variable in wrt on this row") from None
@@ -347,34 +377,58 @@ def _problem_wrt(problem: str, wrt: str | None) -> str:
 
 
 def grade_rows(
-    source: str, rows: Iterable[AnswerRow], on_graded: Callable[[GradedAnswer], None] | None = None
+    source: str,
+    rows: Iterable[AnswerRow],
+    on_graded: Callable[[GradedAnswer], None] | None = None,
+    seconds: float = ANSWER_SECONDS,
 ) -> Report:
-    """Grade each row with ``check``; ``on_graded`` is called after each (progress, recording)."""
+    """Grade each row with ``check``, each within ``seconds``; ``on_graded`` is called after each
+    (progress, recording)."""
     graded = []
     for row in rows:
-        answer = grade_row(row)
+        answer = grade_row(row, seconds)
         if on_graded is not None:
             on_graded(answer)
         graded.append(answer)
     return Report(source, tuple(graded))
 
 
-def grade_row(row: AnswerRow) -> GradedAnswer:
+def grade_row(row: AnswerRow, seconds: float = ANSWER_SECONDS) -> GradedAnswer:
+    from chaintutor.core.deadline import TimeLimitError, time_limit
     from chaintutor.core.notation import plain
     from chaintutor.grade.check import check
-    from chaintutor.grade.model import Model
 
     try:
-        result = check(row.problem, row.answer, row.wrt)
+        with time_limit(seconds):
+            result = check(row.problem, row.answer, row.wrt)
+    except TimeLimitError as error:
+        message = f"it could not be checked within the time limit of {error.seconds:g} s"
+        return GradedAnswer(row, "wrong", None, _expected(row, seconds), (Diagnosis(UNKNOWN, message),))
     except InputError as error:  # the problem was checked when the file was read: the answer is at fault
-        model = Model(row.problem, row.wrt)
-        expected = plain(model.right_answer)
+        expected = _expected(row, seconds)
         message = error.message.removeprefix("in the answer: ")
         if not row.answer.strip():
             message = "the answer is empty"
         return GradedAnswer(row, UNPARSEABLE, None, expected, (Diagnosis(UNPARSEABLE, message),))
     verdict = "correct" if result.correct else "wrong"
     return GradedAnswer(row, verdict, result.equivalence, plain(result.expected), tuple(result.diagnosis))
+
+
+def _expected(row: AnswerRow, seconds: float) -> str:
+    """The right derivative as text, or "" if even that cannot be found in time."""
+    from chaintutor.core.deadline import TimeLimitError, time_limit
+    from chaintutor.core.notation import plain
+    from chaintutor.core.stack import run_with_big_stack
+    from chaintutor.grade.model import Model
+
+    def work() -> str:
+        return plain(Model(row.problem, row.wrt).right_answer)
+
+    try:
+        with time_limit(seconds):
+            return run_with_big_stack(work)
+    except TimeLimitError:
+        return ""
 
 
 @contextmanager

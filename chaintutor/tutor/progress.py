@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 import sys
 import time
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from chaintutor.core.problem import read_problem
-from chaintutor.errors import InputError
+from chaintutor.errors import InputError, visible
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
 from chaintutor.parse.syntax import Call, walk
 from chaintutor.tutor.bank import Exercise, ExerciseSet
@@ -140,13 +141,16 @@ class ProgressStore:
     """The progress database at ``path``; created (with its folder) when ``create`` and missing."""
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser()  # '~/x.db' is in the home folder, wherever it comes from
         if not self.path.exists():
             if not create:
                 raise InputError(f"{self.path}: no progress database here")
             self._make_folder()
         try:
             self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            # The busy timeout before any other statement (connect's timeout sets it too; said
+            # again here so that no future change of connect's defaults can undo it).
+            self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         except sqlite3.Error as error:
             raise self._unusable(error) from None
         try:
@@ -191,8 +195,10 @@ class ProgressStore:
                 f"(it holds {', '.join(sorted(tables))})",
                 hint="pass another --db; the file was left as it is",
             )
+        if tables:
+            self._check_integrity()
         try:
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             if version < SCHEMA_VERSION:
                 with self._transaction():
                     # Another process may have created it meanwhile: IF NOT EXISTS makes that harmless.
@@ -202,6 +208,34 @@ class ProgressStore:
                     self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as error:
             raise self._unusable(error) from None
+
+    def _check_integrity(self) -> None:
+        """Nothing is written into a damaged database (``progress`` would refuse it later)."""
+        try:
+            problems = [row[0] for row in self._conn.execute("PRAGMA quick_check")]
+        except sqlite3.Error as error:
+            raise self._unusable(error) from None
+        if problems != ["ok"]:
+            raise InputError(
+                f"{self.path}: this progress database is damaged ({visible(str(problems[0]))[:120]})",
+                hint="the file was left as it is; move it aside or pass another --db",
+            )
+
+    def _use_wal(self) -> None:
+        """WAL, so that readers never wait for a writer. Switching to it takes an exclusive lock
+        and SQLite may refuse at once (busy) without waiting for the busy timeout, when many
+        processes open a new database together: retried until the busy timeout is spent."""
+        give_up = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                busy = "locked" in str(error) or "busy" in str(error)
+                if not busy or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.01 + random.random() * 0.04)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -323,7 +357,7 @@ class ProgressStore:
         for (codes,) in self._read(
             "SELECT diagnosis FROM attempts WHERE student = ? AND correct = 0", (student,)
         ):
-            counts.update(json.loads(codes))
+            counts.update(diagnosis_codes(codes, self.path))
         return counts
 
 
@@ -348,6 +382,22 @@ class StoredAttempt:
     answered_at: str
 
 
+def diagnosis_codes(text: object, path: Path | None = None) -> tuple[str, ...]:
+    """A row's diagnosis (a JSON list of codes); an InputError if something else wrote it."""
+    try:
+        codes = json.loads(text) if isinstance(text, str | bytes) else None
+    except ValueError:
+        codes = None
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        where = f"{path}: " if path is not None else ""
+        raise InputError(
+            f"{where}an answer's diagnosis is not a list of codes ({visible(repr(text)[:60])}):"
+            " the database was changed outside chaintutor",
+            hint="the file was left as it is; move it aside or pass another --db",
+        )
+    return tuple(codes)
+
+
 def _stored(row: tuple[Any, ...]) -> StoredAttempt:
     (id_, session, student, exercise, set_name, problem, wrt, step, answer, verdict, equivalence) = row[:11]
     codes, hints, started, answered = row[11:]
@@ -363,7 +413,7 @@ def _stored(row: tuple[Any, ...]) -> StoredAttempt:
         answer,
         verdict,
         equivalence,
-        tuple(json.loads(codes)),
+        diagnosis_codes(codes),
         hints,
         started,
         answered,
