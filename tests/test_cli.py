@@ -266,3 +266,20 @@ def test_piped_exercises_are_never_cut(tmp_path):
     longest = max((e.problem for group in load_bank() for e in group.exercises), key=len)
     assert len(longest) > 60 and longest in completed.stdout
     assert "…" not in completed.stdout and "\x1b[" not in completed.stdout
+
+
+def test_a_run_builds_only_the_command_it_runs():
+    from chaintutor.cli.app import _app_for
+
+    names = [
+        command.callback.__name__ for command in _app_for(["--debug", "derive", "x"]).registered_commands
+    ]
+    assert names == ["derive"]
+    for args in (["--help"], ["--version"], ["bogus"], []):
+        assert _app_for(args) is app
+
+
+def test_the_slim_app_reads_options_and_errors_as_the_whole_app():
+    completed = run_main("derive", "sin(x", "--format", "text")
+    assert completed.returncode == 2 and "^" in completed.stderr
+    assert run_main("check", "sin(x)", "cos(x)").returncode == 0

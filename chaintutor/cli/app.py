@@ -5,6 +5,7 @@ SymPy is imported inside the command bodies only, so ``chaintutor --help`` stays
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from enum import StrEnum
@@ -643,4 +644,26 @@ def _fail(message: str) -> NoReturn:
 
 
 def main() -> None:
-    app()
+    _app_for(sys.argv[1:])()
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command being run, when one is named.
+
+    Typer (0.29 and later) builds a pydantic adapter for every option of every command when
+    it starts; a run needs only its own command's, and building the others costs about a
+    tenth of a derivation's start-up. The top-level help, --version, completion and unknown
+    commands get the whole app, so they see every command as before.
+    """
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    chosen = [
+        command
+        for command in app.registered_commands
+        if command.callback is not None
+        and (command.name or command.callback.__name__.replace("_", "-")) == name
+    ]
+    if not chosen:
+        return app
+    slim = copy.copy(app)
+    slim.registered_commands = chosen
+    return slim
