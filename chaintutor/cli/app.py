@@ -191,6 +191,10 @@ ProblemArgument = Annotated[
         show_default=False,
     ),
 ]
+GranularityArgument = Annotated[
+    GranularityOption,
+    typer.Option(help="compositions: one name per nested layer; fine: one per operation."),
+]
 OutputOption = Annotated[
     Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
 ]
@@ -230,10 +234,7 @@ def derive(
     output_format: Annotated[
         DeriveFormat, typer.Option("--format", help="auto: rich on a terminal, text otherwise.")
     ] = DeriveFormat.auto,
-    granularity: Annotated[
-        GranularityOption,
-        typer.Option(help="compositions: one name per nested layer; fine: one per operation."),
-    ] = GranularityOption.compositions,
+    granularity: GranularityArgument = GranularityOption.compositions,
     max_paths: Annotated[
         int, typer.Option(min=0, help="List at most this many paths per variable (all are counted).")
     ] = 32,
@@ -340,10 +341,7 @@ def graph(
     output_format: Annotated[
         GraphFormat, typer.Option("--format", help="text: a tree; dot and mermaid draw the graph.")
     ] = GraphFormat.text,
-    granularity: Annotated[
-        GranularityOption,
-        typer.Option(help="compositions: one name per nested layer; fine: one per operation."),
-    ] = GranularityOption.compositions,
+    granularity: GranularityArgument = GranularityOption.compositions,
     output_file: OutputOption = None,
     time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
 ) -> None:

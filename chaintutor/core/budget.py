@@ -25,7 +25,6 @@ import multiprocessing
 import pickle
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -46,31 +45,10 @@ class Outcome(Generic[T]):
     status: str  # "done" | "timeout" | "error"
     value: T | None = None
     detail: str = ""
-    seconds: float = 0.0  # how long the operation itself ran
 
     @property
     def done(self) -> bool:
         return self.status == "done"
-
-
-class TimePool:
-    """Seconds shared by several budgeted calls: each may use what the earlier ones left.
-
-    One derivation may simplify and verify many results (a gradient, say); sharing one pool
-    keeps the whole command within a bound however many results there are.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.left = seconds
-
-    def run(self, function: Callable[..., T], *args: object, cap: float) -> Outcome[T]:
-        """``run_with_budget`` with at most ``cap`` seconds, and no more than the pool has left."""
-        seconds = min(cap, self.left)
-        if seconds < 0.05:
-            return Outcome("timeout", detail="the time budget is spent")
-        outcome = run_with_budget(function, *args, seconds=seconds)
-        self.left -= outcome.seconds
-        return outcome
 
 
 def run_with_budget(function: Callable[..., T], *args: object, seconds: float) -> Outcome[T]:
@@ -80,17 +58,15 @@ def run_with_budget(function: Callable[..., T], *args: object, seconds: float) -
     context = _context()
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(payload, send), daemon=True)
-    start = time.monotonic()
     try:
         process.start()
         send.close()
         if not _poll(receive, START_SECONDS):
             return Outcome("error", detail="the worker process did not start in time")
         message = receive.recv_bytes()
-        start = time.monotonic()
         if message == _READY:
             if not _poll(receive, seconds):
-                return Outcome("timeout", detail=f"gave up after {seconds:g} s", seconds=seconds)
+                return Outcome("timeout", detail=f"gave up after {seconds:g} s")
             message = receive.recv_bytes()
         status, value = pickle.loads(message)
     except EOFError:
@@ -98,10 +74,9 @@ def run_with_budget(function: Callable[..., T], *args: object, seconds: float) -
     finally:
         receive.close()
         _stop(process)
-    spent = min(seconds, time.monotonic() - start)
     if status == "done":
-        return Outcome("done", value, seconds=spent)
-    return Outcome(status, None, value, seconds=spent)
+        return Outcome("done", value)
+    return Outcome(status, None, value)
 
 
 def _poll(receive: Connection, seconds: float) -> bool:

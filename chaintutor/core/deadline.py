@@ -22,7 +22,6 @@ from contextlib import contextmanager
 
 from chaintutor.errors import InputError
 
-DEFAULT_SECONDS = 10.0
 MAX_SECONDS = 24 * 3600.0
 
 # How the phases are said in a message: "… ran out while <doing>".

@@ -345,7 +345,7 @@ def _verify(
         substituted = substitute(shown, _leaf_mapping(graph, forms))
     if substituted is None or reference is None:
         return verify_through_graph(graph, adjoint, target, reference)
-    check = verify(substituted, reference, [symbol], whole)
+    check = verify(substituted, reference, [symbol], function=whole)
     if check.ok and shown is not substituted:
         points = agreeing_points(shown, substituted, [symbol])
         if isinstance(points, str):

@@ -349,7 +349,7 @@ def _product(expr: sympy.Expr, variable: sympy.Symbol) -> Step:
         inner = rule_tree(varying, variable)
         return ConstantMultipleRule(expr, variable, constant * inner.result, constant, inner)
     factors = sympy.Mul.make_args(expr)
-    below = [f for f in factors if f.is_Pow and f.exp.is_number and f.exp.is_negative]
+    below = below_the_line(expr)
     if below and len(below) < len(factors):
         return _quotient(expr, variable, factors, below)
     steps = tuple(rule_tree(factor, variable) for factor in factors)
@@ -358,6 +358,14 @@ def _product(expr: sympy.Expr, variable: sympy.Symbol) -> Step:
         for i, step in enumerate(steps)
     )
     return ProductRule(expr, variable, sympy.Add(*terms), steps)
+
+
+def below_the_line(expr: sympy.Expr) -> list[sympy.Expr]:
+    """The factors of a product that a textbook writes under the fraction bar: powers with a
+    negative number as exponent (e^(−x) is not one: its exponent is not a number)."""
+    if not expr.is_Mul:
+        return []
+    return [f for f in expr.args if f.is_Pow and f.exp.is_number and f.exp.is_negative]
 
 
 def _quotient(

@@ -26,6 +26,7 @@ from chaintutor.core.ruletree import (
     ConstantRule,
     IdentityRule,
     SumRule,
+    below_the_line,
 )
 from chaintutor.core.ruletree import Step as RuleStep
 from chaintutor.core.walk import contains, substitute, tree_size
@@ -178,8 +179,7 @@ def _layer_rule(expr: sympy.Expr, terms: list[LocalDerivative], target: str) -> 
 
 def _is_quotient(expr: sympy.Expr) -> bool:
     """A product with a factor below the line: x/(x + 1), not the constant of x/3."""
-    below = (f for f in expr.args if f.is_Pow and f.exp.is_number and f.exp.is_negative)
-    return bool(expr.is_Mul) and any(not f.is_number for f in below)
+    return any(not f.is_number for f in below_the_line(expr))
 
 
 def _on_the_way(d: Derivation, local_derivatives: tuple[LocalDerivative, ...]) -> tuple[LocalDerivative, ...]:
@@ -270,8 +270,7 @@ def _rule_text(step: RuleStep) -> str:
 
 def _operand(expr: sympy.Expr) -> Formula:
     """``expr`` after d/dx, bracketed when it is a sum, negative, or has a denominator."""
-    below = expr.is_Mul and any(f.is_Pow and f.exp.is_number and f.exp.is_negative for f in expr.args)
-    if expr.is_Add or below or expr.could_extract_minus_sign():
+    if expr.is_Add or below_the_line(expr) or expr.could_extract_minus_sign():
         return (OPEN, expr, CLOSE)
     return (expr,)
 
