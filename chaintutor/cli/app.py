@@ -496,7 +496,7 @@ class GradeFormat(StrEnum):
 
 
 @app.command(
-    short_help="Grade a file of students' answers: scores and the mistakes found.",
+    short_help="Grade a file of students' answers: statistics, mistakes, a gradebook (--format csv).",
     epilog=_examples(
         "chaintutor grade answers.csv",
         "chaintutor grade answers.toml --format markdown -o report.md --db class.sqlite",
@@ -507,7 +507,8 @@ def grade(
         Path,
         typer.Argument(
             metavar="FILE",
-            help="Answers: TOML ([[answer]] tables) or CSV (student,exercise,problem,wrt,answer).",
+            help="Answers: TOML ([[answer]] tables) or CSV (student,exercise,problem,wrt,answer; optional"
+            " steps and tries; separated by commas, semicolons or tabs).",
             show_default=False,
         ),
     ],
@@ -525,7 +526,8 @@ def grade(
         ),
     ] = 5.0,
 ) -> None:
-    """Grade a file of students' answers: a score per student and the mistakes found."""
+    """Grade a file of students' answers: per question and per student, the mistakes found, and
+    with --format csv a gradebook (one row per student, one column per question, a total)."""
     from rich.console import Console
 
     from chaintutor.cli.session import grade_with_progress
@@ -535,13 +537,21 @@ def grade(
     from chaintutor.tutor.classroom import grade_rows, read_answers, recorder
 
     check_seconds(time_limit)
-    rows = read_answers(file, load_bank())
+    answers = read_answers(file, load_bank())
     with recorder(db) as record:
         console = Console(stderr=True)
         if console.is_terminal:
-            report = grade_with_progress(str(file), rows, console, record, time_limit)
+            report = grade_with_progress(str(file), answers.rows, console, record, time_limit)
         else:
-            report = grade_rows(str(file), rows, record, time_limit)
+            report = grade_rows(str(file), answers.rows, record, time_limit)
+    report = report.with_skipped(answers.skipped)
+    if answers.skipped:
+        lines = ", ".join(str(row.line) for row in answers.skipped[:10])
+        more = ", …" if len(answers.skipped) > 10 else ""
+        sys.stderr.write(
+            f"note: {len(answers.skipped)} rows of {file} are not answers and were not graded"
+            f" (lines {lines}{more}); the report lists them\n"
+        )
     render = {
         GradeFormat.json: report_json,
         GradeFormat.markdown: report_markdown,
