@@ -520,7 +520,8 @@ def _read_row(
 def _not_an_answer(layout: _Layout, cells: list[str]) -> str:
     """Why the row is not an answer ("" when it is one)."""
     if len(cells) != len(layout.columns):
-        return f"{len(cells)} cells, but the header names {len(layout.columns)} columns"
+        count = f"{len(cells)} cell{'s' if len(cells) != 1 else ''}"
+        return f"{count}, but the header names {len(layout.columns)} columns"
     fields = layout.fields(cells)
     if not fields.get("student", "").strip():
         return "no student named"
