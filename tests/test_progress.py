@@ -1,5 +1,6 @@
 """The progress store: where it lives, what it keeps, two writers at once, SIGKILL, bad files."""
 
+import json
 import multiprocessing
 import os
 import signal
@@ -326,3 +327,61 @@ def test_reading_progress_does_not_create_a_database(tmp_path):
     assert not db.exists()
     report = progress_report(db, load_bank())
     assert report.total_attempts == 0 and all(s.mastered == 0 for s in report.sets)
+
+
+# --- every student, and the listings as data (issue 19) ---------------------------------------------
+
+
+def test_progress_without_student_lists_every_student_too(prepared):
+    db, *_ = prepared
+    result = runner.invoke(app, ["progress", "--db", str(db)], env=WIDE)
+    assert "Mastery per set" in result.stdout and "4 answers graded, 1 right" in result.stdout
+    students = result.stdout[result.stdout.index("Students") :].splitlines()
+    rows = [line.split("│")[1:-1] for line in students if line.startswith("│")]
+    assert [[cell.strip() for cell in row][:3] for row in rows] == [
+        ["(you, at this terminal)", "4", "1"],
+        ["bob", "1", "0"],
+    ]
+    document = json.loads(runner.invoke(app, ["progress", "--db", str(db), "--format", "json"]).stdout)
+    assert [(s["student"], s["answers"], s["right"]) for s in document["students"]] == [
+        ("", 4, 1),
+        ("bob", 1, 0),
+    ]
+    gradable = sum(is_gradable(e) for g in load_bank() for e in g.exercises)
+    assert document["students"][1]["mastered"] == 0 and document["students"][1]["exercises"] == gradable
+    one = json.loads(
+        runner.invoke(app, ["progress", "--db", str(db), "--student", "bob", "--format", "json"]).stdout
+    )
+    assert "students" not in one and one["answers"] == 1
+
+
+def test_progress_of_a_class_graded_into_a_database_lists_the_class(tmp_path):
+    answers = tmp_path / "class.csv"
+    answers.write_text(
+        'student;problem;answer\n"O\'Brien, Pat";sin(x);cos(x)\nada;x^2;2\nada;x^3;3x^2\n', encoding="utf-8"
+    )
+    db = tmp_path / "class.sqlite3"
+    assert runner.invoke(app, ["grade", str(answers), "--db", str(db)]).exit_code == 0
+    out = runner.invoke(app, ["progress", "--db", str(db)], env=WIDE).stdout
+    assert "answers graded" not in out and "(you" not in out  # nobody practised at this terminal
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")
+    ]
+    assert [row[:3] for row in rows] == [["O'Brien, Pat", "1", "1"], ["ada", "2", "1"]]
+
+
+def test_exercises_as_json_and_piped_are_whole():
+    bank = load_bank()
+    document = json.loads(runner.invoke(app, ["exercises", "--format", "json"]).stdout)
+    listed = [e["problem"] for group in document["sets"] for e in group["exercises"]]
+    assert listed == [e.problem for group in bank for e in group.exercises]
+    longest = max((e.problem for group in bank for e in group.exercises if "\n" not in e.problem), key=len)
+    assert len(longest) > 60
+    piped = subprocess.run(
+        [sys.executable, "-m", "chaintutor", "exercises"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert piped.returncode == 0 and longest in piped.stdout and "…" not in piped.stdout

@@ -598,22 +598,38 @@ def exercises(
 def progress(
     output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.text,
     db: DbOption = None,
-    student: Annotated[str, typer.Option(help="Whose progress (a name recorded by grade --db).")] = "",
+    student: Annotated[
+        str | None,
+        typer.Option(help="Whose progress (a name recorded by grade --db); without it, every student too."),
+    ] = None,
     output_file: OutputOption = None,
 ) -> None:
-    """Mastery per set and your most frequent mistakes."""
+    """Mastery per set and your most frequent mistakes; without --student, every student in the
+    database too (the names grade --db recorded)."""
     from chaintutor.tutor.bank import load_bank
-    from chaintutor.tutor.progress import progress_report, resolve_db_path
+    from chaintutor.tutor.progress import progress_report, resolve_db_path, student_summaries
 
-    report = progress_report(resolve_db_path(db), load_bank(), student)
+    path, bank = resolve_db_path(db), load_bank()
+    report = progress_report(path, bank, student or "")
+    students = student_summaries(path, bank) if student is None else ()
     if output_format is ListFormat.json:
-        from chaintutor.render.progress import progress_to_dict
+        from chaintutor.render.progress import progress_to_dict, students_to_dict
 
-        _emit(_json(progress_to_dict(report)), output_file)
+        document = progress_to_dict(report)
+        if student is None:
+            document["students"] = students_to_dict(students)
+        _emit(_json(document), output_file)
         return
-    from chaintutor.cli.session import print_progress
+    from chaintutor.cli.session import print_progress, print_students
 
-    _print_table(print_progress, output_file, report)
+    def draw(console: Any) -> None:
+        class_only = any(s.student for s in students) and not any(not s.student for s in students)
+        if not class_only:  # the learner at this terminal has answers, or nobody else has
+            print_progress(console, report)
+        if any(s.student for s in students):
+            print_students(console, students)
+
+    _print_table(draw, output_file)
 
 
 def _print_table(draw: Any, output_file: Path | None, *args: Any) -> None:

@@ -22,7 +22,7 @@ from rich.text import Text
 from chaintutor.errors import visible
 from chaintutor.grade.mistakes import describe
 from chaintutor.tutor.classroom import ANSWER_SECONDS, AnswerRow, GradedAnswer, Report, grade_rows
-from chaintutor.tutor.progress import ProgressReport, SetStatus
+from chaintutor.tutor.progress import ProgressReport, SetStatus, StudentSummary
 
 if TYPE_CHECKING:  # practice loads SymPy: not for `exercises` and `progress`
     from chaintutor.tutor.practice import Event, Session
@@ -164,6 +164,24 @@ def print_progress(console: Console, report: ProgressReport) -> None:
     else:
         console.print(_shown("No mistakes recorded yet.", style="dim"))
     console.print(_shown(f"Progress database: {report.database}", style="dim"))
+
+
+LEARNER = "(you, at this terminal)"
+
+
+def print_students(console: Console, students: Sequence[StudentSummary]) -> None:
+    """Every student in the database: ``progress`` without ``--student``."""
+    table = Table(title="Students", title_justify="left")
+    table.add_column("student", no_wrap=True)
+    table.add_column("answers", justify="right")
+    table.add_column("right", justify="right")
+    table.add_column("mastered", justify="right")
+    table.add_column("score", justify="right")
+    for s in students:
+        name = _shown(s.student) if s.student else _shown(LEARNER, style="dim")
+        table.add_row(name, str(s.answers), str(s.right), f"{s.mastered}/{s.exercises}", f"{s.score:g}")
+    console.print(table)
+    console.print(_shown("One student's detail: chaintutor progress --student NAME", style="dim"))
 
 
 # --- grade -----------------------------------------------------------------------------------

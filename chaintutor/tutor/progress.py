@@ -351,6 +351,15 @@ class ProgressStore:
         )
         return graded, right
 
+    def student_counts(self) -> list[tuple[str, int, int]]:
+        """Every student with answers in the store (``""``, the learner at this terminal, among
+        them), by name: how many answers were graded, and how many were right."""
+        rows = self._read(
+            "SELECT student, SUM(verdict != 'skipped'), SUM(correct) FROM attempts"
+            " GROUP BY student ORDER BY student"
+        )
+        return [(student, graded, right) for student, graded, right in rows]
+
     def mistake_counts(self, student: str = "") -> Counter[str]:
         """How often each diagnosis code was found in this student's wrong answers."""
         counts: Counter[str] = Counter()
@@ -527,3 +536,37 @@ def progress_report(
         mistakes = store.mistake_counts(student)
         graded, right = store.answer_counts(student)
     return ProgressReport(path, set_statuses(bank, records), tuple(mistakes.most_common(top)), graded, right)
+
+
+@dataclass(frozen=True)
+class StudentSummary:
+    """One student's line in ``progress`` without ``--student``."""
+
+    student: str  # "" for the learner at this terminal
+    answers: int  # graded answers, steps and own problems included
+    right: int
+    mastered: int  # gradable exercises of the bank answered right
+    exercises: int  # gradable exercises in the bank
+    score: float  # the sum of the best scores over the bank's exercises
+
+
+def student_summaries(path: Path, bank: Iterable[ExerciseSet]) -> tuple[StudentSummary, ...]:
+    """Every student in the database at ``path``, by name (none if it does not exist yet)."""
+    if not path.exists():
+        return ()
+    groups = list(bank)
+    summaries = []
+    with ProgressStore(path, create=False) as store:
+        for student, answers, right in store.student_counts():
+            sets = set_statuses(groups, store.best_scores(student))
+            summaries.append(
+                StudentSummary(
+                    student,
+                    answers,
+                    right,
+                    mastered=sum(group.mastered for group in sets),
+                    exercises=sum(len(group.graded) for group in sets),
+                    score=sum(group.score for group in sets),
+                )
+            )
+    return tuple(summaries)
