@@ -237,9 +237,7 @@ def test_rows_that_are_not_answers_are_skipped_and_listed(tmp_path):
     ]
     assert "2 rows of" in result.stderr and "(lines 5, 6)" in result.stderr
     text = grade(str(path)).stdout
-    assert (
-        "Rows not graded (not answers)\n  line 5: neither an exercise id nor a problem: Total;;;1\n" in text
-    )
+    assert "Rows not graded\n  line 5: neither an exercise id nor a problem: Total;;;1\n" in text
 
 
 def test_a_quoted_new_line_stays_in_its_cell_and_off_the_layout(tmp_path):
@@ -458,11 +456,6 @@ def test_a_class_file_is_graded_into_a_gradebook_that_matches_an_independent_cou
             "a.toml:3: no exercise has the id",
         ),
         (
-            "a.csv",
-            "student,exercise,answer\nada,sin-3x,x\nbob,no-such-exercise,x\n",
-            "a.csv:3: no exercise has the id",
-        ),
-        (
             "a.toml",
             '[[answer]]\nstudent = "ada"\nproblem = "sin(x"\nanswer = "x"\n',
             "a.toml:3: '(' at column 4 is never closed",
@@ -526,25 +519,65 @@ def test_a_bad_file_is_an_error_naming_the_file_and_line(tmp_path, name, content
 
 def test_an_exercise_with_several_variables_needs_wrt(tmp_path):
     gradient = next(e for group in load_bank() for e in group.exercises if len(e.wrt) > 1)
-    path = tmp_path / "a.csv"
-    path.write_text(f"student,exercise,wrt,answer\nada,{gradient.id},,0\n", encoding="utf-8")
+    path = tmp_path / "a.toml"
+    path.write_text(
+        f'[[answer]]\nstudent = "ada"\nexercise = "{gradient.id}"\nanswer = "0"\n', encoding="utf-8"
+    )
     result = runner.invoke(app, ["grade", str(path)])
     assert (
         result.exit_code == 2
-        and f"a.csv:2: exercise '{gradient.id}' asks for several derivatives" in result.stderr
+        and f"a.toml:3: exercise '{gradient.id}' asks for several derivatives" in result.stderr
     )
-    path.write_text(f"student,exercise,wrt,answer\nada,{gradient.id},q,0\n", encoding="utf-8")
-    assert "does not ask for d/dq" in runner.invoke(app, ["grade", str(path)]).stderr
+    path.write_text(
+        f'[[answer]]\nstudent = "ada"\nexercise = "{gradient.id}"\nwrt = "q"\nanswer = "0"\n',
+        encoding="utf-8",
+    )
+    assert (
+        "a.toml:3: exercise '" + gradient.id + "' does not ask for d/dq"
+        in runner.invoke(app, ["grade", str(path)]).stderr
+    )
+
+
+def test_csv_rows_the_lecturer_got_wrong_are_listed_and_the_class_graded(tmp_path):
+    gradient = next(e for group in load_bank() for e in group.exercises if len(e.wrt) > 1)
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "student,exercise,problem,wrt,answer\n"
+        "ada,sin-3x-typo,,,x\n"
+        f"bob,{gradient.id},,,0\n"
+        f"carol,{gradient.id},,q,0\n"
+        "dan,,sin(x,,cos(x)\n"
+        "eve,,x*y,,y\n"
+        "fay,,sin(x),,cos(x)\n",
+        encoding="utf-8",
+    )
+    result = grade(str(path), "--format", "json")
+    report = json.loads(result.stdout)
+    assert [s["student"] for s in report["students"]] == ["fay"]
+    reasons = [(row["line"], row["reason"].split(":")[0].split(" (")[0]) for row in report["skipped"]]
+    assert [line for line, _ in reasons] == [2, 3, 4, 5, 6]
+    assert "no exercise has the id 'sin-3x-typo'" in report["skipped"][0]["reason"]
+    assert "asks for several derivatives" in report["skipped"][1]["reason"]
+    assert "does not ask for d/dq" in report["skipped"][2]["reason"]
+    assert "never closed" in report["skipped"][3]["reason"]
+    assert "several independent variables" in report["skipped"][4]["reason"]
+    assert "5 rows of" in result.stderr and "(lines 2, 3, 4, 5, 6)" in result.stderr
+    path.write_text("student,exercise,answer\nada,sin-3x-typo,x\n", encoding="utf-8")
+    refused = runner.invoke(app, ["grade", str(path)])
+    assert refused.exit_code == 2 and "no answers in it; line 2: no exercise has the id" in refused.stderr
 
 
 def test_an_exercise_with_abstract_functions_cannot_be_graded(tmp_path):
     abstract = next((e for group in load_bank() for e in group.exercises if not is_gradable(e)), None)
     if abstract is None:
         pytest.skip("every exercise of the bank is gradable")
-    path = tmp_path / "a.csv"
-    path.write_text(f"student,exercise,wrt,answer\nada,{abstract.id},{abstract.wrt[0]},0\n", encoding="utf-8")
+    path = tmp_path / "a.toml"
+    path.write_text(
+        f'[[answer]]\nstudent = "ada"\nexercise = "{abstract.id}"\nwrt = "{abstract.wrt[0]}"\nanswer = "0"\n',
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["grade", str(path)])
-    assert result.exit_code == 2 and "a.csv:2:" in result.stderr and "abstract functions" in result.stderr
+    assert result.exit_code == 2 and "a.toml:3:" in result.stderr and "abstract functions" in result.stderr
 
 
 def test_a_missing_file(tmp_path):

@@ -549,8 +549,8 @@ def grade(
         lines = ", ".join(str(row.line) for row in answers.skipped[:10])
         more = ", …" if len(answers.skipped) > 10 else ""
         sys.stderr.write(
-            f"note: {len(answers.skipped)} rows of {file} are not answers and were not graded"
-            f" (lines {lines}{more}); the report lists them\n"
+            f"note: {len(answers.skipped)} rows of {file} were not graded"
+            f" (lines {lines}{more}); the report lists them with the reason\n"
         )
     render = {
         GradeFormat.json: report_json,

@@ -126,7 +126,7 @@ def _summary_lines(book: Gradebook) -> list[str]:
     if s.unparseable:
         notes.append(f"{s.unparseable} answers could not be read")
     if s.skipped_rows:
-        notes.append(f"{s.skipped_rows} rows of the file are not answers (listed at the end)")
+        notes.append(f"{s.skipped_rows} rows of the file were not graded (listed at the end)")
     if notes:
         lines.append("; ".join(notes) + ".")
     return lines
@@ -176,7 +176,7 @@ def report_text(report: Report) -> str:
             who = f"{len(names)} student{'s' if len(names) > 1 else ''}: {_names(names)}"
             lines.append(f"  {code:<{code_width}}  {count:>3}  {who}")
     if report.skipped:
-        lines += ["", "Rows not graded (not answers)"]
+        lines += ["", "Rows not graded"]
         lines.extend(f"  line {row.line}: {row.reason}: {shorten(row.text)}" for row in report.skipped)
     return "\n".join(lines) + "\n"
 
@@ -300,6 +300,6 @@ def report_markdown(report: Report) -> str:
             for code, count, names in report.mistakes
         )
     if report.skipped:
-        lines += ["", "## Rows not graded (not answers)", "", "| Line | Reason | Row |", "|---:|---|---|"]
+        lines += ["", "## Rows not graded", "", "| Line | Reason | Row |", "|---:|---|---|"]
         lines.extend(_row((str(row.line), _cell(row.reason), _cell(row.text))) for row in report.skipped)
     return "\n".join(lines) + "\n"

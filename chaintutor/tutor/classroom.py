@@ -21,12 +21,14 @@ stay). The CSV may be separated by commas, semicolons (what Excel writes in many
 locales) or tabs: the header line decides, by which separator splits it into the most known
 column names. A UTF-8 byte order mark is dropped, and a quoted cell may hold new lines.
 
-What the lecturer wrote is checked before anything is graded: an unknown exercise id, a
-problem that cannot be read, a missing variable is an error naming the file and the line,
-and nothing is graded. In a CSV file, the rows spreadsheets add around the answers (a total,
-a note, a row with too few or too many cells) are not answers: a row without a student, or
-without an exercise or a problem, or whose cells do not match the header, is skipped and
-listed in the report with its line and the reason, never graded as a student's zero. Two
+What the lecturer wrote is checked before anything is graded. In a TOML file (written by hand,
+for chaintutor) an unknown exercise id, a problem that cannot be read, a missing variable is
+an error naming the file and the line, and nothing is graded. A CSV file comes from a
+spreadsheet or an export, with rows around the answers (a total, a note, a row with too few
+or too many cells): a row without a student, or without an exercise or a problem, or whose
+cells do not match the header, or whose exercise, problem or variable is wrong, is not graded
+but listed in the report with its line and the reason (never graded as a student's zero),
+and the rest of the class is graded. Two
 repairs are made, both unambiguous: a row written with another of the three separators than
 the header (two exports pasted together) is read with the separator that fits the header, and
 a line that repeats the header (with any separator) starts a new block of rows; when
@@ -289,12 +291,11 @@ def read_answers(path: Path, bank: Sequence[ExerciseSet]) -> AnswerFile:
     suffix = path.suffix.lower()
     skipped: list[SkippedRow] = []
     if suffix == ".toml":
-        raw = _toml_rows(path, text)
+        rows = tuple(_resolve(path, row, bank) for row in _toml_rows(path, text))
     elif suffix == ".csv":
-        raw = _csv_rows(path, text, skipped)
+        rows = tuple(_resolve_csv(path, _csv_rows(path, text, skipped), bank, skipped))
     else:
         raise InputError(f"{path}: a file of answers ends in .toml or .csv, not '{suffix or '(none)'}'")
-    rows = tuple(_resolve(path, row, bank) for row in raw)
     if not rows:
         why = "".join(f"; line {row.line}: {row.reason}" for row in skipped[:3])
         raise InputError(f"{path}: no answers in it{why}")
@@ -426,13 +427,14 @@ class _Layout:
         return {name: cell for name, cell in zip(self.columns, cells, strict=True) if name in CSV_COLUMNS}
 
 
-def _csv_rows(path: Path, text: str, skipped: list[SkippedRow]) -> list[_Raw]:
+def _csv_rows(path: Path, text: str, skipped: list[SkippedRow]) -> list[tuple[_Raw, str]]:
+    """The rows that may be answers, each with its text as read; the others go to ``skipped``."""
     lines = io.StringIO(text, newline="").readlines()  # line ends kept: a quoted cell may span lines
     position = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
     if position == len(lines):
         raise InputError(f"{path}: empty file: the first line names the columns")
     layout, position = _first_header(path, lines, position)
-    rows: list[_Raw] = []
+    rows: list[tuple[_Raw, str]] = []
     while position < len(lines):
         line = position + 1
         try:
@@ -458,8 +460,23 @@ def _csv_rows(path: Path, text: str, skipped: list[SkippedRow]) -> list[_Raw]:
         if reason:
             skipped.append(SkippedRow(line, reason, shown))
             continue
-        rows.append((line, layout.fields(cells), {}))
+        rows.append(((line, layout.fields(cells), {}), shown))
     return rows
+
+
+def _resolve_csv(
+    path: Path, rows: list[tuple[_Raw, str]], bank: Sequence[ExerciseSet], skipped: list[SkippedRow]
+) -> Iterator[AnswerRow]:
+    """The rows resolved; a row whose exercise, problem or variable is wrong is not graded but
+    listed with the reason, in the file's order (a spreadsheet's stray row is not the class's
+    fault)."""
+    for raw, shown in rows:
+        try:
+            yield _resolve(path, raw, bank)
+        except InputError as error:
+            reason = error.message.removeprefix(f"{path}:{raw[0]}: ")
+            skipped.append(SkippedRow(raw[0], reason, shown))
+    skipped.sort(key=lambda row: row.line)
 
 
 def _first_header(path: Path, lines: Sequence[str], position: int) -> tuple[_Layout, int]:
