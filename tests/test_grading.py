@@ -583,3 +583,12 @@ def test_an_exercise_with_abstract_functions_cannot_be_graded(tmp_path):
 def test_a_missing_file(tmp_path):
     result = runner.invoke(app, ["grade", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2 and "nope.toml: cannot read it" in result.stderr
+
+
+def test_lines_above_the_header_are_listed(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("Class 2B, week 3\n\nstudent\tproblem\tanswer\nada\tsin(x)\tcos(x)\n", encoding="utf-8")
+    report = json.loads(grade(str(path), "--format", "json").stdout)
+    assert report["correct"] == 1 and report["skipped"] == [
+        {"line": 1, "reason": "above the header", "text": "Class 2B, week 3"}
+    ]

@@ -71,6 +71,7 @@ TOML_KEYS = ("student", "exercise", "problem", "wrt", "answer", "steps", "tries"
 CSV_COLUMNS = TOML_KEYS
 DELIMITERS = (",", ";", "\t")  # the CSV separators a header may use, preferred first on a tie
 MAX_TRIES = 1_000_000
+HEADER_SEARCH_LINES = 20  # a title or a note above the header: how far down the header is looked for
 
 # Partial credit (README, "Grading a class"): a right answer is worth 1 whatever its steps. A
 # wrong one with step answers earns STEP_WEIGHT times the share of the steps credited (right,
@@ -101,9 +102,9 @@ class AnswerRow:
     variables: int = 1  # how many derivatives the exercise or problem asks for
 
     @property
-    def what(self) -> str:
-        """The exercise id (or the problem), with the variable when it has several: the gradebook's
-        column for this answer."""
+    def column(self) -> str:
+        """The gradebook's column for this answer: the exercise id (or the problem), with the
+        variable when it asks for several derivatives."""
         name = self.exercise_id or self.problem
         return name if self.variables == 1 else f"{name} (d/d{self.wrt})"
 
@@ -222,7 +223,7 @@ class GradedAnswer:
             "exercise": self.row.exercise_id,
             "problem": self.row.problem,
             "wrt": self.row.wrt,
-            "column": self.row.what,
+            "column": self.row.column,
             "answer": self.row.answer,
             "verdict": self.verdict,
             "correct": self.correct,
@@ -401,8 +402,9 @@ def _record(lines: Sequence[str], start: int, delimiter: str) -> tuple[list[str]
     feed = _Lines(lines, start)
     try:
         cells = next(csv.reader(feed, delimiter=delimiter, strict=True), [])
-    except csv.Error as error:
-        raise _BadRecord(str(error), feed.position >= len(lines)) from None
+    except csv.Error as error:  # "unexpected end of data": a quote still open at the end
+        unclosed = feed.position >= len(lines) and "end of data" in str(error)
+        raise _BadRecord(str(error), unclosed) from None
     return cells, feed.position
 
 
@@ -430,10 +432,7 @@ class _Layout:
 def _csv_rows(path: Path, text: str, skipped: list[SkippedRow]) -> list[tuple[_Raw, str]]:
     """The rows that may be answers, each with its text as read; the others go to ``skipped``."""
     lines = io.StringIO(text, newline="").readlines()  # line ends kept: a quoted cell may span lines
-    position = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
-    if position == len(lines):
-        raise InputError(f"{path}: empty file: the first line names the columns")
-    layout, position = _first_header(path, lines, position)
+    layout, position = _first_header(path, lines, skipped)
     rows: list[tuple[_Raw, str]] = []
     while position < len(lines):
         line = position + 1
@@ -479,31 +478,47 @@ def _resolve_csv(
     skipped.sort(key=lambda row: row.line)
 
 
-def _first_header(path: Path, lines: Sequence[str], position: int) -> tuple[_Layout, int]:
-    """The header's separator: the one that splits it into the most known column names."""
-    best: tuple[int, str, list[str], int] | None = None
+def _first_header(path: Path, lines: Sequence[str], skipped: list[SkippedRow]) -> tuple[_Layout, int]:
+    """The header (the first line that names the columns, within the first HEADER_SEARCH_LINES:
+    lines above it, a title say, are listed as skipped) and the index of the line after it."""
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise InputError(f"{path}: empty file: the first line names the columns")
+    for position in range(first, min(len(lines), first + HEADER_SEARCH_LINES)):
+        for delimiter in DELIMITERS:
+            try:
+                cells, after = _record(lines, position, delimiter)
+            except _BadRecord:
+                continue
+            names = _header_columns(cells)
+            if names is not None and ("exercise" in names or "problem" in names):
+                skipped.extend(
+                    SkippedRow(number + 1, "above the header", lines[number].rstrip("\r\n"))
+                    for number in range(first, position)
+                    if lines[number].strip()
+                )
+                return _Layout(delimiter, names), after
+    raise _header_error(path, lines, first)
+
+
+def _header_error(path: Path, lines: Sequence[str], first: int) -> InputError:
+    """What is missing from the first line, read with the separator that finds most columns."""
+    names: list[str] = []
     for delimiter in DELIMITERS:
         try:
-            cells, after = _record(lines, position, delimiter)
+            cells = [_column_name(cell) for cell in _record(lines, first, delimiter)[0]]
         except _BadRecord:
             continue
-        names = [_column_name(cell) for cell in cells]
-        known = sum(name in CSV_COLUMNS for name in set(names))
-        if best is None or known > best[0]:
-            best = (known, delimiter, names, after)
-    if best is None:
-        raise InputError(f"{path}:{position + 1}: invalid CSV: the header cannot be read")
-    _, delimiter, names, after = best
+        if sum(name in CSV_COLUMNS for name in set(cells)) > sum(name in CSV_COLUMNS for name in set(names)):
+            names = cells
     expected = ",".join(CSV_COLUMNS[:5])
-    where = f"{path}:{position + 1}"
+    where = f"{path}:{first + 1}"
     for column in ("student", "answer"):
         if column not in names:
-            raise InputError(
+            return InputError(
                 f"{where}: no '{column}' column (the header is {expected}, separated by , ; or tabs)"
             )
-    if "exercise" not in names and "problem" not in names:
-        raise InputError(f"{where}: no 'exercise' or 'problem' column (the header is {expected})")
-    return _Layout(delimiter, names), after
+    return InputError(f"{where}: no 'exercise' or 'problem' column (the header is {expected})")
 
 
 def _read_row(

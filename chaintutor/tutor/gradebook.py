@@ -90,7 +90,7 @@ def gradebook(report: Report) -> Gradebook:
     by_column: dict[str, list[GradedAnswer]] = {}
     by_student: dict[str, list[GradedAnswer]] = {}
     for answer in report.answers:
-        by_column.setdefault(answer.row.what, []).append(answer)
+        by_column.setdefault(answer.row.column, []).append(answer)
         by_student.setdefault(answer.row.student, []).append(answer)
     columns = tuple(by_column)
     students = tuple(_student(name, tuple(answers), len(columns)) for name, answers in by_student.items())
@@ -101,7 +101,7 @@ def gradebook(report: Report) -> Gradebook:
 def _student(name: str, answers: tuple[GradedAnswer, ...], out_of: int) -> StudentStats:
     marks: dict[str, Fraction] = {}
     for answer in answers:
-        column = answer.row.what
+        column = answer.row.column
         marks[column] = max(marks.get(column, Fraction(0)), answer.score)
     return StudentStats(name, answers, marks, out_of)
 
