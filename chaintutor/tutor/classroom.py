@@ -18,8 +18,9 @@ or CSV with the header ``student,exercise,problem,wrt,answer`` (``exercise`` or 
 filled on each row; ``wrt`` may be left empty when there is one variable; ``steps`` and
 ``tries`` are optional columns; other columns are ignored, so a spreadsheet's own columns can
 stay). The CSV may be separated by commas, semicolons (what Excel writes in many European
-locales) or tabs: the header line decides, by which separator splits it into the most known
-column names. A UTF-8 byte order mark is dropped, and a quoted cell may hold new lines.
+locales) or tabs: the header decides (the first line that, split by one of them, names
+``student``, ``answer`` and ``exercise`` or ``problem``). A UTF-8 byte order mark is dropped,
+and a quoted cell may hold new lines.
 
 What the lecturer wrote is checked before anything is graded. In a TOML file (written by hand,
 for chaintutor) an unknown exercise id, a problem that cannot be read, a missing variable is
