@@ -129,9 +129,6 @@ class AnswerFile:
     def __iter__(self) -> Iterator[AnswerRow]:
         return iter(self.rows)
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
 
 @dataclass(frozen=True)
 class StepMark:
