@@ -31,6 +31,7 @@ from chaintutor.tutor.gradebook import ExerciseStats, Gradebook, gradebook, numb
 
 ANSWER_WIDTH = 60  # an answer longer than this is shortened in the text and Markdown reports
 NAME_WIDTH = 40
+MESSAGE_WIDTH = 300  # a diagnosis quoting a huge answer
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -188,7 +189,7 @@ def _answer_lines(answer: GradedAnswer) -> list[str]:
     if answer.steps is not None and not answer.correct:
         first += f"  ({_points(answer.score)} for the steps)"
     lines = [first]
-    lines.extend(f"      {f.code}: {visible(f.message)}" for f in answer.findings)
+    lines.extend(f"      {f.code}: {shorten(f.message, MESSAGE_WIDTH)}" for f in answer.findings)
     if answer.steps is not None:
         lines.extend(f"      {line}" for line in _steps_lines(answer))
     return lines
@@ -283,7 +284,7 @@ def report_markdown(report: Report) -> str:
         ]
         for answer in s.answers:
             verdict = "✓ right" if answer.correct else f"✗ {answer.verdict}"
-            mistakes = "; ".join(f"`{f.code}`: {_cell(f.message, 200)}" for f in answer.findings)
+            mistakes = "; ".join(f"`{f.code}`: {_cell(f.message, MESSAGE_WIDTH)}" for f in answer.findings)
             cells = (
                 str(answer.row.line),
                 _cell(answer.what, NAME_WIDTH),
