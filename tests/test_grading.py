@@ -497,7 +497,7 @@ def test_a_class_file_is_graded_into_a_gradebook_that_matches_an_independent_cou
         (
             "a.csv",
             'student,problem,answer\nada,"sin(x),x\n',
-            "a.csv:2: invalid CSV: a quote opened on this row is never closed",
+            "no answers in it; line 2: invalid CSV: a quote opened on this row is never closed",
         ),
         (
             "a.csv",
@@ -591,4 +591,18 @@ def test_lines_above_the_header_are_listed(tmp_path):
     report = json.loads(grade(str(path), "--format", "json").stdout)
     assert report["correct"] == 1 and report["skipped"] == [
         {"line": 1, "reason": "above the header", "text": "Class 2B, week 3"}
+    ]
+
+
+def test_a_stray_quote_costs_its_own_line_only(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text(
+        'student,problem,answer\nada,sin(x),"cos(x)"junk\n"bob,x^2,2x\ncarol,x^2,2x\ndan,x^2,2"x\n',
+        encoding="utf-8",
+    )
+    report = json.loads(grade(str(path), "--format", "json").stdout)
+    assert [(s["student"], s["right"]) for s in report["students"]] == [("carol", 1), ("dan", 0)]
+    assert [(row["line"], row["reason"].split(":")[0]) for row in report["skipped"]] == [
+        (2, "invalid CSV"),
+        (3, "invalid CSV"),
     ]

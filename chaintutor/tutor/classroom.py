@@ -27,7 +27,8 @@ for chaintutor) an unknown exercise id, a problem that cannot be read, a missing
 an error naming the file and the line, and nothing is graded. A CSV file comes from a
 spreadsheet or an export, with rows around the answers (a total, a note, a row with too few
 or too many cells): a row without a student, or without an exercise or a problem, or whose
-cells do not match the header, or whose exercise, problem or variable is wrong, is not graded
+cells do not match the header, a line with a stray quote (that line only: the next one starts
+a row again), a row whose exercise, problem or variable is wrong, is not graded
 but listed in the report with its line and the reason (never graded as a student's zero),
 and the rest of the class is graded. Two
 repairs are made, both unambiguous: a row written with another of the three separators than
@@ -389,9 +390,7 @@ class _Lines:
 
 
 class _BadRecord(Exception):
-    def __init__(self, message: str, unclosed: bool) -> None:
-        super().__init__(message)
-        self.unclosed = unclosed  # a quote is still open at the end of the file
+    """A record the CSV reader refuses (a stray quote)."""
 
 
 def _record(lines: Sequence[str], start: int, delimiter: str) -> tuple[list[str], int]:
@@ -400,9 +399,10 @@ def _record(lines: Sequence[str], start: int, delimiter: str) -> tuple[list[str]
     feed = _Lines(lines, start)
     try:
         cells = next(csv.reader(feed, delimiter=delimiter, strict=True), [])
-    except csv.Error as error:  # "unexpected end of data": a quote still open at the end
-        unclosed = feed.position >= len(lines) and "end of data" in str(error)
-        raise _BadRecord(str(error), unclosed) from None
+    except csv.Error as error:
+        if feed.position >= len(lines) and "end of data" in str(error):
+            raise _BadRecord("a quote opened on this row is never closed") from None
+        raise _BadRecord(str(error)) from None
     return cells, feed.position
 
 
@@ -436,11 +436,7 @@ def _csv_rows(path: Path, text: str, skipped: list[SkippedRow]) -> list[tuple[_R
         line = position + 1
         try:
             cells, after = _record(lines, position, layout.delimiter)
-        except _BadRecord as error:
-            if error.unclosed:
-                raise InputError(
-                    f"{path}:{line}: invalid CSV: a quote opened on this row is never closed"
-                ) from None
+        except _BadRecord as error:  # this line is not graded; the next one starts a row again
             skipped.append(SkippedRow(line, f"invalid CSV: {error}", lines[position].rstrip("\r\n")))
             position += 1
             continue
