@@ -620,16 +620,9 @@ def progress(
             document["students"] = students_to_dict(students)
         _emit(_json(document), output_file)
         return
-    from chaintutor.cli.session import print_progress, print_students
+    from chaintutor.cli.session import print_progress_and_students
 
-    def draw(console: Any) -> None:
-        class_only = any(s.student for s in students) and not any(not s.student for s in students)
-        if not class_only:  # the learner at this terminal has answers, or nobody else has
-            print_progress(console, report)
-        if any(s.student for s in students):
-            print_students(console, students)
-
-    _print_table(draw, output_file)
+    _print_table(print_progress_and_students, output_file, report, students)
 
 
 def _print_table(draw: Any, output_file: Path | None, *args: Any) -> None:

@@ -169,6 +169,18 @@ def print_progress(console: Console, report: ProgressReport) -> None:
 LEARNER = "(you, at this terminal)"
 
 
+def print_progress_and_students(
+    console: Console, report: ProgressReport, students: Sequence[StudentSummary]
+) -> None:
+    """``progress``: the learner's tables, unless the database holds only a class graded by
+    ``grade --db``; then every student in it, when there are named ones."""
+    named = any(student.student for student in students)
+    if not named or any(not student.student for student in students):
+        print_progress(console, report)
+    if named:
+        print_students(console, students)
+
+
 def print_students(console: Console, students: Sequence[StudentSummary]) -> None:
     """Every student in the database: ``progress`` without ``--student``."""
     table = Table(title="Students", title_justify="left")
