@@ -178,7 +178,10 @@ def report_text(report: Report) -> str:
             lines.append(f"  {code:<{code_width}}  {count:>3}  {who}")
     if report.skipped:
         lines += ["", "Rows not graded"]
-        lines.extend(f"  line {row.line}: {row.reason}: {shorten(row.text)}" for row in report.skipped)
+        lines.extend(
+            f"  line {row.line}: {shorten(row.reason, MESSAGE_WIDTH)}: {shorten(row.text)}"
+            for row in report.skipped
+        )
     return "\n".join(lines) + "\n"
 
 
