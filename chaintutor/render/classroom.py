@@ -305,5 +305,7 @@ def report_markdown(report: Report) -> str:
         )
     if report.skipped:
         lines += ["", "## Rows not graded", "", "| Line | Reason | Row |", "|---:|---|---|"]
-        lines.extend(_row((str(row.line), _cell(row.reason), _cell(row.text))) for row in report.skipped)
+        lines.extend(
+            _row((str(row.line), _cell(row.reason, MESSAGE_WIDTH), _cell(row.text))) for row in report.skipped
+        )
     return "\n".join(lines) + "\n"
