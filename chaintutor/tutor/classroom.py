@@ -40,7 +40,7 @@ joined back into the answer.
 What the student wrote is graded whatever it is: an answer that does not parse is a wrong
 answer with the code ``unparseable`` and the parser's message, and the rest of the file goes
 on. Step answers are graded with follow-through (:mod:`chaintutor.grade.steps`): see
-:func:`answer_score` for the weights.
+:func:`answer_mark` for the weights.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ class StepsGrade:
         }
 
 
-def answer_score(correct: bool, steps: StepsGrade | None) -> Fraction:
+def answer_mark(correct: bool, steps: StepsGrade | None) -> Fraction:
     """1 for a right answer; for a wrong one, what its steps earn (0 without steps)."""
     if correct:
         return Fraction(1)
@@ -208,7 +208,7 @@ class GradedAnswer:
 
     @property
     def score(self) -> Fraction:
-        return answer_score(self.correct, self.steps)
+        return answer_mark(self.correct, self.steps)
 
     @property
     def what(self) -> str:
