@@ -499,6 +499,7 @@ class GradeFormat(StrEnum):
     short_help="Grade a file of students' answers: statistics, mistakes, a gradebook (--format csv).",
     epilog=_examples(
         "chaintutor grade answers.csv",
+        "chaintutor grade answers.csv --format csv -o gradebook.csv",
         "chaintutor grade answers.toml --format markdown -o report.md --db class.sqlite",
     ),
 )
