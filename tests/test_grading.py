@@ -124,12 +124,16 @@ def test_json_report_scores_each_student_and_counts_the_mistakes(answers):
     assert summary["mean_score"] == 1 and summary["median_score"] == 1
 
 
-def test_json_report_follows_its_schema(answers):
+def valid_grade_json(document):
     jsonschema = pytest.importorskip("jsonschema")
     from chaintutor import schema
 
+    jsonschema.validate(document, schema.load("grade"))
+
+
+def test_json_report_follows_its_schema(answers):
     path, _ = answers
-    jsonschema.validate(json.loads(grade(str(path), "--format", "json").stdout), schema.load("grade"))
+    valid_grade_json(json.loads(grade(str(path), "--format", "json").stdout))
 
 
 def test_text_report(answers):
@@ -335,6 +339,7 @@ def test_step_answers_earn_partial_credit_with_follow_through(tmp_path):
     assert follows["final_follows_from"] == ["dy/du1"]
     assert report["students"][3]["answers"][0]["steps"]["unmatched"] == ["dz/dq = 7"]
     assert report["students"][4]["answers"][0]["steps"] is None
+    valid_grade_json(report)
     gradebook = list(csv.reader(io.StringIO(grade(str(path), "--format", "csv").stdout, newline="")))
     assert [row[-1] for row in gradebook[1:]] == ["1", "0.5", "0.5", "0.25", "0"]
 
@@ -442,6 +447,7 @@ def test_a_class_file_is_graded_into_a_gradebook_that_matches_an_independent_cou
     assert all(sum(float(cell) for cell in row[1:-1]) == float(row[-1]) for row in rows)
     report = json.loads(grade(str(path), "--format", "json").stdout)
     assert report["summary"]["answers"] == 300 and report["summary"]["right"] == sum(right.values())
+    valid_grade_json(report)
 
 
 # --- what the lecturer wrote ------------------------------------------------------------------------
