@@ -10,7 +10,7 @@ import pexpect
 import pytest
 
 from chaintutor.errors import InputError
-from chaintutor.tutor.bank import Exercise, ExerciseSet, load_bank
+from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, load_bank
 from chaintutor.tutor.practice import Event, Kind, Session, own_exercise, select_exercises
 from chaintutor.tutor.progress import Attempt
 
@@ -126,6 +126,29 @@ def test_an_exercise_with_abstract_functions_is_shown_worked_and_the_session_goe
     assert "next" in events[2].text and session.prompt == "dy/dx ="
     session.feed("quit")
     assert recorded == [] and [r.exercise.id for r in session.results] == ["next"]
+
+
+def test_a_value_from_a_table_is_graded_as_a_number():
+    bank = load_bank()
+    session = Session([find_exercise(bank, "table-f-of-g")])
+    start = session.start()
+    assert "Table of values: g(2) = 1, g′(2) = 3" in " ".join(texts(start, Kind.EXERCISE))
+    assert session.feed("-3")[0].kind is Kind.WRONG  # f′(2)·g′(2): the outer derivative at x, not at g(2)
+    error = session.feed("12x")[0]
+    assert error.kind is Kind.ERROR and "is a number" in error.text
+    right = session.feed("12")
+    assert right[0].kind is Kind.CORRECT and "dy/dx = 12" in right[0].lines
+
+
+def test_a_numeric_backward_pass_takes_a_decimal_to_three_significant_figures():
+    bank = load_bank()
+    session = Session([find_exercise(bank, "backward-sigmoid-neuron")])
+    session.start()
+    # ∂L/∂w = 2(σ(1) − 1)·σ(1)(1 − σ(1))·2 = −0.21150…
+    assert session.feed("-0.21")[0].text.startswith("≈ close")  # two figures only
+    assert session.feed("-0.2115")[0].kind is Kind.CORRECT
+    skipped = session.feed("skip")
+    assert "≈ -0.1058" in " ".join(texts(skipped, Kind.REVEAL))
 
 
 def test_choosing_a_set_by_number_name_or_exercise_id(tmp_path):

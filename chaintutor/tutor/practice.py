@@ -31,6 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import sympy
+
 from chaintutor.core.derive import derive
 from chaintutor.core.notation import equation, ratio, unicode
 from chaintutor.core.outline import outline
@@ -40,6 +42,7 @@ from chaintutor.grade.check import CheckResult, check
 from chaintutor.grade.equivalence import HOW_EQUAL
 from chaintutor.grade.model import Model
 from chaintutor.grade.steps import Step, StepGrader
+from chaintutor.grade.value import SIGNIFICANT_FIGURES, check_value, expected_value
 from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, find_set
 from chaintutor.tutor.generate import generate
 from chaintutor.tutor.hints import derivation_hints
@@ -190,6 +193,7 @@ class Session:
         self._asked_at = clock()
         # the current question
         self._model: Model | None = None
+        self._value: sympy.Expr | None = None  # the right number, for an exercise with a point
         self._grader: StepGrader | None = None
         self._steps: list[Step] = []
         self._step = 0
@@ -296,11 +300,13 @@ class Session:
         )
 
     def _question(self, exercise: Exercise, wrt: str) -> list[Event]:
+        if exercise.at is not None:
+            return self._value_question(exercise, wrt)
         events: list[Event] = []
         previous = (
             self._grader if self._grader is not None and self._grader.problem == exercise.problem else None
         )
-        self._grader, self._steps, self._step = None, [], 0
+        self._grader, self._steps, self._step, self._value = None, [], 0, None
         if self.steps:
             self._grader = StepGrader(exercise.problem, wrt)
             self._model = self._grader.model
@@ -315,18 +321,25 @@ class Session:
             events.append(self._steps_intro())
         return [*events, self._ask_current()]
 
+    def _value_question(self, exercise: Exercise, wrt: str) -> list[Event]:
+        """A number at the exercise's point: no model (the functions may be known only through a
+        table), no steps; the answer is graded against the value."""
+        assert exercise.at is not None
+        self._grader, self._model, self._steps, self._step = None, None, [], 0
+        self._value = expected_value(exercise.problem, wrt, exercise.at, exercise.table_rows)
+        problem = read_problem(exercise.problem)
+        names = [name for name in problem.names if name not in problem.defined]
+        label = ratio(problem.output, wrt, len(names) > 1)
+        self.results.append(QuestionResult(exercise, wrt, label))
+        events = [Event(Kind.NOTE, "This one asks for a number: no steps.")] if self.steps else []
+        return [*events, self._ask_current()]
+
     def _statement(self, exercise: Exercise) -> Event:
         position = self._exercises.index(exercise) + 1
         title = f"Exercise {position} of {len(self._exercises)}"
         if exercise.id:
             title += f" · {exercise.id} · level {exercise.level}"
-        problem = read_problem(exercise.problem)
-        statement = problem.source if problem.is_system else f"{problem.output} = {problem.source}"
-        if len(exercise.wrt) == 1:
-            task = f"Differentiate {statement} with respect to {exercise.wrt[0]}."
-        else:
-            task = f"Differentiate {statement} with respect to each of {', '.join(exercise.wrt)}, in turn."
-        return Event(Kind.EXERCISE, title, (task,))
+        return Event(Kind.EXERCISE, title, _task(exercise))
 
     def _steps_intro(self) -> Event:
         assert self._grader is not None
@@ -391,7 +404,11 @@ class Session:
         exercise, result = self._current.exercise, self._current
         follows: tuple[str, ...] = ()
         try:
-            if self._grader is not None:
+            if exercise.at is not None:
+                checked = check_value(
+                    exercise.problem, text, result.wrt, exercise.at, exercise.table_rows, result.label
+                )
+            elif self._grader is not None:
                 checked, follows = self._grader.grade_final(text)
             else:
                 checked = check(exercise.problem, text, result.wrt)
@@ -418,7 +435,7 @@ class Session:
 
     def _accepted(self, checked: CheckResult) -> Event:
         result = self._current
-        lines = [f"{result.label} = {unicode(checked.expected)}"]
+        lines = [f"{result.label} = {self._right_answer()}"]
         if result.hints:
             lines.append(
                 f"score {result.score:g} ({result.hints} hint{'s' if result.hints > 1 else ''} used)"
@@ -446,14 +463,20 @@ class Session:
         return [Event(Kind.HINT, title, (exercise.hints[shown],)), self._ask(self._prompt)]
 
     def _skip(self) -> list[Event]:
-        assert self._model is not None
         result = self._current
         result.skipped = True
         self._store(None, "skipped")
-        answer = f"{result.label} = {unicode(self._model.right_answer)}"
+        answer = f"{result.label} = {self._right_answer()}"
         reveal = Event(Kind.REVEAL, "Skipped. The answer:", (answer,))
         self._steps, self._step = [], 0
         return [reveal, *self._begin_question()]
+
+    def _right_answer(self) -> str:
+        if self._value is not None:
+            exact = unicode(self._value)
+            return exact if self._value.is_Rational else f"{exact} ≈ {sympy.N(self._value, 4)}"
+        assert self._model is not None
+        return unicode(self._model.right_answer)
 
     def _store(
         self,
@@ -503,6 +526,29 @@ class Session:
         if mistakes:
             lines.append("Mistakes found: " + ", ".join(f"{code} ×{n}" for code, n in mistakes.most_common()))
         return Event(Kind.SUMMARY, "Session summary", tuple(lines))
+
+
+def _task(exercise: Exercise) -> tuple[str, ...]:
+    """What the learner is asked: the exercise's own statement, or "Differentiate …"; the point
+    and the table of values, for a number."""
+    problem = read_problem(exercise.problem)
+    if exercise.statement is not None:
+        task = exercise.statement
+    else:
+        statement = problem.source if problem.is_system else f"{problem.output} = {problem.source}"
+        variables = (
+            exercise.wrt[0] if len(exercise.wrt) == 1 else f"each of {', '.join(exercise.wrt)}, in turn"
+        )
+        task = f"Differentiate {statement} with respect to {variables}"
+        task += f", at {exercise.at}." if exercise.at is not None else "."
+    lines = [task]
+    if exercise.table:
+        lines.append("Table of values: " + ", ".join(row.replace("'", "′") for row in exercise.table) + ".")
+    if exercise.at is not None:
+        lines.append(
+            f"The answer is a number: exact, or a decimal to {SIGNIFICANT_FIGURES} significant figures."
+        )
+    return tuple(lines)
 
 
 def _result_line(result: QuestionResult) -> str:

@@ -485,8 +485,10 @@ class ProgressReport:
 
 def is_gradable(exercise: Exercise) -> bool:
     """False for an exercise that applies abstract functions (y = f(u, v)): ``check`` cannot
-    grade those answers, so they are worked, not scored, and left out of the mastery."""
-    return not any(
+    grade those answers, so they are worked, not scored, and left out of the mastery. An
+    exercise with a point (``at``) asks for a number, which is graded (from its table of values
+    when it has abstract functions; see :mod:`chaintutor.grade.value`)."""
+    return exercise.at is not None or not any(
         isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
         for equation in read_problem(exercise.problem).equations
         for node in walk(equation.rhs)
