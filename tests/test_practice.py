@@ -12,7 +12,7 @@ import pytest
 from chaintutor.errors import InputError
 from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, load_bank
 from chaintutor.tutor.practice import Event, Kind, Session, own_exercise, select_exercises
-from chaintutor.tutor.progress import Attempt
+from chaintutor.tutor.progress import Attempt, ProgressStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -354,3 +354,49 @@ def test_quit_and_ctrl_c_end_cleanly_with_a_summary(tmp_path, stop):
     assert stored(db) == [("exp(2*x)", "wrong")]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT ended_at IS NOT NULL FROM sessions").fetchone() == (1,)
+
+
+def test_wrong_tries_cost_score_and_set_resumes_at_the_first_unmastered_exercise(tmp_path):
+    db = tmp_path / "p.db"
+    first, second = load_bank_set("single-chains")[:2]  # sin(3x), then cos(x²)
+    child = spawn("--set", "single-chains", "--db", str(db))
+    child.expect("Exercise 1 of")
+    child.expect("dy/dx =")
+    child.sendline("3cos(3x)")  # right at once
+    child.expect("correct")
+    child.expect("Exercise 2 of")
+    child.expect("dy/dx =")
+    child.sendline("-sin(x^2)")  # two wrong tries
+    child.expect("not correct")
+    child.expect("dy/dx =")
+    child.sendline("2x sin(x^2)")
+    child.expect("not correct")
+    child.expect("dy/dx =")
+    child.sendline("-2x sin(x^2)")
+    child.expect("score 0.5 \\(2 wrong tries\\)")
+    child.expect("dy/dx =")  # the third exercise
+    child.sendline("quit")
+    child.expect(f"✓ {first.id} .* score 1\r\n")
+    child.expect(f"✓ {second.id} .*2 wrong.* score 0.5\r\n")
+    child.expect("1 unaided")
+    child.expect("Scoring: a right answer scores 1, less 0.25 per hint and 0.25 per wrong try")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with ProgressStore(db) as store:
+        records = store.best_scores()
+    assert records[(first.id, "x")].best_score > records[(second.id, "x")].best_score
+    assert records[(first.id, "x")].mastered and not records[(second.id, "x")].mastered
+
+    again = spawn("--set", "single-chains", "--db", str(db))  # resumes at the unmastered second
+    again.expect("Resuming at exercise 2 of")
+    again.expect(f"Exercise 2 of .* · {second.id} ·")
+    again.expect("dy/dx =")
+    again.sendline("quit")
+    again.expect(pexpect.EOF)
+    again.close()
+    assert again.exitstatus == 0
+
+
+def load_bank_set(name: str) -> tuple[Exercise, ...]:
+    return next(group.exercises for group in load_bank() if group.name == name)

@@ -10,7 +10,8 @@ The front end (:mod:`chaintutor.cli.session`) prints the events and feeds the li
 learner types; the tests feed scripted lines. Besides answers, a line may be a command:
 
 - ``hint``: the next hint of the exercise (its decomposition, then the local derivatives,
-  then the path structure); each one lowers the score of the answer by ``HINT_COST``;
+  then the path structure); each one lowers the score of the answer by ``HINT_COST``, as each
+  wrong try does by ``WRONG_TRY_COST`` (its diagnosis names the mistake: help too);
 - ``skip``: show the right answer and move on;
 - ``quit`` (or end of input, or Ctrl-C, through :meth:`Session.end`): stop with a summary;
 - ``help``: list the commands.
@@ -46,13 +47,22 @@ from chaintutor.grade.value import SIGNIFICANT_FIGURES, check_value, expected_va
 from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, find_set
 from chaintutor.tutor.generate import generate
 from chaintutor.tutor.hints import derivation_hints
-from chaintutor.tutor.progress import HINT_COST, Attempt, answer_score, is_gradable
+from chaintutor.tutor.progress import (
+    HINT_COST,
+    SCORING,
+    WRONG_TRY_COST,
+    Attempt,
+    ExerciseRecord,
+    answer_score,
+    is_gradable,
+)
 
 OWN_SET = ""  # the set name of a problem the learner typed
 _ALIASES = {"exit": "quit", "q": "quit", "?": "help", "h": "hint"}
 HELP = (
     "Type your answer in the same language as the problems: 3x^2 cos(x^3), 3*x**2*cos(x**3).",
-    f"hint: the next hint (each one costs {HINT_COST:g} of the score)   skip: show the answer, move on",
+    f"hint: the next hint (each one costs {HINT_COST:g} of the score, as each wrong try costs"
+    f" {WRONG_TRY_COST:g})   skip: show the answer, move on",
     "quit (or Ctrl-D, Ctrl-C): stop here, with a summary",
 )
 
@@ -85,6 +95,7 @@ class QuestionResult:
     wrt: str
     label: str  # "dy/dx"
     tries: int = 0  # final answers graded
+    wrong: int = 0  # of them, wrong (a decimal that is only close is not counted)
     hints: int = 0
     solved: bool = False
     skipped: bool = False
@@ -94,7 +105,12 @@ class QuestionResult:
 
     @property
     def score(self) -> float:
-        return answer_score(self.solved, self.hints)
+        return answer_score(self.solved, self.hints, self.wrong)
+
+    @property
+    def unaided(self) -> bool:
+        """Right at the first try without a hint: what mastering takes."""
+        return self.solved and self.tries == 1 and not self.hints
 
 
 def own_exercise(problem: str, wrt: Sequence[str] | None = None) -> Exercise:
@@ -175,7 +191,9 @@ class Session:
         steps: bool = False,
         record: Callable[[Attempt], object] | None = None,
         clock: Callable[[], float] = time.time,
+        start_at: int = 0,
     ) -> None:
+        """``start_at``: the index of the exercise to begin with (``practice --set`` resumes)."""
         if not exercises and not bank:
             raise ValueError("a session needs exercises, or a bank to choose them from")
         self.steps = steps
@@ -187,6 +205,7 @@ class Session:
         self._exercises: list[Exercise] = list(exercises)
         self._questions: list[tuple[Exercise, str]] = []
         self._index = 0  # of the next question
+        self._start_at = start_at
         self._choosing = not exercises
         self._hints_shown: Counter[str] = Counter()  # per exercise (its problem text)
         self._prompt = ""
@@ -208,7 +227,14 @@ class Session:
     def start(self) -> list[Event]:
         if self._choosing:
             return [self._menu(), self._ask("set ›")]
-        self._questions = [(exercise, wrt) for exercise in self._exercises for wrt in exercise.wrt]
+        remaining = self._exercises[self._start_at :]
+        self._questions = [(exercise, wrt) for exercise in remaining for wrt in exercise.wrt]
+        if self._start_at:
+            note = (
+                f"Resuming at exercise {self._start_at + 1} of {len(self._exercises)}, "
+                "the first not yet mastered (right at the first try, without a hint)."
+            )
+            return [Event(Kind.NOTE, note), *self._begin_question()]
         return self._begin_question()
 
     def feed(self, line: str) -> list[Event]:
@@ -258,7 +284,7 @@ class Session:
             hint = f" (did you mean {close[0]}?)" if close else ""
             return [Event(Kind.ERROR, f"error: no set or exercise '{text}'{hint}"), self._ask(self._prompt)]
         self._choosing = False
-        self._exercises = chosen
+        self._exercises, self._start_at = chosen, 0
         return self.start()
 
     def _find(self, text: str) -> list[Exercise] | None:
@@ -417,6 +443,7 @@ class Session:
         codes = tuple(item.code for item in checked.diagnosis)
         self._store(text, "correct" if checked.correct else "wrong", checked.equivalence, codes)
         result.tries += 1
+        result.wrong += not checked.correct and not checked.close
         result.codes.extend(codes)
         if checked.correct:
             result.solved = True
@@ -436,10 +463,13 @@ class Session:
     def _accepted(self, checked: CheckResult) -> Event:
         result = self._current
         lines = [f"{result.label} = {self._right_answer()}"]
-        if result.hints:
-            lines.append(
-                f"score {result.score:g} ({result.hints} hint{'s' if result.hints > 1 else ''} used)"
+        help_taken = _plural(result.hints, "hint") if result.hints else ""
+        if result.wrong:
+            help_taken = ", ".join(
+                filter(None, (help_taken, _plural(result.wrong, "wrong try", "wrong tries")))
             )
+        if help_taken:
+            lines.append(f"score {result.score:g} ({help_taken})")
         return Event(Kind.CORRECT, f"✓ correct (equivalent {HOW_EQUAL[checked.equivalence]})", tuple(lines))
 
     def _follow_through(self, labels: tuple[str, ...], what: str) -> str:
@@ -500,6 +530,7 @@ class Session:
                 equivalence=equivalence,
                 diagnosis=codes,
                 hints_used=result.hints,
+                wrong_tries=result.wrong if step is None else 0,
                 started_at=self._asked_at,
                 answered_at=now,
             )
@@ -513,19 +544,38 @@ class Session:
             return Event(Kind.SUMMARY, "Session summary: nothing answered.")
         lines = [_result_line(result) for result in results]
         solved = [r for r in results if r.solved]
-        first = sum(r.tries == 1 and not r.hints for r in solved)
+        unaided = sum(r.unaided for r in solved)
         skipped = sum(r.skipped for r in results)
         hints = sum(r.hints for r in results)
+        wrong = sum(r.wrong for r in results)
         total = sum(r.score for r in results)
         lines.append("")
         lines.append(
-            f"{len(solved)} of {len(results)} right ({first} at the first try without a hint), "
-            f"{skipped} skipped, {hints} hint{'s' if hints != 1 else ''}: score {total:g} / {len(results)}"
+            f"{len(solved)} of {len(results)} right ({unaided} unaided: at the first try without a hint), "
+            f"{skipped} skipped, {_plural(hints, 'hint')}, {_plural(wrong, 'wrong try', 'wrong tries')}: "
+            f"score {total:g} / {len(results)}"
         )
+        lines.append(f"Scoring: {SCORING}.")
         mistakes = Counter(code for result in results for code in result.codes)
         if mistakes:
             lines.append("Mistakes found: " + ", ".join(f"{code} ×{n}" for code, n in mistakes.most_common()))
         return Event(Kind.SUMMARY, "Session summary", tuple(lines))
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def first_unmastered(exercises: Sequence[Exercise], records: dict[tuple[str, str], ExerciseRecord]) -> int:
+    """Where ``practice --set`` resumes: the first exercise with a variable not yet mastered
+    (answered right unaided), skipping those that cannot be graded; 0 when all are mastered."""
+    for index, exercise in enumerate(exercises):
+        mastered = all(
+            (record := records.get((exercise.id, wrt))) and record.mastered for wrt in exercise.wrt
+        )
+        if not mastered and (exercise.at is not None or is_gradable(exercise)):
+            return index
+    return 0
 
 
 def _task(exercise: Exercise) -> tuple[str, ...]:
@@ -554,10 +604,11 @@ def _task(exercise: Exercise) -> tuple[str, ...]:
 def _result_line(result: QuestionResult) -> str:
     mark = "✓" if result.solved else ("–" if result.skipped else "✗")
     name = result.exercise.id or result.exercise.problem
-    tries = f"{result.tries} tr{'y' if result.tries == 1 else 'ies'}"
-    details = [tries]
+    details = [_plural(result.tries, "try", "tries")]
+    if result.wrong:
+        details.append(f"{result.wrong} wrong")
     if result.hints:
-        details.append(f"{result.hints} hint{'s' if result.hints > 1 else ''}")
+        details.append(_plural(result.hints, "hint"))
     if result.steps_asked:
         details.append(f"steps {result.steps_right}/{result.steps_asked} right")
     if result.skipped:
