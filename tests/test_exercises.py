@@ -16,6 +16,7 @@ import pytest
 import sympy
 from sympy.core.function import AppliedUndef
 
+from chaintutor import check
 from chaintutor.core.derive import Derivation, derive
 from chaintutor.errors import InputError
 from chaintutor.grade.value import expected_value
@@ -247,6 +248,30 @@ def test_a_table_gives_every_value_the_answer_needs_and_the_distractors_are_not_
         expected_value(
             table.problem, "x", table.at or "", [row for row in table.table_rows if row[:2] != ("f", True)]
         )
+
+
+# The bank's abstract exercises, answered by hand in the notations students write.
+ABSTRACT_ANSWERS = {
+    ("abstract-one-inner", "x"): "f'(u)·∂g/∂x",
+    ("abstract-one-inner", "z"): "f′ g_z",
+    ("abstract-two-inners", "x"): "f_u g_x + f_v h_x",
+    ("abstract-two-inners", "z"): "D[1]f D[2]g + D[2]f D[2]h",
+    ("abstract-curve", "t"): "∂f/∂x·g'(t) + ∂f/∂y·h'(t)",
+}
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.at is None], ids=lambda e: e.id)
+def test_check_grades_the_exercise(exercise: Exercise):
+    """Every exercise but those asking for a number at a point (practice grades those): an answer
+    written from sympy.diff, or by hand for abstract functions, is graded right."""
+    whole, _ = in_leaves(exercise.problem)
+    for name in exercise.wrt:
+        if whole.atoms(AppliedUndef):
+            answer = ABSTRACT_ANSWERS[(exercise.id, name)]
+        else:
+            answer = str(sympy.diff(elementary(whole), sympy.Symbol(name, real=True)))
+        result = check(exercise.problem, answer, name)
+        assert result.correct, (exercise.id, name, answer, result.diagnosis)
 
 
 def test_lookups():

@@ -335,9 +335,8 @@ def test_exercises_lists_the_sets_with_the_learners_scores(prepared):
     assert "~" in row and "0.75" in row  # right with a hint: solved, not mastered
     row = next(line for line in lines if f" {second.id} " in line)
     assert "✗" in row and "0.00" in row
-    for other in load_bank()[1:]:
-        gradable = sum(is_gradable(e) for e in other.exercises)
-        assert f"{other.name} — {other.title} (score 0/{gradable}" in result.stdout
+    for other in load_bank()[1:]:  # every exercise counts: practice grades them all
+        assert f"{other.name} — {other.title} (score 0/{len(other.exercises)}" in result.stdout
     only = runner.invoke(app, ["exercises", "--db", str(db), "--set", group.name], env=WIDE)
     assert only.exit_code == 0 and load_bank()[1].name not in only.stdout
     assert runner.invoke(app, ["exercises", "--db", str(db), "--set", "nope"]).exit_code == 2
@@ -358,17 +357,20 @@ def test_progress_shows_mastery_per_set_and_the_most_frequent_mistakes(prepared)
     assert "1 answers graded, 0 right" in bob.stdout
 
 
-def test_exercises_with_abstract_functions_are_listed_but_not_scored():
+def test_exercises_with_a_point_count_and_are_listed_as_not_graded_by_check():
     problems = ("sin(x**2)", "y = f(u, v); u = x**2; v = sin(x)")
-    exercises = tuple(Exercise(f"e{n}", p, ("x",), 1, ("h",), "test", "s") for n, p in enumerate(problems))
-    assert [is_gradable(e) for e in exercises] == [True, False]
+    exercises = (
+        *(Exercise(f"e{n}", p, ("x",), 1, ("h",), "test", "s") for n, p in enumerate(problems)),
+        Exercise("e2", "sin(x**2)", ("x",), 1, ("h",), "test", "s", at="x = 1"),
+    )
+    assert [is_gradable(e) for e in exercises] == [True, True, False]
     records = {("e0", "x"): ExerciseRecord(1, True, 1.0, mastered=True)}
     (status,) = set_statuses([ExerciseSet("s", "S", exercises)], records)
-    assert (status.mastered, len(status.graded), status.mastery, status.score) == (1, 1, 1.0, 1.0)
-    abstract = next(e for group in load_bank() for e in group.exercises if not is_gradable(e))
-    result = runner.invoke(app, ["exercises", "--set", abstract.set_name], env=WIDE)
-    row = next(line for line in result.stdout.splitlines() if f" {abstract.id} " in line)
-    assert "not graded" in row
+    assert (status.mastered, len(status.graded), status.score) == (1, 3, 1.0)
+    point = next(e for group in load_bank() for e in group.exercises if not is_gradable(e))
+    result = runner.invoke(app, ["exercises", "--set", point.set_name], env=WIDE)
+    row = next(line for line in result.stdout.splitlines() if f" {point.id} " in line)
+    assert "not by check" in result.stdout and point.id in row
 
 
 def test_reading_progress_does_not_create_a_database(tmp_path):

@@ -110,10 +110,8 @@ def print_exercises(console: Console, report: ProgressReport, only: str | None =
             mark = "✓" if status.mastered else "~" if status.solved else ("✗" if status.tried else "")
             exercise = status.exercise
             problem = _shown(exercise.problem)
-            if exercise.at is not None:
-                problem.append(f" at {exercise.at}: a number (graded in practice)", style="dim")
             if not status.gradable:
-                problem.append(" (abstract functions: worked, not graded)", style="dim")
+                problem.append(f" at {exercise.at}: a number, graded in practice (not by check)", style="dim")
             table.add_row(
                 _shown(mark, style="green" if status.mastered else "yellow" if status.solved else "red"),
                 _shown(exercise.id),

@@ -39,7 +39,7 @@ from chaintutor.core.notation import equation, ratio, unicode
 from chaintutor.core.outline import outline
 from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
-from chaintutor.grade.check import CheckResult, check
+from chaintutor.grade.check import CheckResult, applies_abstract_functions, check
 from chaintutor.grade.equivalence import HOW_EQUAL
 from chaintutor.grade.model import Model
 from chaintutor.grade.steps import Step, StepGrader
@@ -54,7 +54,6 @@ from chaintutor.tutor.progress import (
     Attempt,
     ExerciseRecord,
     answer_score,
-    is_gradable,
 )
 
 OWN_SET = ""  # the set name of a problem the learner typed
@@ -116,12 +115,13 @@ class QuestionResult:
 def own_exercise(problem: str, wrt: Sequence[str] | None = None) -> Exercise:
     """A problem the learner typed, as an exercise (every independent variable, unless ``wrt``).
 
-    Raises InputError when it cannot be practised: unreadable, or not gradable (abstract
-    functions, a variable it does not have).
+    Raises InputError when it cannot be practised: unreadable, or not gradable (a variable it
+    does not have, a function the grader cannot evaluate).
     """
     derivation = derive(problem, list(wrt) if wrt else None)
-    for name in derivation.wrt:
-        Model(problem, name)  # the grader's own checks, up front rather than at the first answer
+    if not applies_abstract_functions(problem):
+        for name in derivation.wrt:
+            Model(problem, name)  # the grader's own checks, up front rather than at the first answer
     return Exercise(
         id="",
         problem=problem,
@@ -212,7 +212,7 @@ class Session:
         self._asked_at = clock()
         # the current question
         self._model: Model | None = None
-        self._value: sympy.Expr | None = None  # the right number, for an exercise with a point
+        self._expected: sympy.Expr | None = None  # the right answer, for a question without a model
         self._grader: StepGrader | None = None
         self._steps: list[Step] = []
         self._step = 0
@@ -311,28 +311,17 @@ class Session:
             self._index += 1
             if self._index == 1 or self._questions[self._index - 2][0] is not exercise:
                 events.append(self._statement(exercise))
-            if is_gradable(exercise):
-                return [*events, *self._question(exercise, wrt)]
-            events.append(self._worked(exercise, wrt))
+            return [*events, *self._question(exercise, wrt)]
         return [*events, *self.end()]
 
-    def _worked(self, exercise: Exercise, wrt: str) -> Event:
-        """An exercise with abstract functions: check cannot grade it, so it is shown worked."""
-        d = derive(exercise.problem, [wrt])
-        return Event(
-            Kind.REVEAL,
-            "Abstract functions: answers to this one cannot be checked. Work it out, then compare:",
-            (f"{ratio(d.output, wrt, len(d.independent) > 1)} = {unicode(d.result[wrt])}",),
-        )
-
     def _question(self, exercise: Exercise, wrt: str) -> list[Event]:
-        if exercise.at is not None:
-            return self._value_question(exercise, wrt)
+        if exercise.at is not None or applies_abstract_functions(exercise.problem):
+            return self._plain_question(exercise, wrt)
         events: list[Event] = []
         previous = (
             self._grader if self._grader is not None and self._grader.problem == exercise.problem else None
         )
-        self._grader, self._steps, self._step, self._value = None, [], 0, None
+        self._grader, self._steps, self._step, self._expected = None, [], 0, None
         if self.steps:
             self._grader = StepGrader(exercise.problem, wrt)
             self._model = self._grader.model
@@ -347,17 +336,22 @@ class Session:
             events.append(self._steps_intro())
         return [*events, self._ask_current()]
 
-    def _value_question(self, exercise: Exercise, wrt: str) -> list[Event]:
-        """A number at the exercise's point: no model (the functions may be known only through a
-        table), no steps; the answer is graded against the value."""
-        assert exercise.at is not None
+    def _plain_question(self, exercise: Exercise, wrt: str) -> list[Event]:
+        """A number at the exercise's point, or a derivative with abstract functions: no model
+        (the functions are known only by name, or through a table) and no steps; the answer
+        is graded by :func:`check_value` or by :func:`check` (by instantiation)."""
         self._grader, self._model, self._steps, self._step = None, None, [], 0
-        self._value = expected_value(exercise.problem, wrt, exercise.at, exercise.table_rows)
+        derivation = derive(exercise.problem, [wrt])
+        if exercise.at is not None:
+            self._expected = expected_value(exercise.problem, wrt, exercise.at, exercise.table_rows)
+        else:
+            self._expected = derivation.result[wrt]
         problem = read_problem(exercise.problem)
         names = [name for name in problem.names if name not in problem.defined]
         label = ratio(problem.output, wrt, len(names) > 1)
         self.results.append(QuestionResult(exercise, wrt, label))
-        events = [Event(Kind.NOTE, "This one asks for a number: no steps.")] if self.steps else []
+        kind = "a number" if exercise.at is not None else "abstract functions"
+        events = [Event(Kind.NOTE, f"This one has {kind}: no steps.")] if self.steps else []
         return [*events, self._ask_current()]
 
     def _statement(self, exercise: Exercise) -> Event:
@@ -502,9 +496,11 @@ class Session:
         return [reveal, *self._begin_question()]
 
     def _right_answer(self) -> str:
-        if self._value is not None:
-            exact = unicode(self._value)
-            return exact if self._value.is_Rational else f"{exact} ≈ {sympy.N(self._value, 4)}"
+        if self._expected is not None:
+            exact = unicode(self._expected)
+            if not self._expected.is_number or self._expected.is_Rational:
+                return exact
+            return f"{exact} ≈ {sympy.N(self._expected, 4)}"
         assert self._model is not None
         return unicode(self._model.right_answer)
 
@@ -568,12 +564,12 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 
 def first_unmastered(exercises: Sequence[Exercise], records: dict[tuple[str, str], ExerciseRecord]) -> int:
     """Where ``practice --set`` resumes: the first exercise with a variable not yet mastered
-    (answered right unaided), skipping those that cannot be graded; 0 when all are mastered."""
+    (answered right unaided); 0 when all are mastered."""
     for index, exercise in enumerate(exercises):
         mastered = all(
             (record := records.get((exercise.id, wrt))) and record.mastered for wrt in exercise.wrt
         )
-        if not mastered and (exercise.at is not None or is_gradable(exercise)):
+        if not mastered:
             return index
     return 0
 

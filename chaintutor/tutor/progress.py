@@ -48,10 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError, visible
-from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
-from chaintutor.parse.syntax import Call, walk
 from chaintutor.tutor.bank import Exercise, ExerciseSet
 
 SCHEMA_VERSION = 2
@@ -482,7 +479,7 @@ class ExerciseStatus:
     attempts: int
     solved: bool  # every variable of the exercise answered right at least once
     score: float  # the mean of the best scores over its variables, 0 … 1
-    gradable: bool = True  # False: abstract functions, worked in practice but never scored
+    gradable: bool = True  # graded by check too (False: a number at a point, graded in practice only)
     mastered: bool = False  # every variable answered right unaided (first try, no hint)
 
     @property
@@ -498,8 +495,8 @@ class SetStatus:
 
     @property
     def graded(self) -> tuple[ExerciseStatus, ...]:
-        """The exercises that count: those answers can be graded on."""
-        return tuple(status for status in self.exercises if status.gradable)
+        """The exercises that count: every one (practice grades them all)."""
+        return self.exercises
 
     @property
     def score(self) -> float:
@@ -511,7 +508,7 @@ class SetStatus:
 
     @property
     def mastery(self) -> float:
-        """The share of the set's (gradable) exercises mastered: answered right unaided."""
+        """The share of the set's exercises mastered: answered right unaided."""
         return self.mastered / len(self.graded) if self.graded else 0.0
 
     @property
@@ -529,15 +526,11 @@ class ProgressReport:
 
 
 def is_gradable(exercise: Exercise) -> bool:
-    """False for an exercise that applies abstract functions (y = f(u, v)): ``check`` cannot
-    grade those answers, so they are worked, not scored, and left out of the mastery. An
-    exercise with a point (``at``) asks for a number, which is graded (from its table of values
-    when it has abstract functions; see :mod:`chaintutor.grade.value`)."""
-    return exercise.at is not None or not any(
-        isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
-        for equation in read_problem(exercise.problem).equations
-        for node in walk(equation.rhs)
-    )
+    """Whether ``check`` grades answers to the exercise. Every exercise but those that ask for a
+    value at a point (``at``): their answer is a number, which practice grades
+    (:mod:`chaintutor.grade.value`) and ``check``, which compares derivatives as functions, does
+    not. Abstract functions are graded by instantiation (:mod:`chaintutor.grade.abstract`)."""
+    return exercise.at is None
 
 
 def set_statuses(
