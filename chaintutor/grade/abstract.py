@@ -38,6 +38,7 @@ from chaintutor.grade.mistakes import (
 )
 from chaintutor.parse.answer import Answer, Partial, Signatures, read
 from chaintutor.parse.build import to_sympy
+from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
 from chaintutor.parse.syntax import Call, Name, walk
 
 SEED = 20261129
@@ -127,7 +128,7 @@ def _check_names(
             )
         if (
             isinstance(node, Call)
-            and node.func in _ABSTRACT
+            and node.func in ABSTRACT_FUNCTIONS
             and len(node.args) != len(applied.get(node.func, ()))
         ):
             raise InputError(
@@ -136,9 +137,6 @@ def _check_names(
                 start=node.func_span[0],
                 end=node.func_span[1],
             )
-
-
-_ABSTRACT = frozenset({"f", "g", "h", "F", "G", "H", "φ", "ψ"})
 
 
 def _placeholders(answer: Answer) -> set[str]:
