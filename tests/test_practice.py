@@ -382,7 +382,7 @@ def test_wrong_tries_cost_score_and_set_resumes_at_the_first_unmastered_exercise
     child.sendline("quit")
     child.expect(f"✓ {first.id} .* score 1\r\n")
     child.expect(f"✓ {second.id} .*2 wrong.* score 0.5\r\n")
-    child.expect("1 unaided")
+    child.expect("1 unaided: no wrong try, no hint")
     child.expect("Scoring: a right answer scores 1, less 0.25 per hint and 0.25 per wrong try")
     child.expect(pexpect.EOF)
     child.close()

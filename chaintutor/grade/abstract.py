@@ -14,6 +14,7 @@ the factors of a path added. Anything else is ``unknown``.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,12 +106,12 @@ def _read(text: str, derivation: Derivation) -> sympy.Expr:
     typed = set(graph.leaves) | ({d for d in graph.typed if d != graph.output} if graph.is_system else set())
     try:
         answer = read(text, frozenset(typed), names)
+        _check_names(answer, text, typed, applied)
+        return _to_sympy(answer, text, applied, graph.symbols)
     except InputError as error:
         raise InputError(
             f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
         ) from None
-    _check_names(answer, text, typed, applied)
-    return _to_sympy(answer, text, applied, graph.symbols)
 
 
 def _check_names(
@@ -227,12 +228,22 @@ class _Samples:
         found = []
         for instance, definitions in zip(self.instances, self.definitions, strict=True):
             concrete = self.leaves(_instantiate(expr, instance), definitions)
-            found += [complex(concrete.evalf(20, subs=point)) for point in self.points]
+            found += [_number(concrete.evalf(20, subs=point)) for point in self.points]
         return found
 
     @staticmethod
     def same(first: list[complex], second: list[complex]) -> bool:
         return all(abs(a - b) <= TOLERANCE * max(1.0, abs(b)) for a, b in zip(first, second, strict=True))
+
+
+def _number(value: sympy.Expr) -> complex:
+    """A value as a complex number; NaN where the expression is undefined (1/0, an unevaluated
+    remainder), which equals nothing."""
+    try:
+        number = complex(value)
+    except (TypeError, ValueError):
+        return complex(math.nan)
+    return number if math.isfinite(number.real) and math.isfinite(number.imag) else complex(math.nan)
 
 
 def _instantiate(expr: sympy.Expr, instance: dict[sympy.FunctionClass, sympy.Lambda]) -> sympy.Expr:

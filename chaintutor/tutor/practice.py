@@ -108,8 +108,8 @@ class QuestionResult:
 
     @property
     def unaided(self) -> bool:
-        """Right at the first try without a hint: what mastering takes."""
-        return self.solved and self.tries == 1 and not self.hints
+        """Right with no wrong try before it and no hint: what mastering takes."""
+        return self.solved and not self.wrong and not self.hints
 
 
 def own_exercise(problem: str, wrt: Sequence[str] | None = None) -> Exercise:
@@ -232,7 +232,7 @@ class Session:
         if self._start_at:
             note = (
                 f"Resuming at exercise {self._start_at + 1} of {len(self._exercises)}, "
-                "the first not yet mastered (right at the first try, without a hint)."
+                "the first not yet mastered (right with no wrong try and no hint)."
             )
             return [Event(Kind.NOTE, note), *self._begin_question()]
         return self._begin_question()
@@ -341,11 +341,10 @@ class Session:
         (the functions are known only by name, or through a table) and no steps; the answer
         is graded by :func:`check_value` or by :func:`check` (by instantiation)."""
         self._grader, self._model, self._steps, self._step = None, None, [], 0
-        derivation = derive(exercise.problem, [wrt])
         if exercise.at is not None:
             self._expected = expected_value(exercise.problem, wrt, exercise.at, exercise.table_rows)
         else:
-            self._expected = derivation.result[wrt]
+            self._expected = derive(exercise.problem, [wrt]).result[wrt]
         problem = read_problem(exercise.problem)
         names = [name for name in problem.names if name not in problem.defined]
         label = ratio(problem.output, wrt, len(names) > 1)
@@ -457,13 +456,11 @@ class Session:
     def _accepted(self, checked: CheckResult) -> Event:
         result = self._current
         lines = [f"{result.label} = {self._right_answer()}"]
-        help_taken = _plural(result.hints, "hint") if result.hints else ""
+        help_taken = [_plural(result.hints, "hint")] if result.hints else []
         if result.wrong:
-            help_taken = ", ".join(
-                filter(None, (help_taken, _plural(result.wrong, "wrong try", "wrong tries")))
-            )
+            help_taken.append(_plural(result.wrong, "wrong try", "wrong tries"))
         if help_taken:
-            lines.append(f"score {result.score:g} ({help_taken})")
+            lines.append(f"score {result.score:g} ({', '.join(help_taken)})")
         return Event(Kind.CORRECT, f"✓ correct (equivalent {HOW_EQUAL[checked.equivalence]})", tuple(lines))
 
     def _follow_through(self, labels: tuple[str, ...], what: str) -> str:
@@ -547,7 +544,7 @@ class Session:
         total = sum(r.score for r in results)
         lines.append("")
         lines.append(
-            f"{len(solved)} of {len(results)} right ({unaided} unaided: at the first try without a hint), "
+            f"{len(solved)} of {len(results)} right ({unaided} unaided: no wrong try, no hint), "
             f"{skipped} skipped, {_plural(hints, 'hint')}, {_plural(wrong, 'wrong try', 'wrong tries')}: "
             f"score {total:g} / {len(results)}"
         )
@@ -564,11 +561,10 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 
 def first_unmastered(exercises: Sequence[Exercise], records: dict[tuple[str, str], ExerciseRecord]) -> int:
     """Where ``practice --set`` resumes: the first exercise with a variable not yet mastered
-    (answered right unaided); 0 when all are mastered."""
+    (answered right with no wrong try and no hint); 0 when all are mastered."""
     for index, exercise in enumerate(exercises):
-        mastered = all(
-            (record := records.get((exercise.id, wrt))) and record.mastered for wrt in exercise.wrt
-        )
+        records_of = [records.get((exercise.id, wrt)) for wrt in exercise.wrt]
+        mastered = all(record is not None and record.mastered for record in records_of)
         if not mastered:
             return index
     return 0

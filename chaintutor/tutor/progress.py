@@ -23,7 +23,8 @@ earlier in the same session).
 
 Scoring (:func:`answer_score`): a right answer scores 1, less :data:`HINT_COST` for each hint
 and :data:`WRONG_TRY_COST` for each wrong try before it, never below 0; anything else scores 0.
-A question is *mastered* once it has been answered right unaided: at the first try, without a hint.
+A question is *mastered* once it has been answered right unaided: with no wrong try before it
+and no hint (a decimal that was only close is not a wrong try).
 
 ``step`` is NULL for an exercise's final answer and names the step otherwise (``dy/du3``, a
 path ``y → u → x``); ``verdict`` is ``correct``, ``wrong``, ``unparseable`` or ``skipped``;
@@ -57,7 +58,7 @@ HINT_COST = 0.25  # each hint taken lowers the score of that answer by this much
 WRONG_TRY_COST = 0.25  # and so does each wrong try before it: its diagnosis named the mistake
 SCORING = (
     f"a right answer scores 1, less {HINT_COST:g} per hint and {WRONG_TRY_COST:g} per wrong try"
-    " before it (never below 0); mastered: right at the first try, without a hint"
+    " before it (never below 0); mastered: right with no wrong try and no hint"
 )
 VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 
@@ -467,7 +468,7 @@ class ExerciseRecord:
     attempts: int
     solved: bool
     best_score: float  # the best score of the right answers; 0 if none
-    mastered: bool = False  # answered right unaided: at the first try, without a hint
+    mastered: bool = False  # answered right unaided: no wrong try before it, no hint
 
 
 # --- the listings behind `exercises` and `progress` ------------------------------------------
@@ -480,7 +481,7 @@ class ExerciseStatus:
     solved: bool  # every variable of the exercise answered right at least once
     score: float  # the mean of the best scores over its variables, 0 … 1
     gradable: bool = True  # graded by check too (False: a number at a point, graded in practice only)
-    mastered: bool = False  # every variable answered right unaided (first try, no hint)
+    mastered: bool = False  # every variable answered right unaided (no wrong try, no hint)
 
     @property
     def tried(self) -> bool:
