@@ -176,8 +176,8 @@ def _hints(drawn: _Drawn) -> tuple[str, ...]:
 
     pieces, local, paths = generated_hints(derive(drawn.problem, [drawn.wrt]), drawn.wrt)
     if drawn.at is not None:
-        given = f", with {', '.join(drawn.table)} from the table" if drawn.table else ""
-        paths = f"{paths} Then put in {drawn.at}{given}: each outer derivative at its inside's value."
+        source = "read off the table" if drawn.table else "evaluated"
+        paths = f"{paths} Then put in {drawn.at}: each derivative {source} at its own inside's value."
     return (drawn.first_hint or pieces, local, paths)
 
 
@@ -209,7 +209,7 @@ _INVERSES = (
     ("e^({a}x) + {b}", "{a}·e^({a}y)", "ln(x - {b})/{a}", ""),
     ("{a}·tan(x)", "{a}·sec²(y)", "atan(x/{a})", " on (−π/2, π/2)"),
     ("x² + {b}", "2y", "sqrt(x - {b})", " for x ≥ 0"),
-    ("sin({a}x)", "{a}·cos({a}y)", "asin(x)/{a}", " on [−π/(2·{a}), π/(2·{a})]"),
+    ("sin({a}x)", "{a}·cos({a}y)", "asin(x)/{a}", " on [−π/{two_a}, π/{two_a}]"),
 )
 # Parametric curves: x(t), t written in x (x(t) solved for t), the range of t.
 _CURVES = (
@@ -234,7 +234,9 @@ _ACTIVATIONS = ("sigmoid", "tanh")
 def _inverse(rng: random.Random) -> _Drawn:
     f, derivative, inverse, domain = rng.choice(_INVERSES)
     a, b = rng.randint(2, 4), rng.randint(1, 5)
-    f, derivative, inverse, domain = (text.format(a=a, b=b) for text in (f, derivative, inverse, domain))
+    f, derivative, inverse, domain = (
+        text.format(a=a, b=b, two_a=2 * a) for text in (f, derivative, inverse, domain)
+    )
     statement = (
         f"f(x) = {f}{domain} has the inverse y = {inverse}. "
         "Find dy/dx with the inverse-function rule, dy/dx = 1/f′(y)."
