@@ -137,7 +137,9 @@ def test_a_value_from_a_table_is_graded_as_a_number():
     session = Session([find_exercise(bank, "table-f-of-g")])
     start = session.start()
     assert "Table of values: g(2) = 1, g′(2) = 3" in " ".join(texts(start, Kind.EXERCISE))
-    assert session.feed("-3")[0].kind is Kind.WRONG  # f′(2)·g′(2): the outer derivative at x, not at g(2)
+    wrong = session.feed("-3")[0]  # f′(2)·g′(2): the outer derivative at x, not at g(2)
+    assert wrong.kind is Kind.WRONG and "taken at x instead of at its inside" in wrong.lines[0]
+    assert session.results[0].codes == ["outer_at_wrong_argument"]
     error = session.feed("12x")[0]
     assert error.kind is Kind.ERROR and "is a number" in error.text
     right = session.feed("12")

@@ -271,15 +271,16 @@ def _concrete(rng: random.Random, arity: int) -> sympy.Lambda:
 def _diagnose(
     derivation: Derivation, wrt: str, samples: _Samples, answer: list[complex]
 ) -> Iterator[Diagnosis]:
-    for code, variant, message in _variants(derivation, wrt):
+    for code, variant, message in chain_variants(derivation, wrt):
         if samples.same(answer, samples.values(variant)):
             yield Diagnosis(code, message)
             return
     yield Diagnosis(UNKNOWN, "no known mistake of the chain rule gives this answer")
 
 
-def _variants(derivation: Derivation, wrt: str) -> Iterator[tuple[str, sympy.Expr, str]]:
-    """Wrong answers of the general chain rule: (code, the wrong answer, what went wrong)."""
+def chain_variants(derivation: Derivation, wrt: str) -> Iterator[tuple[str, sympy.Expr, str]]:
+    """Wrong answers of the general chain rule, built from the paths alone (so they hold for
+    abstract functions too): (code, the wrong answer, what went wrong)."""
     paths = list(derivation.paths[wrt].listed)
     terms = [sympy.Mul(*path.factors) for path in paths]
     total = sympy.Add(*terms)

@@ -20,9 +20,10 @@ from fractions import Fraction
 import sympy
 from sympy.core.function import AppliedUndef
 
-from chaintutor.core.derive import derive
+from chaintutor.core.derive import Derivation, derive
 from chaintutor.core.notation import unicode
 from chaintutor.errors import InputError
+from chaintutor.grade.abstract import chain_variants
 from chaintutor.grade.check import CheckResult
 from chaintutor.grade.mistakes import UNKNOWN, Diagnosis
 from chaintutor.parse.answer import read
@@ -50,10 +51,17 @@ def expected_value(problem: str, wrt: str, at: str, table: Sequence[TableRow] = 
     """d output/d ``wrt`` at the point ``at``, exactly: the result, each name it uses replaced
     by that node's value (computed from its definition, only when needed)."""
     derivation = derive(problem, [wrt])
+    return _value(_evaluator(derivation, at, table), derivation.result[wrt], at)
+
+
+def _evaluator(derivation: Derivation, at: str, table: Sequence[TableRow]) -> _Evaluator:
     graph = derivation.graph
     point = {graph.symbols[name]: value for name, value in parse_point(at).items()}
-    values = _Evaluator(_read_table(table), point, {graph.symbols[d.name]: d.expr for d in graph.definitions})
-    value = sympy.simplify(values(derivation.result[wrt]))
+    return _Evaluator(_read_table(table), point, {graph.symbols[d.name]: d.expr for d in graph.definitions})
+
+
+def _value(values: _Evaluator, expr: sympy.Expr, at: str) -> sympy.Expr:
+    value = sympy.simplify(values(expr))
     if value.free_symbols or not value.is_number:
         raise InputError(f"the derivative has no numeric value at {at}: {unicode(value)}")
     return value
@@ -74,6 +82,14 @@ class _Evaluator:
         self.definitions = definitions
 
     def __call__(self, expr: sympy.Expr) -> sympy.Expr:
+        moved = {  # f′ taken at a given point: Subs(Derivative(f(ξ), ξ), ξ, point)
+            s: self.lookup(s.expr.expr.func.__name__, True, self(s.point[0]))
+            for s in expr.atoms(sympy.Subs)
+            if isinstance(s.expr, sympy.Derivative)
+            and isinstance(s.expr.expr, AppliedUndef)
+            and len(s.point) == 1
+        }
+        expr = expr.xreplace(moved)
         partials = {
             d: self.lookup(d.expr.func.__name__, True, self(d.expr.args[0]))
             for d in expr.atoms(sympy.Derivative)
@@ -105,19 +121,19 @@ def check_value(
     problem: str, answer: str, wrt: str, at: str, table: Sequence[TableRow] = (), output: str = "y"
 ) -> CheckResult:
     """Grade ``answer``, a number, as the value of the derivative by ``wrt`` at ``at``."""
-    expected = expected_value(problem, wrt, at, table)
+    derivation = derive(problem, [wrt])
+    values = _evaluator(derivation, at, table)
+    expected = _value(values, derivation.result[wrt], at)
     typed, number, decimal = _read_number(answer, at)
-    gap = abs(float(sympy.N(number - expected, 30)))
+    correct = _matches(number, expected, decimal)
+    close = decimal and not correct and _gap(number, expected) <= 0.05 * abs(float(expected))
     if decimal:
-        correct = gap <= _tolerance(expected)
-        close = not correct and gap <= 0.05 * abs(float(expected))
         how, detail = "numeric", f"a decimal, compared to {SIGNIFICANT_FIGURES} significant figures"
     else:
-        correct, close = gap < 1e-20 * max(1.0, abs(float(expected))), False
         how, detail = "exact", "an exact number, compared exactly"
     if close:
         detail = f"give the value to {SIGNIFICANT_FIGURES} significant figures (or exactly)"
-    diagnosis = [] if correct or close else [Diagnosis(UNKNOWN, f"this is not the value at {at}")]
+    wrong = not correct and not close
     return CheckResult(
         problem=problem,
         wrt=wrt,
@@ -125,12 +141,38 @@ def check_value(
         equivalence=how,
         expected=expected,
         answer=number,
-        diagnosis=diagnosis,
+        diagnosis=_diagnose(derivation, wrt, values, number, decimal, at) if wrong else [],
         detail=detail,
         problem_output=output,
         typed=typed,
         close=close,
     )
+
+
+def _gap(number: sympy.Expr, expected: sympy.Expr) -> float:
+    return abs(float(sympy.N(number - expected, 30)))
+
+
+def _matches(number: sympy.Expr, expected: sympy.Expr, decimal: bool) -> bool:
+    """A decimal rounds the value to SIGNIFICANT_FIGURES; an exact number equals it."""
+    gap = _gap(number, expected)
+    if decimal:
+        return gap <= _tolerance(expected)
+    return gap < 1e-20 * max(1.0, abs(float(expected)))
+
+
+def _diagnose(
+    derivation: Derivation, wrt: str, values: _Evaluator, number: sympy.Expr, decimal: bool, at: str
+) -> list[Diagnosis]:
+    """The first mistake of the chain rule whose value at the point is the answer's."""
+    for code, variant, message in chain_variants(derivation, wrt):
+        try:
+            wrong = sympy.simplify(values(variant))
+            if wrong.is_number and wrong.is_finite and _matches(number, wrong, decimal):
+                return [Diagnosis(code, f"{message} (that gives {unicode(wrong)} here)")]
+        except (InputError, TypeError, ValueError):  # a value the table does not give, 1/0
+            continue
+    return [Diagnosis(UNKNOWN, f"this is not the value at {at}, and no known mistake gives it")]
 
 
 def _tolerance(expected: sympy.Expr) -> float:
