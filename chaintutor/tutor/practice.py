@@ -349,8 +349,9 @@ class Session:
         names = [name for name in problem.names if name not in problem.defined]
         label = ratio(problem.output, wrt, len(names) > 1)
         self.results.append(QuestionResult(exercise, wrt, label))
-        kind = "a number" if exercise.at is not None else "abstract functions"
-        events = [Event(Kind.NOTE, f"This one has {kind}: no steps.")] if self.steps else []
+        why = "asks for a number" if exercise.at is not None else "has abstract functions"
+        first = wrt == exercise.wrt[0]
+        events = [Event(Kind.NOTE, f"This exercise {why}: no steps.")] if self.steps and first else []
         return [*events, self._ask_current()]
 
     def _statement(self, exercise: Exercise) -> Event:
