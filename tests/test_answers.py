@@ -245,6 +245,7 @@ def test_f_prime_at_x_instead_of_at_the_inside_is_named():
         ("f_3 g_x", "f is applied to (u, v)"),
         ("f_u g_x + q", "'q', which is not a variable"),
         ("f(u) g_x", "does not apply 'f' to 1 argument"),
+        ("dy/dz = f_u g_x + f_v h_x", "the question is ∂y/∂x"),
     ],
 )
 def test_an_abstract_answer_that_cannot_be_read(answer, fragment):

@@ -66,7 +66,7 @@ def has_abstract_functions(derivation: Derivation) -> bool:
 def grade_abstract(derivation: Derivation, wrt: str, text: str) -> AbstractVerdict:
     """Grade ``text`` as the derivative of ``derivation``'s output by ``wrt``."""
     graph = derivation.graph
-    answer = _read(text, derivation)
+    answer = _read(text, derivation, wrt)
     expected = derivation.result[wrt]
     leaves = _Leaves(derivation)
     samples = _Samples(derivation, leaves)
@@ -96,7 +96,7 @@ def signatures(derivation: Derivation) -> dict[str, tuple[sympy.Expr, ...]]:
     return found
 
 
-def _read(text: str, derivation: Derivation) -> sympy.Expr:
+def _read(text: str, derivation: Derivation, wrt: str) -> sympy.Expr:
     graph = derivation.graph
     applied = signatures(derivation)
     names: Signatures = {
@@ -106,12 +106,30 @@ def _read(text: str, derivation: Derivation) -> sympy.Expr:
     typed = set(graph.leaves) | ({d for d in graph.typed if d != graph.output} if graph.is_system else set())
     try:
         answer = read(text, frozenset(typed), names)
+        _check_notation(answer, text, derivation, wrt)
         _check_names(answer, text, typed, applied)
         return _to_sympy(answer, text, applied, graph.symbols)
     except InputError as error:
         raise InputError(
             f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
         ) from None
+
+
+def _check_notation(answer: Answer, text: str, derivation: Derivation, wrt: str) -> None:
+    """``dy/dx =`` in front of the answer must name the question's derivative."""
+    notation = answer.notation
+    output = derivation.graph.output
+    outputs = {output} if derivation.graph.is_system else {output, "y", "f"} - set(derivation.graph.leaves)
+    if notation is None or (notation.of in outputs and notation.wrt in (None, wrt)):
+        return
+    wanted = ratio(output, wrt, len(derivation.graph.leaves) > 1)
+    raise InputError(
+        f"the answer starts with '{notation.typed}', but the question is {wanted}",
+        source=text,
+        start=notation.span[0],
+        end=notation.span[1],
+        hint=f"write {wanted} = …, or the expression alone",
+    )
 
 
 def _check_names(
