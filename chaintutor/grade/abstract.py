@@ -54,19 +54,13 @@ class AbstractVerdict:
     exact: bool  # the same expression once written in the leaves
     expected: sympy.Expr
     answer: sympy.Expr
-    typed: str
-    output: str
+    typed: str  # the answer's expression as typed, a leading dy/dx = left out
     diagnosis: tuple[Diagnosis, ...]
-
-
-def has_abstract_functions(derivation: Derivation) -> bool:
-    return any(d.expr.atoms(AppliedUndef) for d in derivation.graph.definitions)
 
 
 def grade_abstract(derivation: Derivation, wrt: str, text: str) -> AbstractVerdict:
     """Grade ``text`` as the derivative of ``derivation``'s output by ``wrt``."""
-    graph = derivation.graph
-    answer = _read(text, derivation, wrt)
+    typed, answer = _read(text, derivation, wrt)
     expected = derivation.result[wrt]
     leaves = _Leaves(derivation)
     samples = _Samples(derivation, leaves)
@@ -78,8 +72,7 @@ def grade_abstract(derivation: Derivation, wrt: str, text: str) -> AbstractVerdi
         exact=leaves(answer) == leaves(expected),
         expected=expected,
         answer=answer,
-        typed=text.strip(),
-        output=graph.output,
+        typed=typed,
         diagnosis=diagnosis,
     )
 
@@ -96,7 +89,8 @@ def signatures(derivation: Derivation) -> dict[str, tuple[sympy.Expr, ...]]:
     return found
 
 
-def _read(text: str, derivation: Derivation, wrt: str) -> sympy.Expr:
+def _read(text: str, derivation: Derivation, wrt: str) -> tuple[str, sympy.Expr]:
+    """The answer's expression as typed, and as SymPy with its partials in place."""
     graph = derivation.graph
     applied = signatures(derivation)
     names: Signatures = {
@@ -108,7 +102,7 @@ def _read(text: str, derivation: Derivation, wrt: str) -> sympy.Expr:
         answer = read(text, frozenset(typed), names)
         _check_notation(answer, text, derivation, wrt)
         _check_names(answer, text, typed, applied)
-        return _to_sympy(answer, text, applied, graph.symbols)
+        return answer.text, _to_sympy(answer, text, applied, graph.symbols)
     except InputError as error:
         raise InputError(
             f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
