@@ -462,7 +462,7 @@ def practice(
 
     from chaintutor.cli.session import run_practice
     from chaintutor.tutor.bank import load_bank
-    from chaintutor.tutor.practice import Session, select_exercises
+    from chaintutor.tutor.practice import Session, first_unmastered, select_exercises
     from chaintutor.tutor.progress import ProgressStore, resolve_db_path
 
     if (level is not None or seed is not None) and not generated:
@@ -478,9 +478,14 @@ def practice(
         seed=seed,
     )
     with ProgressStore(resolve_db_path(db)) as store:
+        start_at = first_unmastered(chosen, store.best_scores()) if set_name is not None else 0
         session_id = store.start_session("practice")
         session = Session(
-            chosen, bank=bank, steps=steps, record=lambda attempt: store.record(session_id, attempt)
+            chosen,
+            bank=bank,
+            steps=steps,
+            record=lambda attempt: store.record(session_id, attempt),
+            start_at=start_at,
         )
         try:
             run_practice(session, Console(highlight=False))

@@ -106,13 +106,14 @@ def print_exercises(console: Console, report: ProgressReport, only: str | None =
         table.add_column("tries", justify="right")
         table.add_column("score", justify="right")
         for status in group.exercises:
-            mark = "✓" if status.solved else ("✗" if status.tried else "")
+            # ✓ mastered (right unaided), ~ right with help, ✗ tried and never right
+            mark = "✓" if status.mastered else "~" if status.solved else ("✗" if status.tried else "")
             exercise = status.exercise
             problem = _shown(exercise.problem)
             if not status.gradable:
-                problem.append(" (abstract functions: worked, not graded)", style="dim")
+                problem.append(f" at {exercise.at}: a number, graded in practice (not by check)", style="dim")
             table.add_row(
-                _shown(mark, style="green" if status.solved else "red"),
+                _shown(mark, style="green" if status.mastered else "yellow" if status.solved else "red"),
                 _shown(exercise.id),
                 str(exercise.level),
                 problem,

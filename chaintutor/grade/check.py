@@ -19,10 +19,11 @@ import sympy
 
 from chaintutor.core.deadline import enter
 from chaintutor.core.notation import plain, ratio
-from chaintutor.core.problem import CONSTANT_NAMES
+from chaintutor.core.problem import CONSTANT_NAMES, read_problem
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
+from chaintutor.grade.abstract import grade_answer
 from chaintutor.grade.diagnose import diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
 from chaintutor.grade.mistakes import Diagnosis
@@ -89,6 +90,8 @@ def check(
 def _check(
     problem: str, answer: str, wrt: str | Sequence[str] | None, symbolic_seconds: float
 ) -> CheckResult:
+    if applies_abstract_functions(problem):
+        return _check_abstract(problem, answer, _one_name(wrt))
     enter("model")
     model = Model(problem, _one_name(wrt))
     enter("answer")
@@ -111,6 +114,32 @@ def _check(
         problem_output=model.output,
         typed=read_as.text,
         close=verdict.close,
+    )
+
+
+def applies_abstract_functions(problem: str) -> bool:
+    """Whether ``problem`` applies an abstract function (y = f(u, v)): graded by instantiation."""
+    return any(
+        isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
+        for equation in read_problem(problem).equations
+        for node in walk(equation.rhs)
+    )
+
+
+def _check_abstract(problem: str, answer: str, wrt: str | None) -> CheckResult:
+    enter("grade")
+    derivation, name, verdict = grade_answer(problem, answer, wrt)
+    return CheckResult(
+        problem=problem,
+        wrt=name,
+        correct=verdict.correct,
+        equivalence="exact" if verdict.exact else "numeric",
+        expected=verdict.expected,
+        answer=verdict.answer,
+        diagnosis=list(verdict.diagnosis),
+        detail="the abstract functions replaced by concrete ones, compared at random points",
+        problem_output=derivation.output,
+        typed=verdict.typed,
     )
 
 
