@@ -43,7 +43,18 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
             for v, check in d.verification.items()
         },
         "at": None if d.at is None else _at(d),
-    } | _adjoint_equations(d)
+    } | _adjoint_equations(d) | reading_to_dict(d.graph)
+
+
+def reading_to_dict(graph: DependencyGraph) -> dict[str, Any]:
+    """``read_as`` when reading the input took interpretation, ``notes`` when definitions were
+    left out: added only then, so that every other document stays as CONTRACT.md shows it."""
+    added: dict[str, Any] = {}
+    if graph.reading is not None:
+        added["read_as"] = {"text": graph.reading.text, "latex": graph.reading.tex, "flags": list(graph.reading.flags)}
+    if graph.notes:
+        added["notes"] = list(graph.notes)
+    return added
 
 
 def graph_to_dict(graph: DependencyGraph, source: str) -> dict[str, Any]:

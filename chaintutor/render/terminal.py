@@ -16,6 +16,7 @@ from chaintutor.render.document import (
     Document,
     Equations,
     Prose,
+    ReadAs,
     Rules,
     Table,
     Tree,
@@ -26,6 +27,8 @@ from chaintutor.render.text import formula
 
 def print_document(document: Document, console: Console) -> None:
     console.print(Text(document.title, style="bold"))
+    for block in document.preface:
+        console.print(_block(block))
     console.print(Padding(Text(formula(document.statement), style="bold cyan"), (0, 2)))
     for section in document.sections:
         console.print()
@@ -53,6 +56,11 @@ def _block(block: Block) -> RenderableType:
             return _tree(root)
         case Check(ok=ok, text=text):
             return Text(("✓ " if ok else "✗ ") + text, style="bold green" if ok else "bold red")
+        case ReadAs(text=text, flags=flags):
+            lines = Text.assemble(("Read as: ", "bold"), (text, "cyan"))
+            for flag in flags:
+                lines.append(Text.assemble("\n  ", ("Ambiguous: ", "bold yellow"), f"{flag}."))
+            return lines
         case _:
             assert_never(block)
 
