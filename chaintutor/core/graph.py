@@ -201,7 +201,14 @@ def _assemble(problem: Problem, values: dict[str, sympy.Expr], namer: _Namer) ->
     leaves = tuple(name for name in problem.names if name in used and name not in defined)
     typed = tuple(equation.name for equation in problem.equations)
     return DependencyGraph(
-        problem.output, tuple(definitions), leaves, symbols, typed, problem.is_system, problem.reading, problem.notes
+        problem.output,
+        tuple(definitions),
+        leaves,
+        symbols,
+        typed,
+        problem.is_system,
+        problem.reading,
+        problem.notes,
     )
 
 

@@ -10,8 +10,9 @@ Precedence climbing with one method per level, loosest first::
 
 Implicit multiplication has the same precedence as ``*`` and ``/`` and associates to the
 left, so ``1/2x`` is x/2, as it would be with an explicit ``*`` and as most calculators
-read it (the "Read as" line of :mod:`chaintutor.parse.readback` flags it, and ``e^2x``, e²·x). A unary minus takes the
-whole product after it (``-x^2`` is -(x²)); after ``*``, ``/`` or ``^`` it takes one factor.
+read it (the "Read as" line of :mod:`chaintutor.parse.readback` flags it, and ``e^2x``, e²·x).
+A unary minus takes the whole product after it (``-x^2`` is -(x²)); after ``*``, ``/`` or
+``^`` it takes one factor.
 
 A built-in function without brackets applies to a simple argument: one factor with its
 exponent (``sin x^2`` is sin(x²), ``sin x cos x`` is sin(x)·cos(x)), and a number written
@@ -521,10 +522,11 @@ class _Parser:
         with self.nested(token):
             (argument,) = self.arguments(token, FunctionInfo("log"))
         base_span = (token.start + len("log_"), token.end)
-        call = Call("log", (argument, Num(base, base_span)), (token.start, self.last_end), (token.start, token.end))
+        span = (token.start, self.last_end)
+        call = Call("log", (argument, Num(base, base_span)), span, (token.start, token.end))
         if exponent is None:
             return call
-        return Power(call, exponent, (token.start, self.last_end))
+        return Power(call, exponent, span)
 
     def function_exponent(self, name: Token, info: FunctionInfo) -> Node | None:
         """The ``2`` of ``sin^2 x`` or ``sin²x``, or ``_INVERSE`` for the ``-1`` of ``sin^-1``;

@@ -41,10 +41,12 @@ _TEX_FUNCTIONS = frozenset(
     {"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "coth", "exp", "ln"}
     | {"arcsin", "arccos", "arctan"}
 )  # the names LaTeX (and KaTeX) know as operators; the others are \operatorname
-_GREEK = frozenset(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi rho sigma tau"
-    " upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega".split()
-)
+_GREEK = frozenset({
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+    "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
+})  # fmt: skip
+_TRIGONOMETRIC = ("sin", "cos", "tan", "sec", "csc", "cot")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ def read_back(source: str, statements: Sequence[tuple[str | None, Node]]) -> Rea
     flags = tuple(flag for _, rhs in statements for node in walk(rhs) for flag in _flags(source, node))
     with recursion_headroom(MAX_DEPTH * _FRAMES_PER_LEVEL):
         text = ";  ".join(_equation(name, _Text().write(rhs)) for name, rhs in statements)
-        tex = r",\quad ".join(_equation(_tex_name(name) if name else None, _Tex().write(rhs)) for name, rhs in statements)
+        tex = r",\quad ".join(
+            _equation(_tex_name(name) if name else None, _Tex().write(rhs)) for name, rhs in statements
+        )
     return Reading(text, tex, flags)
 
 
@@ -134,21 +138,25 @@ def _flags(source: str, node: Node) -> list[str]:
         if not _implicit(source, node, index):
             continue
         before, factor = node.factors[index - 1], node.factors[index]
-        if node.divide[index - 1] and _touching(source, before, factor):
+        if node.divide[index - 1] and _touching(before, factor):
             found.append(_division_flag(source, node, index))
-        elif isinstance(before, Power) and _bare_exponent(source, before) and _touching(source, before, factor):
+        elif isinstance(before, Power) and _bare_exponent(source, before) and _touching(before, factor):
             found.append(_exponent_flag(source, before, factor))
     return found
 
 
-def _touching(source: str, left: Node, right: Node) -> bool:
+def _touching(left: Node, right: Node) -> bool:
     return left.span[1] == right.span[0]
 
 
 def _bare_exponent(source: str, power: Power) -> bool:
     """``e^2``: an exponent after ``^`` without brackets (a superscript ends visibly)."""
     gap = source[power.base.span[1] : power.exponent.span[0]]
-    return ("^" in gap or "**" in gap) and "(" not in gap and not source[power.exponent.span[1] :].startswith(")")
+    return (
+        ("^" in gap or "**" in gap)
+        and "(" not in gap
+        and not source[power.exponent.span[1] :].startswith(")")
+    )
 
 
 def _exponent_flag(source: str, power: Power, factor: Node) -> str:
@@ -181,9 +189,9 @@ def _display_name(func: str) -> str:
     """The name a textbook prints: arcsin for asin, arsinh for asinh, ln for log."""
     if func == "log":
         return "ln"
-    if func.startswith("a") and func[1:] in ("sin", "cos", "tan", "sec", "csc", "cot"):
+    if func.startswith("a") and func[1:] in _TRIGONOMETRIC:
         return "arc" + func[1:]
-    if func.startswith("a") and func.endswith("h") and func[1:-1] in ("sin", "cos", "tan", "sec", "csc", "cot"):
+    if func.startswith("a") and func.endswith("h") and func[1:-1] in _TRIGONOMETRIC:
         return "ar" + func[1:]
     return func
 

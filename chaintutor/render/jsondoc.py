@@ -19,6 +19,22 @@ SCHEMA_VERSION = 1
 
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:
+    return _contract_keys(d) | reading_to_dict(d.graph)
+
+
+def reading_to_dict(graph: DependencyGraph) -> dict[str, Any]:
+    """``read_as`` when reading the input took interpretation, ``notes`` when definitions were
+    left out: added only then, so that every other document stays as CONTRACT.md shows it."""
+    added: dict[str, Any] = {}
+    if graph.reading is not None:
+        reading = graph.reading
+        added["read_as"] = {"text": reading.text, "latex": reading.tex, "flags": list(reading.flags)}
+    if graph.notes:
+        added["notes"] = list(graph.notes)
+    return added
+
+
+def _contract_keys(d: Derivation) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "input": d.source,
@@ -43,18 +59,7 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
             for v, check in d.verification.items()
         },
         "at": None if d.at is None else _at(d),
-    } | _adjoint_equations(d) | reading_to_dict(d.graph)
-
-
-def reading_to_dict(graph: DependencyGraph) -> dict[str, Any]:
-    """``read_as`` when reading the input took interpretation, ``notes`` when definitions were
-    left out: added only then, so that every other document stays as CONTRACT.md shows it."""
-    added: dict[str, Any] = {}
-    if graph.reading is not None:
-        added["read_as"] = {"text": graph.reading.text, "latex": graph.reading.tex, "flags": list(graph.reading.flags)}
-    if graph.notes:
-        added["notes"] = list(graph.notes)
-    return added
+    } | _adjoint_equations(d)
 
 
 def graph_to_dict(graph: DependencyGraph, source: str) -> dict[str, Any]:

@@ -339,7 +339,10 @@ def _block(block: Block) -> list[str]:
         case Check(ok=ok, text=text):
             return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + escape_text(text)]
         case ReadAs(tex=tex, flags=flags):
-            return [rf"\textbf{{Read as:}} \( {tex} \)", *(rf"\\ Ambiguous: {escape_text(flag)}." for flag in flags)]
+            return [
+                rf"\textbf{{Read as:}} \( {tex} \)",
+                *(rf"\\ Ambiguous: {escape_text(flag)}." for flag in flags),
+            ]
         case _:
             assert_never(block)
 

@@ -1,0 +1,209 @@
+"""How the input was read (issue 15): the "Read as" line, the notations that used to be misread
+or refused (log_2 x, tan^(-1)(x), sin^-1 x), the ambiguous forms flagged, and a definition the
+output does not use left out with a note.
+
+Every derivative is compared with ``sympy.diff`` of the intended function, built here with
+SymPy's own constructors, never with chaintutor's output.
+"""
+
+import json
+
+import pytest
+import sympy
+from typer.testing import CliRunner
+
+from chaintutor import check, derive
+from chaintutor.cli import app
+from chaintutor.errors import InputError
+from chaintutor.parse import parse_expression
+from chaintutor.parse.readback import read_back
+from tests.helpers import real
+
+runner = CliRunner()
+(x,) = real("x")
+
+# Textbook problems as a student types them: the intended function, and the reading shown.
+TEXTBOOK = [
+    ("log_2 x", sympy.log(x, 2), "log₂(x)"),
+    ("log_2(x)", sympy.log(x, 2), "log₂(x)"),
+    ("log_2x", sympy.log(x, 2), "log₂(x)"),
+    ("log_10 (x^2 + 1)", sympy.log(x**2 + 1, 10), "log₁₀(x² + 1)"),
+    ("tan^(-1)(x)", sympy.atan(x), "arctan(x)"),
+    ("sin^-1(x)", sympy.asin(x), "arcsin(x)"),
+    ("sin^(-1) x", sympy.asin(x), "arcsin(x)"),
+    ("sin⁻¹(2x)", sympy.asin(2 * x), "arcsin(2·x)"),
+    ("tanh^-1 x", sympy.atanh(x), "artanh(x)"),
+    ("x sin^-1 x", x * sympy.asin(x), "x·arcsin(x)"),
+    ("sin^2 x", sympy.sin(x) ** 2, "sin(x)²"),
+    ("cos^3 (2x)", sympy.cos(2 * x) ** 3, "cos(2·x)³"),
+    ("sec^2 x", sympy.sec(x) ** 2, "sec(x)²"),
+    ("sin x^2", sympy.sin(x**2), "sin(x²)"),
+    ("sin x cos x", sympy.sin(x) * sympy.cos(x), "sin(x)·cos(x)"),
+    ("3x^2 sin x", 3 * x**2 * sympy.sin(x), "3·x²·sin(x)"),
+    ("ln x / x", sympy.log(x) / x, "ln(x)/x"),
+    ("(x+1)(x-1)", (x + 1) * (x - 1), "(x + 1)·(x − 1)"),
+    ("2x e^(3x)", 2 * x * sympy.exp(3 * x), "2·x·e^(3·x)"),
+    ("e^2x", sympy.E**2 * x, "e²·x"),
+    ("1/2x", x / 2, "(1/2)·x"),
+]
+
+
+def derive_json(*args: str) -> dict:
+    result = runner.invoke(app, ["derive", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(("typed", "intended", "shown"), TEXTBOOK, ids=[t for t, _, _ in TEXTBOOK])
+def test_textbook_notation_is_read_back_and_derived_right(typed, intended, shown):
+    data = derive_json(typed, "--wrt", "x")
+    assert data["read_as"]["text"] == shown
+    assert data["verified"]["x"]["ok"] is True
+    result = derive(typed, wrt="x").result[x.name]
+    assert sympy.simplify(result - sympy.diff(intended, x)) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "flag"),
+    [
+        ("e^2x", "e^2x is read as e²·x; write e^(2x) for e to the power 2x"),
+        ("e^-2x", "e^-2x is read as e⁻²·x; write e^(-2x) for e to the power -2x"),
+        ("1/2x", "1/2x is read as (1/2)·x, as most calculators read it; write 1/(2x) for 1 over 2x"),
+        ("x + 3/4x", "3/4x is read as (3/4)·x, as most calculators read it; write 3/(4x) for 3 over 4x"),
+    ],
+)
+def test_ambiguous_forms_are_flagged(typed, flag):
+    assert derive_json(typed)["read_as"]["flags"] == [flag]
+
+
+@pytest.mark.parametrize("typed", ["e^(2x)", "e^2 x", "1/(2x)", "(1/2)x", "e²x", "2x"])
+def test_forms_written_out_are_not_flagged(typed):
+    assert derive_json(typed)["read_as"]["flags"] == []
+
+
+@pytest.mark.parametrize(
+    "typed", ["ln(sin(x**3)**2)", "2*x + sin(x)", "sqrt(x) * exp(-x^2)", "√x", "y = u^2; u = 3*x"]
+)
+def test_standard_notation_has_no_read_as_line(typed):
+    data = derive_json(typed)
+    assert "read_as" not in data
+    text = runner.invoke(app, ["derive", typed, "--format", "text"]).stdout
+    assert "Read as" not in text
+
+
+def test_the_read_as_line_comes_before_the_steps_in_every_format():
+    for fmt in ("text", "markdown", "latex"):
+        out = runner.invoke(app, ["derive", "e^2x + log_2 x", "--format", fmt]).stdout
+        assert "Read as:" in out
+        assert out.index("Read as:") < out.index("Step 1")
+    text = runner.invoke(app, ["derive", "e^2x + log_2 x", "--format", "text"]).stdout
+    assert "Read as: e²·x + log₂(x)\n  Ambiguous: e^2x is read as e²·x" in text
+    markdown = runner.invoke(app, ["derive", "e^2x + log_2 x", "--format", "markdown"]).stdout
+    assert r"**Read as:** $e^{2} \cdot x + \log_{2}\left(x\right)$" in markdown
+
+
+def test_a_system_is_read_back_equation_by_equation():
+    data = derive_json("y = u^2 + v; u = x z; v = sin x")
+    assert data["read_as"]["text"] == "y = u² + v;  u = x·z;  v = sin(x)"
+
+
+def test_the_latex_reading_compiles_in_a_standalone_document(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    out = runner.invoke(
+        app, ["derive", "e^2x + 1/2x + sin^-1 x + log_2 x", "--format", "latex", "--standalone"]
+    )
+    (tmp_path / "doc.tex").write_text(out.stdout)
+    done = subprocess.run(
+        ["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "doc.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_read_back_writes_each_reading_in_standard_notation():
+    cases = {
+        "sin 2x": "sin(2·x)",
+        "x/2y + 3": "(x/2)·y + 3",
+        "2^3^2 x": "2^(3²)·x",
+        "|x| sigmoid x": "|x|·sigmoid(x)",
+        "x*-y z": "x·(−y)·z",
+        "√2x": "√(2·x)",
+    }
+    for typed, shown in cases.items():
+        reading = read_back(typed, [(None, parse_expression(typed))])
+        assert reading is not None and reading.text == shown, typed
+
+
+def test_reciprocal_powers_stay_refused():
+    for typed in ("sin^-2 x", "ln^-1 x", "sin^(-2) x"):
+        with pytest.raises(InputError, match="ambiguous"):
+            derive(typed)
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def test_check_reads_back_the_answer_and_the_problem():
+    result = runner.invoke(app, ["check", "sin^2 x", "2sinx cos x", "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Read as (problem): sin(x)²\nRead as (your answer): 2·sin(x)·cos(x)\n")
+    data = json.loads(runner.invoke(app, ["check", "log_2 x", "1/(x ln 2)", "--format", "json"]).stdout)
+    assert data["correct"] is True
+    assert data["read_as"]["problem"]["text"] == "log₂(x)"
+    assert data["read_as"]["answer"]["text"] == "1/(x·ln(2))"
+
+
+def test_check_of_an_explicit_answer_has_no_read_as():
+    assert "read_as" not in check("sin(x**2)", "2*x*cos(x**2)").to_dict()
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer"),
+    [("tan^(-1)(x)", "1/(1 + x^2)"), ("sin^-1(x)", "1/sqrt(1 - x^2)"), ("log_2 x", "1/(x*log(2))")],
+)
+def test_check_accepts_the_right_derivative_of_the_inverse_and_log_notations(problem, answer):
+    assert check(problem, answer).correct
+
+
+# --- a definition the output does not use ---------------------------------------------------
+
+OPENSTAX_226 = "f = x**4; x = t; y = t"  # OpenStax Calculus 3, §4.5 exercise 226: df/dt
+
+
+def test_an_unused_definition_is_a_note_not_an_error():
+    (t,) = real("t")
+    result = runner.invoke(app, ["derive", OPENSTAX_226, "--wrt", "t", "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert "Note: y is defined but f does not depend on it; it is left out." in result.stdout
+    data = derive_json(OPENSTAX_226, "--wrt", "t")
+    assert data["notes"] == ["y is defined but f does not depend on it; it is left out"]
+    assert data["independent"] == ["t"]
+    assert [e["name"] for e in data["equations"]] == ["x", "f"]
+    assert data["paths"]["t"]["count"] == 1
+    assert data["paths"]["t"]["listed"][0]["nodes"] == ["f", "x", "t"]
+    assert sympy.simplify(derive(OPENSTAX_226, wrt="t").result["t"] - sympy.diff(t**4, t)) == 0
+
+
+def test_an_unused_definition_with_its_own_variable_leaves_it_out():
+    d = derive("f = x*z; x = t^2; y = s + 1")
+    assert d.independent == ("z", "t")
+    assert d.graph.notes == ("y is defined but f does not depend on it; it is left out",)
+    with pytest.raises(InputError, match="not a variable of the problem"):
+        derive("f = x*z; x = t^2; y = s + 1", wrt="s")
+
+
+def test_check_grades_a_problem_with_an_unused_definition():
+    assert check(OPENSTAX_226, "4t^3", wrt="t").correct
+
+
+def test_read_as_and_notes_are_valid_under_the_shipped_schemas():
+    jsonschema = pytest.importorskip("jsonschema")
+    from chaintutor import schema
+
+    for problem in ("e^2x + 1/2x", OPENSTAX_226, "y = u^2 + v; u = x z; v = sin x"):
+        jsonschema.validate(derive_json(problem), schema.load("derive"))
+    jsonschema.validate(check("sin^2 x", "2sinx cos x").to_dict(), schema.load("check"))
