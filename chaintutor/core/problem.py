@@ -73,7 +73,7 @@ def read_problem(text: str) -> Problem:
 def read_outputs(text: str, outputs: Sequence[str]) -> list[Problem]:
     """A system with several outputs: one problem per output, holding the equations it reaches.
 
-    Every output must be defined; every definition must be reached by some output.
+    Every output must be defined; a definition no output reaches is left out, with a note.
     """
     statements = parse_statements(text)
     reading = read_back(text, [(s.name, s.rhs) for s in statements])
@@ -88,16 +88,18 @@ def read_outputs(text: str, outputs: Sequence[str]) -> list[Problem]:
                 source=text,
                 hint="defined: " + ", ".join(by_name),
             )
-    problems, reached = [], set()
-    for output in dict.fromkeys(outputs):
-        reach = _reachable(by_name[output], by_name)
-        reached |= reach
+    reaches = {output: _reachable(by_name[output], by_name) for output in dict.fromkeys(outputs)}
+    reached = set().union(*reaches.values())
+    notes = tuple(
+        f"{equation.name} is defined but no output depends on it; it is left out"
+        for equation in equations
+        if equation.name not in reached
+    )
+    problems = []
+    for output, reach in reaches.items():
         own = (by_name[output], *(e for e in equations if e.name in reach and e.name != output))
         _check_system(text, own)
-        problems.append(Problem(text, output, own, True, _names_in_order(e.rhs for e in own), reading))
-    for equation in equations:
-        if equation.name not in reached:
-            raise _at(text, equation.name_span, f"'{equation.name}' is defined but no output depends on it")
+        problems.append(Problem(text, output, own, True, _names_in_order(e.rhs for e in own), reading, notes))
     return problems
 
 
