@@ -70,15 +70,18 @@ def test_textbook_notation_is_read_back_and_derived_right(typed, intended, shown
         ("e^-2x", "e^-2x is read as e⁻²·x; write e^(-2x) for e to the power -2x"),
         ("1/2x", "1/2x is read as (1/2)·x, as most calculators read it; write 1/(2x) for 1 over 2x"),
         ("x + 3/4x", "3/4x is read as (3/4)·x, as most calculators read it; write 3/(4x) for 3 over 4x"),
+        ("√2x", "√2x is read as √(2·x); write √2·x for √2 times x"),
     ],
 )
 def test_ambiguous_forms_are_flagged(typed, flag):
     assert derive_json(typed)["read_as"]["flags"] == [flag]
 
 
-@pytest.mark.parametrize("typed", ["e^(2x)", "e^2 x", "1/(2x)", "(1/2)x", "e²x", "2x"])
+@pytest.mark.parametrize(
+    "typed", ["e^(2x)", "e^2 x", "1/(2x)", "(1/2)x", "e²x", "2x", "√(2x)", "√2·x", "sin 2x"]
+)
 def test_forms_written_out_are_not_flagged(typed):
-    assert derive_json(typed)["read_as"]["flags"] == []
+    assert derive_json(typed).get("read_as", {"flags": []})["flags"] == []
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,13 @@ an interpretation.
 A reading is worth showing when the text relied on implicit multiplication (``2x``,
 ``(x+1)(x-1)``), a function applied without brackets (``sin x^2``), a power of a function
 (``sin^2 x``), the inverse notation (``sin^-1 x``) or a logarithm's base (``log_2 x``).
-Two forms are genuinely ambiguous and are flagged in words besides:
+Three forms are genuinely ambiguous and are flagged in words besides:
 
 - ``e^2x`` is e²·x: an exponent without brackets is one factor (write ``e^(2x)`` for e to the
   power 2x);
 - ``1/2x`` is (1/2)·x: implicit multiplication is as tight as ``*`` and ``/``, left to right,
-  as most calculators read it (write ``1/(2x)`` for one over 2x).
+  as most calculators read it (write ``1/(2x)`` for one over 2x);
+- ``√2x`` is √(2x), as ``sin 2x`` is sin(2x) (write ``√2·x`` for the product).
 
 Everything is decided from the syntax tree and the typed text (brackets and ``*`` leave no
 node of their own, but they leave gaps between the spans). Nothing here imports SymPy.
@@ -131,6 +132,8 @@ def _notation_of_name(source: str, call: Call) -> bool:
 
 
 def _flags(source: str, node: Node) -> list[str]:
+    if isinstance(node, Call):
+        return _root_flag(source, node)
     if not isinstance(node, Product):
         return []
     found = []
@@ -143,6 +146,22 @@ def _flags(source: str, node: Node) -> list[str]:
         elif isinstance(before, Power) and _bare_exponent(source, before) and _touching(before, factor):
             found.append(_exponent_flag(source, before, factor))
     return found
+
+
+def _root_flag(source: str, call: Call) -> list[str]:
+    """``√2x`` is √(2x), as ``sin 2x`` is sin(2x); a root sign has no bar to show how far it
+    reaches, so say it."""
+    argument = call.args[0] if call.args else None
+    if (
+        source[call.func_span[0] : call.func_span[1]] != "√"
+        or not isinstance(argument, Product)
+        or not isinstance(argument.factors[0], Num)
+        or _previous_character(source, argument.span[0]) in ("(", "[")
+    ):
+        return []
+    number, rest = argument.factors[0].text, source[argument.factors[1].span[0] : argument.span[1]]
+    typed = source[call.span[0] : call.span[1]]
+    return [f"{typed} is read as {_Text().write(call)}; write √{number}·{rest} for √{number} times {rest}"]
 
 
 def _touching(left: Node, right: Node) -> bool:

@@ -29,6 +29,8 @@ def print_document(document: Document, console: Console) -> None:
     console.print(Text(document.title, style="bold"))
     for block in document.preface:
         console.print(_block(block))
+    if document.preface:
+        console.print()
     console.print(Padding(Text(formula(document.statement), style="bold cyan"), (0, 2)))
     for section in document.sections:
         console.print()
@@ -57,10 +59,10 @@ def _block(block: Block) -> RenderableType:
         case Check(ok=ok, text=text):
             return Text(("✓ " if ok else "✗ ") + text, style="bold green" if ok else "bold red")
         case ReadAs(text=text, flags=flags):
-            lines = Text.assemble(("Read as: ", "bold"), (text, "cyan"))
-            for flag in flags:
-                lines.append(Text.assemble("\n  ", ("Ambiguous: ", "bold yellow"), f"{flag}."))
-            return lines
+            flagged = (
+                Padding(Text.assemble(("Ambiguous: ", "bold yellow"), f"{flag}."), (0, 2)) for flag in flags
+            )
+            return Group(Text.assemble(("Read as: ", "bold"), (text, "cyan")), *flagged)
         case _:
             assert_never(block)
 
