@@ -48,7 +48,7 @@ from chaintutor.parse.functions import (
     suggest,
 )
 from chaintutor.parse.syntax import Call, Name, Neg, Node, Num, Power, Product, Span, Sum
-from chaintutor.parse.tokens import WHITESPACE, Token, tokenize
+from chaintutor.parse.tokens import MAX_DIGITS, WHITESPACE, Token, tokenize
 
 MAX_LENGTH = 20_000
 """The most characters a problem or an answer may have."""
@@ -179,7 +179,7 @@ def _left_side(source: str, tokens: list[Token], equals: Token) -> Token:
         start, end = (tokens[0].start, tokens[-1].end) if tokens else (equals.start, equals.end)
         raise InputError("the left side of '=' must be a single name", source=source, start=start, end=end)
     name = tokens[0]
-    if lookup(name.text) is not None or name.text in GREEK_FUNCTION_NAMES:
+    if lookup(name.text) is not None or name.text in GREEK_FUNCTION_NAMES or _LOG_BASE.fullmatch(name.text):
         raise InputError(
             f"'{source[name.start : name.end]}' is a function name; it cannot be defined",
             source=source,
@@ -509,7 +509,13 @@ class _Parser:
 
     def based_logarithm(self, token: Token, base: str) -> Node:
         """``log_2 x`` or ``log_2(x)``: the logarithm to base 2, ``log(x, 2)``."""
-        if int(base) < 2:
+        if len(base) > MAX_DIGITS:
+            raise self.error(
+                f"the base of this logarithm has {len(base)} digits; the limit is {MAX_DIGITS}",
+                token.start,
+                token.end,
+            )
+        if base.lstrip("0") in ("", "1"):
             raise self.error(
                 f"a logarithm to base {base} is undefined",
                 token.start,
