@@ -232,18 +232,23 @@ class _Text:
         if isinstance(node, Power):
             return self.power(node)
         if isinstance(node, Neg):
-            return self.minus + self.grouped(node.operand, isinstance(node.operand, Sum | Neg))
+            return self.minus + self.operand(node.operand, isinstance(node.operand, Sum))
         return self.call(node)
 
     def grouped(self, node: Node, bracket: bool) -> str:
         inner = self.write(node)
         return f"{self.open}{inner}{self.close}" if bracket else inner
 
+    def operand(self, node: Node, bracket: bool) -> str:
+        """``node`` after an operator: bracketed also when it starts with a minus (x·(−2·y))."""
+        inner = self.write(node)
+        return f"{self.open}{inner}{self.close}" if bracket or inner.startswith(self.minus) else inner
+
     def sum(self, node: Sum) -> str:
         parts = [self.write(node.terms[0])]
         for term, sign in zip(node.terms[1:], node.signs[1:], strict=True):
             operator = " + " if sign > 0 else f" {self.minus} "
-            parts.append(operator + self.grouped(term, isinstance(term, Sum | Neg)))
+            parts.append(operator + self.operand(term, isinstance(term, Sum)))
         return "".join(parts)
 
     def product(self, node: Product) -> str:
@@ -252,12 +257,12 @@ class _Text:
         divided = False
         for factor, divide in zip(node.factors[1:], node.divide[1:], strict=True):
             if divide:
-                bracket = isinstance(factor, Sum | Neg | Product)
-                text, divided = f"{text}/{self.grouped(factor, bracket)}", True
+                bracket = isinstance(factor, Sum | Product)
+                text, divided = f"{text}/{self.operand(factor, bracket)}", True
                 continue
             if divided:
                 text, divided = f"{self.open}{text}{self.close}", False
-            text += self.times + self.grouped(factor, isinstance(factor, Sum | Neg))
+            text += self.times + self.operand(factor, isinstance(factor, Sum))
         return text
 
     def power(self, node: Power) -> str:
