@@ -98,6 +98,15 @@ def test_ambiguous_forms_are_flagged(typed, flag):
     assert derive_json(typed)["read_as"]["flags"] == [flag]
 
 
+def test_a_run_of_letters_that_are_names_themselves_is_flagged():
+    data = derive_json("z = sin(xy); x = t; y = t^2")
+    assert data["read_as"]["flags"] == ["xy is read as one variable named xy; write x*y for the product"]
+    flags = derive_json("xe^x")["read_as"]["flags"]
+    assert flags == ["xe is read as one variable named xe; write x*e for the product"]
+    for meant in ("sin(xy)", "theta*t*h*e*a", "pi*p*i", "speed + 1"):
+        assert "read_as" not in derive_json(meant), meant
+
+
 @pytest.mark.parametrize(
     "typed", ["e^(2x)", "e^2 x", "1/(2x)", "(1/2)x", "e²x", "2x", "√(2x)", "√2·x", "sin 2x"]
 )

@@ -4,13 +4,15 @@ an interpretation.
 A reading is worth showing when the text relied on implicit multiplication (``2x``,
 ``(x+1)(x-1)``), a function applied without brackets (``sin x^2``), a power of a function
 (``sin^2 x``), the inverse notation (``sin^-1 x``) or a logarithm's base (``log_2 x``).
-Three forms are genuinely ambiguous and are flagged in words besides:
+Some forms are genuinely ambiguous and are flagged in words besides:
 
 - ``e^2x`` is e²·x: an exponent without brackets is one factor (write ``e^(2x)`` for e to the
   power 2x);
 - ``1/2x`` is (1/2)·x: implicit multiplication is as tight as ``*`` and ``/``, left to right,
   as most calculators read it (write ``1/(2x)`` for one over 2x);
-- ``√2x`` is √(2x), as ``sin 2x`` is sin(2x) (write ``√2·x`` for the product).
+- ``√2x`` is √(2x), as ``sin 2x`` is sin(2x) (write ``√2·x`` for the product);
+- ``xe^x`` or ``sin(xy)``, where every letter is itself a name of the problem (or e): a run of
+  letters is one name (write ``x*e^x``, ``x*y`` for the products).
 
 Everything is decided from the syntax tree and the typed text (brackets and ``*`` leave no
 node of their own, but they leave gaps between the spans). Nothing here imports SymPy.
@@ -64,9 +66,11 @@ def read_back(source: str, statements: Sequence[tuple[str | None, Node]]) -> Rea
     """The reading of ``statements`` (name or None, right side) parsed from ``source``, or None
     when every one was written out in standard notation already (nothing to show)."""
     interpreted = any(_interpreted(source, node) for _, rhs in statements for node in walk(rhs))
-    if not interpreted:
+    joined = _joined_names(statements)
+    if not interpreted and not joined:
         return None
     flags = tuple(flag for _, rhs in statements for node in walk(rhs) for flag in _flags(source, node))
+    flags += tuple(joined)
     with recursion_headroom(MAX_DEPTH * _FRAMES_PER_LEVEL):
         text = ";  ".join(_equation(name, _Text().write(rhs)) for name, rhs in statements)
         tex = r",\quad ".join(
@@ -162,6 +166,22 @@ def _root_flag(source: str, call: Call) -> list[str]:
     number, rest = argument.factors[0].text, source[argument.factors[1].span[0] : argument.span[1]]
     typed = source[call.span[0] : call.span[1]]
     return [f"{typed} is read as {_Text().write(call)}; write √{number}·{rest} for √{number} times {rest}"]
+
+
+def _joined_names(statements: Sequence[tuple[str | None, Node]]) -> list[str]:
+    """``xe^x``, or ``sin(xy)`` where x and y are names of the problem: a run of letters is one
+    name, although each of its letters is a name too (or e). Names the problem defines itself
+    are meant as typed and never flagged."""
+    used = {node.name for _, rhs in statements for node in walk(rhs) if isinstance(node, Name)}
+    defined = {name for name, _ in statements if name is not None}
+    letters = used | defined | {"e"}
+    found = []
+    for name in sorted(used - defined, key=lambda name: (len(name), name)):
+        if len(name) > 1 and name.isalpha() and name not in _GREEK | {"pi"} and set(name) <= letters:
+            found.append(
+                f"{name} is read as one variable named {name}; write {'*'.join(name)} for the product"
+            )
+    return found
 
 
 def _touching(left: Node, right: Node) -> bool:
