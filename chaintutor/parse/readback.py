@@ -36,7 +36,7 @@ from chaintutor.parse.syntax import Call, Name, Neg, Node, Num, Power, Product, 
 from chaintutor.parse.tokens import WHITESPACE
 
 _TIMES_SIGNS = frozenset("*·×")
-_FRAMES_PER_LEVEL = 4  # the writers' frames per nesting level, with a wide margin
+_FRAMES_PER_LEVEL = 8  # the writers' frames per nesting level (three at most), with a wide margin
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -69,9 +69,9 @@ def read_back(source: str, statements: Sequence[tuple[str | None, Node]]) -> Rea
     joined = _joined_names(statements)
     if not interpreted and not joined:
         return None
-    flags = tuple(flag for _, rhs in statements for node in walk(rhs) for flag in _flags(source, node))
-    flags += tuple(joined)
     with recursion_headroom(MAX_DEPTH * _FRAMES_PER_LEVEL):
+        flags = tuple(flag for _, rhs in statements for node in walk(rhs) for flag in _flags(source, node))
+        flags += tuple(joined)
         text = ";  ".join(_equation(name, _Text().write(rhs)) for name, rhs in statements)
         tex = r",\quad ".join(
             _equation(_tex_name(name) if name else None, _Tex().write(rhs)) for name, rhs in statements
