@@ -7,17 +7,20 @@ SymPy's own constructors, never with chaintutor's output.
 """
 
 import json
+import re
 
 import pytest
 import sympy
+from hypothesis import given, settings
 from typer.testing import CliRunner
 
 from chaintutor import check, derive
 from chaintutor.cli import app
 from chaintutor.errors import InputError
-from chaintutor.parse import parse_expression
+from chaintutor.parse import parse_expression, to_sympy
 from chaintutor.parse.readback import read_back
 from tests.helpers import real
+from tests.strategies import valid_problems
 
 runner = CliRunner()
 (x,) = real("x")
@@ -239,3 +242,37 @@ def test_read_as_and_notes_are_valid_under_the_shipped_schemas():
     for problem in ("e^2x + 1/2x", OPENSTAX_226, "y = u^2 + v; u = x z; v = sin x"):
         jsonschema.validate(derive_json(problem), schema.load("derive"))
     jsonschema.validate(check("sin^2 x", "2sinx cos x").to_dict(), schema.load("check"))
+
+
+# --- the reading says what was read ------------------------------------------------------------
+
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def _typed_again(reading: str) -> str:
+    """The Unicode reading as input again: log₂( is typed log_2(; everything else it prints
+    (·, −, superscripts, √, π, |x|, arcsin, artanh, ln) is the input language already."""
+    return re.sub(r"log([₀-₉]+)\(", lambda m: f"log_{m.group(1).translate(_SUBSCRIPT_DIGITS)}(", reading)
+
+
+@settings(max_examples=150, deadline=None)
+@given(problem=valid_problems())
+def test_a_reading_parses_back_to_the_same_expression(problem):
+    try:
+        tree = parse_expression(problem)
+        meant = to_sympy(tree)
+    except InputError:
+        return  # refused problems have no reading
+    reading = read_back(problem, [(None, tree)])
+    if reading is not None:
+        assert to_sympy(parse_expression(_typed_again(reading.text))) == meant, reading.text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [t for t, _, _ in TEXTBOOK] + ["√2x", "x*-y z", "2^3^2 x", "|x| sigmoid x", "x/2y + 3", "sinh^-1 2x"],
+)
+def test_each_textbook_reading_parses_back_to_the_same_expression(typed):
+    tree = parse_expression(typed)
+    reading = read_back(typed, [(None, tree)])
+    assert to_sympy(parse_expression(_typed_again(reading.text))) == to_sympy(tree), reading.text
