@@ -558,16 +558,17 @@ class _Parser:
         opener = self.advance() if self.peek().is_op("(") else None
         sign = self.advance().text if self.peek().is_op("-", "+") else ""
         token = self.peek()
-        if token.kind != "num":
+        closed = opener is None or self.peek(1).is_op(")")
+        if token.kind != "num" or not closed:
             raise self.error(
                 f"the power of '{self.typed(name)}' must be a number, as in sin^2 x",
                 token.start,
-                token.end,
+                token.end if closed else self.peek(1).end,
                 hint=f"write ({self.typed(name)}(x))^n for other powers",
             )
         self.advance()
         if opener is not None:
-            self.expect_close(opener)
+            self.advance()
         return ("-" if sign == "-" else "") + token.text, (token.start, token.end)
 
     def negative_function_power(self, name: Token, info: FunctionInfo, power: str) -> InputError:
