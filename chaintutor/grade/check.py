@@ -31,6 +31,7 @@ from chaintutor.grade.model import Model
 from chaintutor.parse.answer import Answer, read
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
+from chaintutor.parse.readback import Reading
 from chaintutor.parse.syntax import Call, Name, Node, Sum, walk
 
 
@@ -47,6 +48,8 @@ class CheckResult:
     problem_output: str = ""  # the output's name (y), for "dy/dx"
     typed: str = ""  # the answer's expression as typed (a leading "dy/dx =" left out)
     close: bool = False  # "close, but not exact": a decimal only approximates the exact answer
+    problem_reading: Reading | None = None  # "Read as" lines, when reading took interpretation
+    answer_reading: Reading | None = None
 
     @property
     def verdict(self) -> str:
@@ -67,6 +70,13 @@ class CheckResult:
         }
         if self.close:
             data["verdict"] = "close"
+        read_as = {
+            which: {"text": reading.text, "latex": reading.tex, "flags": list(reading.flags)}
+            for which, reading in (("problem", self.problem_reading), ("answer", self.answer_reading))
+            if reading is not None
+        }
+        if read_as:
+            data["read_as"] = read_as
         return data
 
 
@@ -114,6 +124,8 @@ def _check(
         problem_output=model.output,
         typed=read_as.text,
         close=verdict.close,
+        problem_reading=model.problem.reading,
+        answer_reading=read_as.reading(answer),
     )
 
 

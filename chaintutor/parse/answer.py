@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from chaintutor.errors import InputError
 from chaintutor.parse.functions import FUNCTIONS, spelled_out
 from chaintutor.parse.parser import _check_length, parse_tokens
+from chaintutor.parse.readback import Reading, read_back
 from chaintutor.parse.syntax import Node, Num, Span, walk
 from chaintutor.parse.tokens import WHITESPACE, Token, tokenize
 
@@ -96,6 +97,11 @@ class Answer:
     notation: Notation | None
     split: tuple[tuple[Span, str], ...]  # letter runs read as several names: (span, "x·cos")
     partials: tuple[Partial, ...] = ()
+
+    def reading(self, source: str) -> Reading | None:
+        """The "Read as" line of the answer typed as ``source``, when reading it took
+        interpretation (``2xcos(x^2)`` is 2·x·cos(x²))."""
+        return read_back(source, [(None, self.tree)])
 
     @property
     def has_decimal(self) -> bool:

@@ -40,6 +40,7 @@ from chaintutor.render.document import (
     Operator,
     Piece,
     Prose,
+    ReadAs,
     RuleRow,
     Rules,
     Table,
@@ -271,7 +272,9 @@ _PREAMBLE = r"""\documentclass{article}
 
 
 def render_document(document: Document, standalone: bool = False) -> str:
-    lines = [rf"\section*{{{escape_text(document.title)}}}", "", *_statement(document.statement)]
+    lines = [rf"\section*{{{escape_text(document.title)}}}"]
+    lines += [line for block in document.preface for line in ["", *_block(block)]]
+    lines += ["", *_statement(document.statement)]
     for section in document.sections:
         lines += ["", rf"\subsection*{{{escape_text(section.title)}}}"]
         for block in section.blocks:
@@ -335,6 +338,11 @@ def _block(block: Block) -> list[str]:
             return latex_tree(root, formula, escape_text)
         case Check(ok=ok, text=text):
             return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + escape_text(text)]
+        case ReadAs(tex=tex, flags=flags):
+            return [
+                rf"\textbf{{Read as:}} \( {tex} \)",
+                *(rf"\\ Ambiguous: {escape_text(flag)}." for flag in flags),
+            ]
         case _:
             assert_never(block)
 

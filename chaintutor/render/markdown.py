@@ -21,6 +21,7 @@ from chaintutor.render.document import (
     Equations,
     Formula,
     Prose,
+    ReadAs,
     Rules,
     Table,
     Tree,
@@ -32,7 +33,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
 
 
 def render_document(document: Document) -> str:
-    parts = [f"# {escape(document.title)}", display_math(latex.formula(document.statement))]
+    parts = [f"# {escape(document.title)}", *(_block(block) for block in document.preface)]
+    parts.append(display_math(latex.formula(document.statement)))
     for section in document.sections:
         parts.append(f"## {escape(section.title)}")
         parts.extend(_block(block) for block in section.blocks)
@@ -53,6 +55,8 @@ def _block(block: Block) -> str:
             return f"```mermaid\n{mermaid(root)}```"
         case Check(ok=ok, text=text):
             return ("✓ " if ok else "✗ ") + escape(text)
+        case ReadAs(tex=tex, flags=flags):
+            return "\n".join([f"**Read as:** ${tex}$", *(f"- Ambiguous: {escape(flag)}." for flag in flags)])
         case _:
             assert_never(block)
 

@@ -16,6 +16,7 @@ from chaintutor.render.document import (
     Document,
     Equations,
     Prose,
+    ReadAs,
     Rules,
     Table,
     Tree,
@@ -26,6 +27,10 @@ from chaintutor.render.text import formula
 
 def print_document(document: Document, console: Console) -> None:
     console.print(Text(document.title, style="bold"))
+    for block in document.preface:
+        console.print(_block(block))
+    if document.preface:
+        console.print()
     console.print(Padding(Text(formula(document.statement), style="bold cyan"), (0, 2)))
     for section in document.sections:
         console.print()
@@ -53,6 +58,11 @@ def _block(block: Block) -> RenderableType:
             return _tree(root)
         case Check(ok=ok, text=text):
             return Text(("✓ " if ok else "✗ ") + text, style="bold green" if ok else "bold red")
+        case ReadAs(text=text, flags=flags):
+            flagged = (
+                Padding(Text.assemble(("Ambiguous: ", "bold yellow"), f"{flag}."), (0, 2)) for flag in flags
+            )
+            return Group(Text.assemble(("Read as: ", "bold"), (text, "cyan")), *flagged)
         case _:
             assert_never(block)
 

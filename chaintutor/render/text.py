@@ -21,6 +21,7 @@ from chaintutor.render.document import (
     Operator,
     Piece,
     Prose,
+    ReadAs,
     Rules,
     Table,
     Tree,
@@ -61,7 +62,8 @@ def _piece(piece: Piece, index: int, count: int) -> str:
 
 
 def render_document(document: Document) -> str:
-    lines = [document.title, "", "  " + formula(document.statement)]
+    lines = [document.title, *(line for block in document.preface for line in ["", *_block(block)])]
+    lines += ["", "  " + formula(document.statement)]
     for section in document.sections:
         lines += ["", section.title, "─" * len(section.title)]
         for block in section.blocks:
@@ -83,6 +85,8 @@ def _block(block: Block) -> list[str]:
             return ["  " + line for line in tree_lines(root)]
         case Check(ok=ok, text=text):
             return [("✓ " if ok else "✗ ") + text]
+        case ReadAs(text=text, flags=flags):
+            return [f"Read as: {text}", *(f"  Ambiguous: {flag}." for flag in flags)]
         case _:
             assert_never(block)
 
