@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from chaintutor.cli import app
 from chaintutor.tutor.bank import load_bank
-from chaintutor.tutor.progress import is_gradable
 
 runner = CliRunner()
 
@@ -573,17 +572,29 @@ def test_csv_rows_the_lecturer_got_wrong_are_listed_and_the_class_graded(tmp_pat
     assert refused.exit_code == 2 and "no answers in it; line 2: no exercise has the id" in refused.stderr
 
 
-def test_an_exercise_with_abstract_functions_cannot_be_graded(tmp_path):
-    abstract = next((e for group in load_bank() for e in group.exercises if not is_gradable(e)), None)
-    if abstract is None:
-        pytest.skip("every exercise of the bank is gradable")
-    path = tmp_path / "a.toml"
+def test_exercises_that_ask_for_a_value_at_a_point_are_graded_as_numbers(tmp_path):
+    x = sympy.Symbol("x")
+    cubic = sympy.diff((x**2 - 3 * x) ** 3 - 2 * (x**2 - 3 * x), x).subs(x, 2)
+    root = sympy.diff(sympy.sqrt(x**2 + 9), x).subs(x, 4)
+    path = tmp_path / "a.csv"
     path.write_text(
-        f'[[answer]]\nstudent = "ada"\nexercise = "{abstract.id}"\nwrt = "{abstract.wrt[0]}"\nanswer = "0"\n',
+        "student,exercise,answer\n"
+        f"ada,point-cubic-of-quadratic,{cubic}\n"
+        f"bo,point-cubic-of-quadratic,{cubic + 3}\n"
+        f"ada,point-sqrt-of-square,{root}\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["grade", str(path)])
-    assert result.exit_code == 2 and "a.toml:3:" in result.stderr and "abstract functions" in result.stderr
+    report = json.loads(grade(str(path), "--format", "json").stdout)
+    verdicts = {
+        (student["student"], answer["exercise"], answer["verdict"])
+        for student in report["students"]
+        for answer in student["answers"]
+    }
+    assert verdicts == {
+        ("ada", "point-cubic-of-quadratic", "correct"),
+        ("bo", "point-cubic-of-quadratic", "wrong"),
+        ("ada", "point-sqrt-of-square", "correct"),
+    }
 
 
 def test_a_missing_file(tmp_path):

@@ -65,7 +65,7 @@ from typing import Any
 from chaintutor.errors import InputError
 from chaintutor.grade.mistakes import UNKNOWN, UNPARSEABLE, Diagnosis
 from chaintutor.tutor.bank import ExerciseSet, find_exercise
-from chaintutor.tutor.progress import Attempt, ProgressStore, is_gradable
+from chaintutor.tutor.progress import Attempt, ProgressStore
 
 MAX_FILE_BYTES = 5_000_000  # a class of a thousand students with ten answers each is ~1 MB
 ANSWER_SECONDS = 5.0  # each answer's own time limit: one hostile answer cannot stall a class
@@ -102,6 +102,8 @@ class AnswerRow:
     steps: str = ""  # step answers, "du1/dx = 3x^2; dy/du1 = cos(u1)"; "" for none
     tries: int | None = None  # how many tries the student took, when the file says
     variables: int = 1  # how many derivatives the exercise or problem asks for
+    at: str | None = None  # the exercise asks for the derivative's value here ("x = 2")
+    table: tuple[tuple[str, bool, str, str], ...] = ()  # the exercise's table of values
 
     @property
     def column(self) -> str:
@@ -582,15 +584,12 @@ def _resolve(path: Path, raw: _Raw, bank: Sequence[ExerciseSet]) -> AnswerRow:
     tries = _tries(fields.get("tries", ""))
     if tries == 0:
         raise error_at("tries", f"'tries' is a whole number from 1 to {MAX_TRIES:,}, or empty")
-    set_name = None
+    set_name, at, table = None, None, ()
     try:
         if exercise_id:
             exercise = find_exercise(bank, exercise_id)
-            if not is_gradable(exercise):
-                raise InputError(
-                    f"exercise '{exercise_id}' applies abstract functions: answers to it cannot be graded"
-                )
             problem, set_name, variables = exercise.problem, exercise.set_name, len(exercise.wrt)
+            at, table = exercise.at, exercise.table_rows
             wrt = _exercise_wrt(wrt, exercise.id, exercise.wrt)
         else:
             wrt, variables = _problem_wrt(problem, wrt or None)
@@ -601,7 +600,7 @@ def _resolve(path: Path, raw: _Raw, bank: Sequence[ExerciseSet]) -> AnswerRow:
         raise error_at(key, error.message, error) from None
     steps = fields.get("steps", "")
     return AnswerRow(
-        line, student, exercise_id or None, set_name, problem, wrt, answer, steps, tries, variables
+        line, student, exercise_id or None, set_name, problem, wrt, answer, steps, tries, variables, at, table
     )
 
 
@@ -663,9 +662,9 @@ def grade_rows(
     (progress, recording). The same answer to the same question is graded once: a class writes
     the right answer, and the common wrong ones, many times over."""
     graded = []
-    seen: dict[tuple[str, str, str, str], GradedAnswer] = {}
+    seen: dict[tuple[str, str, str | None, str, str], GradedAnswer] = {}
     for row in rows:
-        key = (row.problem, row.wrt, row.answer, row.steps)
+        key = (row.problem, row.wrt, row.at, row.answer, row.steps)
         answer = seen.get(key)
         if answer is None:
             answer = seen[key] = grade_row(row, seconds)
@@ -688,10 +687,14 @@ def _grade_final(row: AnswerRow, seconds: float) -> GradedAnswer:
     from chaintutor.core.deadline import TimeLimitError, time_limit
     from chaintutor.core.notation import plain
     from chaintutor.grade.check import check
+    from chaintutor.grade.value import check_value
 
     try:
         with time_limit(seconds):
-            result = check(row.problem, row.answer, row.wrt)
+            if row.at is None:
+                result = check(row.problem, row.answer, row.wrt)
+            else:  # the exercise asks for a number: the derivative's value at a point
+                result = check_value(row.problem, row.answer, row.wrt, row.at, row.table)
     except TimeLimitError as error:
         message = f"it could not be checked within the time limit of {error.seconds:g} s"
         return GradedAnswer(row, "wrong", None, _expected(row, seconds), (Diagnosis(UNKNOWN, message),))
