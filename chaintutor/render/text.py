@@ -16,6 +16,7 @@ import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TypeAlias, assert_never
 
 import sympy
@@ -170,7 +171,7 @@ def _pieces(text: str) -> list[str] | None:
         return None
     cheapest = min(cost for _, cost in found)
     cuts = [0, *(position for position, cost in found if cost == cheapest), len(text)]
-    return [text[start:end] for start, end in zip(cuts, cuts[1:], strict=False)]
+    return [text[start:end] for start, end in pairwise(cuts)]
 
 
 class _Filler:
@@ -192,8 +193,8 @@ class _Filler:
             self.lines[-1] = line + segment
             self.placed += 1
             return
-        label = self.labelled and len(self.lines) == 1 and self.placed == 1 and 3 * width(line) <= self.limit()
-        if line.strip() and not label:
+        beside_label = self.labelled and len(self.lines) == 1 and self.placed == 1
+        if line.strip() and not (beside_label and 3 * width(line) <= self.limit()):
             self._new_line()
             segment = segment.lstrip()
             if width(segment) <= self.limit():
@@ -255,7 +256,7 @@ class _Layout:
         lines.append(())
         statement = self.math(document.statement)
         head, equals, body = statement.partition(" = ")
-        if not equals or self.width is not None and self.width - 2 - width(head) - 3 < MIN_FORMULA_WIDTH:
+        if not equals or (self.width is not None and self.width - 2 - width(head) - 3 < MIN_FORMULA_WIDTH):
             head, body = "", statement
         lines += self.hang("  " + head + equals, body, "statement", "statement")
         for section in document.sections:
@@ -312,17 +313,17 @@ class _Layout:
     def equations(self, block: Equations) -> list[Line]:
         lefts = [self.math(left) for left, _ in block.rows]
         column = max(width(left) for left in lefts)
-        rows = [
-            (left, [" = ".join(self.math(r) for r in rights)] if block.inline else [self.math(r) for r in rights])
-            for left, (_, rights) in zip(lefts, block.rows, strict=True)
-        ]
+        rows: list[tuple[str, list[str]]] = []
+        for left, (_, rights) in zip(lefts, block.rows, strict=True):
+            shown = [self.math(right) for right in rights]
+            rows.append((left, [" = ".join(shown)] if block.inline else shown))
         if self.width is not None and 2 + column + 3 + MIN_FORMULA_WIDTH > self.width:
             return self.stacked_equations(rows)
         lines: list[Line] = []
-        for left, rights in rows:
-            for index, right in enumerate(rights):
+        for left, texts in rows:
+            for index, text in enumerate(texts):
                 head = _pad(left, column) if index == 0 else " " * column
-                lines += self.hang((("  ", ""), (head, "lhs"), (" = ", "")), right, "", "")
+                lines += self.hang((("  ", ""), (head, "lhs"), (" = ", "")), text, "", "")
         return lines
 
     def stacked_equations(self, rows: list[tuple[str, list[str]]]) -> list[Line]:
@@ -330,8 +331,9 @@ class _Layout:
         assert self.width is not None
         lines: list[Line] = []
         for left, rights in rows:
-            for part_index, part in enumerate(break_formula(left, self.width - 2, self.width - 2 - _HANG, True)):
-                lines.append((("  " if part_index == 0 else "  " + " " * _HANG, ""), (part, "lhs")))
+            parts = break_formula(left, self.width - 2, self.width - 2 - _HANG, labelled=True)
+            lines.append((("  ", ""), (parts[0], "lhs")))
+            lines += [(("  " + " " * _HANG, ""), (part, "lhs")) for part in parts[1:]]
             for right in rights:
                 lines += self.hang(" " * _HANG + "= ", right, "", "")
         return lines
@@ -381,7 +383,7 @@ class _Layout:
 
     def table(self, block: Table) -> list[Line]:
         """Columns three spaces apart, a header first; the last column's formulas wrap in it."""
-        rows = [tuple(self.words(c) if isinstance(c, str) else self.math(c) for c in row) for row in block.rows]
+        rows = [tuple(self.words(c) if isinstance(c, str) else self.math(c) for c in r) for r in block.rows]
         header = tuple(self.words(title) for title in block.header)
         columns = [max(width(row[i]) for row in [header, *rows]) for i in range(len(header))]
         start = 2 + sum(w + 3 for w in columns[:-1])
@@ -462,4 +464,3 @@ def _label_split(line: str) -> tuple[str, str]:
         indent = line[: len(line) - len(line.lstrip())]
         return indent, line[len(indent) :]
     return match.group(1), line[match.end(1) :]
-
