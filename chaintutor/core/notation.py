@@ -45,18 +45,21 @@ INVERSE_NAMES = {
 }
 
 
-def name_text(name: str) -> str:
-    """A variable's name as a textbook prints it: ``u1`` is u₁, ``theta`` is θ, ``x_2`` is x₂,
-    an adjoint ``ubar1`` is ū₁. Names are ASCII (the parser's rule), so anything else is kept."""
+def name_text(name: str, greek: bool = True) -> str:
+    """A variable's name as a textbook prints it: ``u1`` is u₁, ``x_2`` is x₂, an adjoint
+    ``ubar1`` is ū₁, and with ``greek`` ``theta`` is θ. Names are ASCII (the parser's rule)."""
+    letters = GREEK_LETTERS if greek else {}
     adjoint = _ADJOINT_NAME.fullmatch(name)
     if adjoint:
-        return _indexed(adjoint.group(1), "\u0304", adjoint.group(2))
+        return letters.get(adjoint.group(1), adjoint.group(1)) + "\u0304" + _subscript(adjoint.group(2))
     indexed = _INDEXED_NAME.fullmatch(name)
-    return _indexed(indexed.group(1), digits=indexed.group(2)) if indexed else GREEK_LETTERS.get(name, name)
+    if indexed:
+        return letters.get(indexed.group(1), indexed.group(1)) + _subscript(indexed.group(2))
+    return letters.get(name, name)
 
 
-def _indexed(base: str, mark: str = "", digits: str = "") -> str:
-    return GREEK_LETTERS.get(base, base) + mark + digits.translate(_SUBSCRIPT_DIGITS)
+def _subscript(digits: str) -> str:
+    return digits.translate(_SUBSCRIPT_DIGITS)
 
 
 def _superscript(text: str) -> str | None:
@@ -89,11 +92,13 @@ class _UnicodePrinter(StrPrinter):
         return "√" + (text if bare else f"({text})")
 
     def _print_exp(self, expr: sympy.Expr) -> str:
-        """eˣ when the exponent has superscript letters, else e^(…): never exp(…) beside the
-        rule d/du eᵘ = eᵘ."""
-        exponent = unicode(expr.args[0])
-        raised = _superscript(exponent)
-        return f"e{raised}" if raised is not None else f"e^({exponent})"
+        """eˣ, e⁻²ˣ when the exponent can be written in superscripts (names of one letter),
+        else e^(…): never exp(…) beside the rule d/du eᵘ = eᵘ."""
+        exponent = expr.args[0]
+        text = unicode(exponent)
+        short = all(len(symbol.name) == 1 for symbol in exponent.free_symbols)
+        raised = _superscript(text) if short else None
+        return f"e{raised}" if raised is not None else f"e^({text})"
 
     def _print_Exp1(self, expr: sympy.Expr) -> str:
         return "e"
@@ -102,15 +107,16 @@ class _UnicodePrinter(StrPrinter):
         return "π"
 
     def _print_Function(self, expr: sympy.Expr) -> str:
-        """arcsin(x) for asin(x); a Greek abstract function by its letter: φ(x)."""
-        name = expr.func.__name__
-        shown = INVERSE_NAMES.get(name) or GREEK_LETTERS.get(name)
+        """arcsin(x) for asin(x)."""
+        shown = INVERSE_NAMES.get(expr.func.__name__)
         if shown is None:
             return str(super()._print_Function(expr))
         return f"{shown}({self.stringify(expr.args, ', ')})"
 
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        return name_text(expr.name)
+        """u₁ for u1; Greek names stay spelled (theta), for the LaTeX of sentences that quote
+        a formula: the text and terminal writers print them as letters."""
+        return name_text(expr.name, greek=False)
 
     def _print_ImmutableDenseMatrix(self, expr: sympy.Expr) -> str:
         """A matrix on one line, rows separated by semicolons: [1, 1; v, u]."""
@@ -131,7 +137,7 @@ class _UnicodePrinter(StrPrinter):
         function = expr.expr
         if not isinstance(function, sympy.core.function.AppliedUndef):
             return str(super()._print_Derivative(expr))
-        name = GREEK_LETTERS.get(function.func.__name__, function.func.__name__)
+        name = function.func.__name__
         if len(function.args) == 1 and len(expr.variables) == 1:
             return f"{name}′({self._print(function.args[0])})"
         variables = "".join(f"∂{self._print(v)}" for v in expr.variables)
@@ -144,13 +150,13 @@ _PRINTER = _UnicodePrinter({"order": None})
 
 def unicode(expr: sympy.Basic) -> str:
     """One line, no ANSI: superscripts for integer powers, · for products, subscripts for
-    indexed names, √, eˣ.
+    indexed names, √, eˣ, arcsin.
 
     >>> x = sympy.Symbol("x")
     >>> unicode(6 * x**2 * sympy.cos(x**3) / sympy.sin(x**3))
     '6x²·cos(x³)/sin(x³)'
-    >>> unicode(2 * sympy.sqrt(x) * sympy.exp(sympy.Symbol("u1")) + sympy.asin(sympy.Symbol("theta")))
-    '2√x·e^(u₁) + arcsin(θ)'
+    >>> unicode(2 * sympy.sqrt(x) * sympy.exp(sympy.Symbol("u1")) + sympy.asin(x))
+    '2√x·e^(u₁) + arcsin(x)'
     """
     text = _PRINTER.doprint(expr)
     text = _INTEGER_POWER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)

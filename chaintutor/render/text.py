@@ -79,7 +79,7 @@ def _piece(piece: Piece, index: int, count: int) -> str:
         case Word(text=text):
             return names_in(text) + (" " if index < count - 1 else "")
         case sympy.Basic():
-            return printing.unicode(piece)
+            return names_in(printing.unicode(piece))
         case _:
             assert_never(piece)
 
@@ -90,14 +90,17 @@ def _adjoint(name: str) -> str:
     return printing.name_text(f"{letters}bar{name[len(letters) :]}") if letters.isalpha() else name + "\u0304"
 
 
-# A variable's name in a sentence: one or two letters and an index (u1, J2, w10), or a Greek name.
+# A variable's name in a sentence or a formula: one or two letters and an index (u1, J2, w10),
+# or a Greek name, with an index (theta, theta₁), after a coefficient (2theta) or not.
+_GREEK = "|".join(printing.GREEK_LETTERS)
 _NAME_IN_TEXT = re.compile(
-    r"(?<![\w.])(?:[A-Za-z]{1,2}\d{1,2}|(?:" + "|".join(printing.GREEK_LETTERS) + r")\d{0,2})(?![\w.])"
+    rf"(?<![A-Za-z_.])(?:(?<!\d)[A-Za-z]{{1,2}}_?\d{{1,2}}|(?:{_GREEK})(?=[\d₀-₉\u0304]|\b))(?![A-Za-z_]|\.\w)"
 )
 
 
 def names_in(text: str) -> str:
-    """Words with the variables' names as the formulas print them: "u1 reaches y" → "u₁ reaches y"."""
+    """Text with the variables' names as a textbook prints them: "u1 reaches y" is "u₁ reaches
+    y", "sin(2theta)" is "sin(2θ)"."""
     return _NAME_IN_TEXT.sub(lambda match: printing.name_text(match.group()), text)
 
 
@@ -249,7 +252,8 @@ class _Layout:
         return self.words(formula(pieces))
 
     def words(self, text: str) -> str:
-        return printing.ascii_text(text) if self.ascii else text
+        """Text as printed: names as the formulas have them (u₁, θ), or all of it in ASCII."""
+        return printing.ascii_text(names_in(text)) if self.ascii else names_in(text)
 
     def document(self, document: Document) -> list[Line]:
         lines = self.paragraph(document.title, "title")
@@ -274,7 +278,7 @@ class _Layout:
 
     def paragraph(self, text: str, role: str, indent: str = "") -> list[Line]:
         """Words wrapped to the width, lines after the first indented by ``indent``."""
-        text = self.words(names_in(text))
+        text = self.words(text)
         if self.width is None:
             return [((text, role),)]
         wrapped = textwrap.wrap(
