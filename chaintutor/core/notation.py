@@ -114,9 +114,11 @@ class _UnicodePrinter(StrPrinter):
         return f"{shown}({self.stringify(expr.args, ', ')})"
 
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        """u₁ for u1; Greek names stay spelled (theta), for the LaTeX of sentences that quote
-        a formula: the text and terminal writers print them as letters."""
-        return name_text(expr.name, greek=False)
+        """An adjoint's name (``ubar``, ``abar1``) as the lectures write it: ū, ā1. Other names
+        stay as typed (u1, theta), as messages and practice prompts quote them: the text and
+        terminal writers print them as a textbook does (u₁, θ) with :func:`name_text`."""
+        match = _ADJOINT_NAME.fullmatch(expr.name)
+        return f"{match.group(1)}\u0304{match.group(2)}" if match else str(expr.name)
 
     def _print_ImmutableDenseMatrix(self, expr: sympy.Expr) -> str:
         """A matrix on one line, rows separated by semicolons: [1, 1; v, u]."""
@@ -149,14 +151,13 @@ _PRINTER = _UnicodePrinter({"order": None})
 
 
 def unicode(expr: sympy.Basic) -> str:
-    """One line, no ANSI: superscripts for integer powers, · for products, subscripts for
-    indexed names, √, eˣ, arcsin.
+    """One line, no ANSI: superscripts for integer powers, · for products, √, eˣ, arcsin.
 
     >>> x = sympy.Symbol("x")
     >>> unicode(6 * x**2 * sympy.cos(x**3) / sympy.sin(x**3))
     '6x²·cos(x³)/sin(x³)'
     >>> unicode(2 * sympy.sqrt(x) * sympy.exp(sympy.Symbol("u1")) + sympy.asin(x))
-    '2√x·e^(u₁) + arcsin(x)'
+    '2√x·e^(u1) + arcsin(x)'
     """
     text = _PRINTER.doprint(expr)
     text = _INTEGER_POWER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)

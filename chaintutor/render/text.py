@@ -90,18 +90,19 @@ def _adjoint(name: str) -> str:
     return printing.name_text(f"{letters}bar{name[len(letters) :]}") if letters.isalpha() else name + "\u0304"
 
 
-# A variable's name in a sentence or a formula: one or two letters and an index (u1, J2, w10),
-# or a Greek name, with an index (theta, theta₁), after a coefficient (2theta) or not.
+# A variable's name in a sentence or a formula: one or two letters and an index (u1, J2, w10,
+# x_1, the adjoint ū1), or a Greek name (theta, theta1), after a coefficient (6u1, 2theta) or not.
 _GREEK = "|".join(printing.GREEK_LETTERS)
 _NAME_IN_TEXT = re.compile(
-    rf"(?<![A-Za-z_.])(?:(?<!\d)[A-Za-z]{{1,2}}_?\d{{1,2}}|(?:{_GREEK})(?=[\d₀-₉\u0304]|\b))(?![A-Za-z_]|\.\w)"
+    rf"(?<![A-Za-z_.])(?:[A-Za-z]{{1,2}}\u0304?_?\d{{1,2}}|(?:{_GREEK})(?=[\d\u0304]|\b)\u0304?\d{{0,2}})"
+    r"(?![A-Za-z_]|\.\w)"
 )
 
 
 def names_in(text: str) -> str:
     """Text with the variables' names as a textbook prints them: "u1 reaches y" is "u₁ reaches
-    y", "sin(2theta)" is "sin(2θ)"."""
-    return _NAME_IN_TEXT.sub(lambda match: printing.name_text(match.group()), text)
+    y", "6u1²" is "6u₁²", "sin(2theta)" is "sin(2θ)"."""
+    return _NAME_IN_TEXT.sub(lambda match: printing.name_text(match.group().replace("\u0304", "bar")), text)
 
 
 # --- breaking one formula into lines ---------------------------------------------------------
@@ -444,9 +445,10 @@ def tree_lines(root: TreeNode) -> list[str]:
 
 
 def wrap_text(text: str, line_width: int | None, ascii: bool = False) -> str:
-    """Plain lines of ``label: formula`` or ``a = formula`` (``check``'s verdict) at a width: each
-    formula broken as :func:`break_formula` does, continuation lines under its start."""
-    shown = printing.ascii_text(text) if ascii else text
+    """Plain lines of ``label: formula`` or ``a = formula`` (``check``'s verdict) with the names
+    as the derivation prints them (u₁, θ), at a width: each formula broken as
+    :func:`break_formula` does, continuation lines under its start."""
+    shown = printing.ascii_text(names_in(text)) if ascii else names_in(text)
     if line_width is None:
         return shown
     lines: list[str] = []
