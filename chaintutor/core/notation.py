@@ -170,7 +170,7 @@ _ASCII_GREEK = {letter: name for name, letter in GREEK_LETTERS.items()}
 _ASCII_SYMBOLS = _ASCII_GREEK | {
     "·": "*", "−": "-", "′": "'", "→": "->", "∂": "d", "∇": "grad ", "Σ": "sum", "√": "sqrt",
     "π": "pi", "≈": "~", "≠": "!=", "≤": "<=", "≥": ">=", "…": "...", "∘": " o ",
-    "✓": "OK:", "✗": "WRONG:", "─": "-", "│": "|", "├": "|", "└": "`", "\u0304": "bar",
+    "✓": "OK", "✗": "X", "─": "-", "│": "|", "├": "|", "└": "`", "\u0304": "bar",
 }  # fmt: skip
 _ASCII_SYMBOLS |= {script: plain for plain, script in _SUPERSCRIPTS.items()}
 _SUBSCRIPT_RUN = re.compile("[₀-₉ⱼᵢ]+")

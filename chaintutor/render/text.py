@@ -44,7 +44,7 @@ from chaintutor.render.document import (
 )
 
 _OPERATORS = {"=": " = ", "·": " · ", "+": " + ", "→": " → ", "(": "(", ")": ")", ":": ": "}
-_BRACKETS_A_NEGATIVE = (Op("·"), Op("+"))  # "x · -2" reads as a subtraction: x · (-2)
+_BRACKETS_A_NEGATIVE = "·+"  # after these, "x · -2" reads as a subtraction: x · (-2)
 
 MIN_FORMULA_WIDTH = 20  # columns a formula needs beside its label; with fewer, it goes under it
 MIN_RULE_WIDTH = 24  # columns the rule column of the local derivatives needs, else rules go under
@@ -54,9 +54,10 @@ _HANG = 4  # the indentation of a formula put under its label
 def formula(pieces: Formula) -> str:
     """A formula in Unicode, as one line."""
     texts = [_piece(piece, index, len(pieces)) for index, piece in enumerate(pieces)]
-    for index, piece in enumerate(pieces):
-        if index and isinstance(piece, sympy.Basic) and pieces[index - 1] in _BRACKETS_A_NEGATIVE:
-            texts[index] = f"({texts[index]})" if texts[index].startswith("-") else texts[index]
+    for index, (before, piece) in enumerate(pairwise(pieces), start=1):
+        negative = isinstance(piece, sympy.Basic) and texts[index].startswith("-")
+        if negative and isinstance(before, Op) and before.symbol in _BRACKETS_A_NEGATIVE:
+            texts[index] = f"({texts[index]})"
     return "".join(texts)
 
 
