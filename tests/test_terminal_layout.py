@@ -226,3 +226,43 @@ def test_ascii_option_and_environment_variable() -> None:
     assert flag.output == env.output
     assert flag.output.isascii()
     assert "dy/du * du/dx + dy/dv * dv/dx" in flag.output
+
+
+def test_a_real_terminal_60_columns_wide_shows_the_whole_result() -> None:
+    """The default format on a pseudo-terminal: Rich, at the terminal's own width."""
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 60, 0, 0))
+    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
+    run = subprocess.run(
+        [sys.executable, "-m", "chaintutor", "derive", LONG],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=env | {"TERM": "xterm-256color"},
+        timeout=60,
+        check=False,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the follower is closed and everything has been read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert run.returncode == 0, run.stderr
+    screen = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode()).replace("\r", "")
+    assert "\x1b" not in screen
+    assert max(cell_len(line) for line in screen.splitlines()) <= 60
+    (result,) = derive(LONG).result.values()
+    assert _GUIDES.sub("", names_in(unicode(result))) in _GUIDES.sub("", screen)
