@@ -446,28 +446,28 @@ def tree_lines(root: TreeNode) -> list[str]:
 
 
 def wrap_text(text: str, line_width: int | None, ascii: bool = False) -> str:
-    """Plain lines of ``label: formula`` or ``a = formula`` (``check``'s verdict) with the names
-    as the derivation prints them (u₁, θ), at a width: each formula broken as
-    :func:`break_formula` does, continuation lines under its start."""
+    """Plain lines (``check``'s verdict) with the names as the derivation prints them (u₁, θ), at
+    a width: a ``label: formula`` line is broken as :func:`break_formula` does, continuation lines
+    under the formula; any other line (a sentence, a bullet) is wrapped at its spaces."""
     shown = printing.ascii_text(names_in(text)) if ascii else names_in(text)
     if line_width is None:
         return shown
     lines: list[str] = []
     for line in shown.splitlines():
-        head, body = _label_split(line)
-        parts = break_formula(body, line_width - width(head), line_width - width(head))
-        lines += [head + parts[0], *(" " * width(head) + part for part in parts[1:])]
+        indent = line[: len(line) - len(line.lstrip())]
+        remark = line.lstrip().startswith(("- ", "("))  # a bullet or a remark in brackets
+        label = None if remark else _LABEL.match(line)
+        if width(line) <= line_width:
+            lines.append(line)
+        elif label is not None and 2 * width(label.group(1)) <= line_width:
+            head = label.group(1)
+            parts = break_formula(line[len(head) :], line_width - width(head), line_width - width(head))
+            lines += [head + parts[0], *(" " * width(head) + part for part in parts[1:])]
+        else:
+            hang = indent + ("  " if remark else "")
+            lines += textwrap.wrap(line, line_width, subsequent_indent=hang, break_on_hyphens=False)
     return "\n".join(lines) + "\n"
 
 
-_LABEL = re.compile(r"^(\s*(?:[^=:]*?(?:: +| = )))(?=\S)")
-
-
-def _label_split(line: str) -> tuple[str, str]:
-    """A line's label (``  expected:    ``, ``  dy/dx = ``) and the rest; a label wider than half a
-    line is no label."""
-    match = _LABEL.match(line)
-    if match is None or 2 * width(match.group(1)) > max(width(line), 40):
-        indent = line[: len(line) - len(line.lstrip())]
-        return indent, line[len(indent) :]
-    return match.group(1), line[match.end(1) :]
+# A formula's label: "  expected:    " or "  dy/dx = ".
+_LABEL = re.compile(r"^(\s*[^=:]*?(?:: +| = ))(?=\S)")
