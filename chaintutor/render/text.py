@@ -149,17 +149,16 @@ def break_formula(text: str, first: int, rest: int, labelled: bool = False) -> l
 def _breaks(text: str) -> list[tuple[int, int]]:
     """(position, cost) of every place ``text`` may break, the start excluded."""
     found: list[tuple[int, int]] = []
+    first, last = len(text) - len(text.lstrip()), len(text.rstrip())
     depth = 0
     index = 0
     while index < len(text):
         char = text[index]
-        separator = next(
-            (entry for entry in _BREAKS if text.startswith(entry[0], index) and text[:index].strip()), None
-        )
-        if separator is not None:
+        separator = next((entry for entry in _BREAKS if text.startswith(entry[0], index)), None)
+        if separator is not None and index > first:
             symbol, rank, after = separator
             position = index + len(symbol) if after else index
-            if text[position:].strip():
+            if position < last:
                 found.append((position, 10 * depth + rank))
             index += len(symbol)
             continue
@@ -187,23 +186,25 @@ class _Filler:
     def __init__(self, first: int, rest: int, labelled: bool) -> None:
         self.first, self.rest, self.labelled = first, rest, labelled
         self.lines = [""]
+        self.used = 0  # the columns of the last line
         self.placed = 0  # pieces on the first line
 
     def limit(self) -> int:
         return self.first if len(self.lines) == 1 else self.rest
 
     def add(self, segment: str) -> None:
-        line = self.lines[-1]
-        if width(line) + width(segment) <= self.limit():
-            self.lines[-1] = line + segment
+        size = width(segment)
+        if self.used + size <= self.limit():
+            self._append(segment, size)
             self.placed += 1
             return
         beside_label = self.labelled and len(self.lines) == 1 and self.placed == 1
-        if line.strip() and not (beside_label and 3 * width(line) <= self.limit()):
+        if self.lines[-1].strip() and not (beside_label and 3 * self.used <= self.limit()):
             self._new_line()
             segment = segment.lstrip()
-            if width(segment) <= self.limit():
-                self.lines[-1] = segment
+            size = width(segment)
+            if size <= self.limit():
+                self._append(segment, size)
                 return
         pieces = _pieces(segment)
         if pieces is None:
@@ -212,16 +213,22 @@ class _Filler:
         for piece in pieces:
             self.add(piece)
 
+    def _append(self, text: str, size: int) -> None:
+        self.lines[-1] += text
+        self.used += size
+
     def _new_line(self) -> None:
         self.lines[-1] = self.lines[-1].rstrip()
         self.lines.append("")
+        self.used = 0
 
     def _fold(self, segment: str) -> None:
         for char in segment:
-            if self.lines[-1].strip() and width(self.lines[-1] + char) > self.limit():
+            size = width(char)
+            if self.used and self.used + size > self.limit():
                 self._new_line()
             if self.lines[-1] or not char.isspace():
-                self.lines[-1] += char
+                self._append(char, size)
 
     def finish(self) -> list[str]:
         lines = [line.rstrip() for line in self.lines]
