@@ -453,10 +453,10 @@ def tree_lines(root: TreeNode) -> list[str]:
 
 
 def wrap_text(text: str, line_width: int | None, ascii: bool = False) -> str:
-    """Plain lines (``check``'s verdict) with the names as the derivation prints them (u₁, θ), at
-    a width: a ``label: formula`` line is broken as :func:`break_formula` does, continuation lines
-    under the formula; any other line (a sentence, a bullet) is wrapped at its spaces."""
-    shown = printing.ascii_text(names_in(text)) if ascii else names_in(text)
+    """Plain lines (``check``'s verdict) at a width, or in ASCII: a ``label: formula`` line is
+    broken as :func:`break_formula` does, continuation lines under the formula; any other line
+    (a sentence, a bullet) is wrapped at its spaces."""
+    shown = printing.ascii_text(text) if ascii else text
     if line_width is None:
         return shown
     lines: list[str] = []
