@@ -288,10 +288,8 @@ def derive(
     from chaintutor.core.deadline import time_limit as deadline
 
     with deadline(time_limit):
-        _derive_command(
-            problem, wrt, output_format, granularity, max_paths, at, output_file, standalone, outputs, view,
-            (line_width, ascii),
-        )  # fmt: skip
+        options = (granularity, max_paths, at, output_file, standalone, outputs, view, (line_width, ascii))
+        _derive_command(problem, wrt, output_format, *options)
 
 
 def _check_text_options(output_format: str, line_width: int | None, ascii: bool) -> None:
