@@ -208,7 +208,8 @@ def test_json_keeps_sympy_names() -> None:
 
 
 @pytest.mark.parametrize(
-    "problem", ["ln(sin(x**3)**2)", "sqrt(x + sqrt(x))", "exp(-2x) * asin(theta*x)", "x^n + e^x"]
+    "problem",
+    ["ln(sin(x**3)**2)", "sqrt(x + sqrt(x))", "exp(-2x) * asin(theta*x)", "x^n + e^x", "sigmoid(2x) * x1"],
 )
 def test_ascii_is_ascii_and_reads_back_as_the_same_expression(problem: str) -> None:
     """The ASCII fallback of a result is what the parser reads: the same function."""

@@ -181,6 +181,7 @@ _ROOT_OF_NAME = re.compile(r"√([\w.]+(?:\([^()]*\))?)")
 def ascii_text(text: str) -> str:
     """``text`` in ASCII, for a terminal without Unicode: u₁ is u1, x² is x^2, eˣ is e^x, √x is
     sqrt(x), θ is theta, · is *; what the parser reads back."""
+    text = text.replace("σ(", "sigmoid(")  # the function; a variable σ is sigma
     text = _SUBSCRIPT_RUN.sub(lambda m: _subscript_ascii(m.group()), text)
     text = _ROOT_OF_NAME.sub(r"sqrt(\1)", text)
     text = _SUPERSCRIPT_RUN.sub(lambda m: _power_ascii(m.group()), text)
