@@ -327,7 +327,7 @@ def test_cli_text_for_a_wrong_answer():
     out = result.stdout
     assert out.startswith("✗ not correct")
     assert "3x²·cos(x³)" in out  # the expected derivative
-    assert "the derivative of the inner function u1 = x³, 3x², is missing" in out
+    assert "the derivative of the inner function u₁ = x³, 3x², is missing" in out
     assert "\x1b[" not in out
 
 

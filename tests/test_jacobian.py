@@ -87,5 +87,5 @@ def test_cli_json_keeps_the_schema_keys_and_adds_the_jacobian():
 def test_cli_text_shows_layers_and_product():
     result = CliRunner().invoke(app, ["derive", CASES[0][0], "--outputs", "y1,y2", "--format", "text"])
     assert result.exit_code == 0
-    assert "J1 = [1, 1; v, u]" in result.stdout
-    assert "J = J1 · J2" in result.stdout
+    assert "J₁ = [1, 1; v, u]" in result.stdout
+    assert "J = J₁ · J₂" in result.stdout

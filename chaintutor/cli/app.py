@@ -116,6 +116,7 @@ Exit codes:
 Environment variables:
   CHAINTUTOR_DB     the progress database (default: your data folder)
   CHAINTUTOR_DEBUG  set (to 1) to show tracebacks, like --debug
+  CHAINTUTOR_ASCII  set (to 1) for ASCII-only text (u1, x^2, sqrt(x)), like --ascii
 
 \b
 A problem that starts with a minus sign goes after --: chaintutor derive -- "-x**2".
@@ -210,6 +211,26 @@ TimeLimitOption = Annotated[
 ]
 DEFAULT_TIME_LIMIT = 8.0  # with start-up and the interruption's grace, a run ends within 10 s
 
+WidthOption = Annotated[
+    int | None,
+    typer.Option(
+        "--width",
+        min=20,
+        metavar="COLUMNS",
+        help="Break long formulas to fit this many columns (text and rich). Default: the terminal's "
+        "width on a terminal; piped or with -o, text is not wrapped (one formula per line, for scripts).",
+    ),
+]
+AsciiOption = Annotated[
+    bool,
+    typer.Option(
+        "--ascii",
+        envvar="CHAINTUTOR_ASCII",
+        help="ASCII only (u1, x^2, sqrt(x), e^x, theta), for a terminal without Unicode; "
+        "or set CHAINTUTOR_ASCII=1.",
+    ),
+]
+
 
 def _examples(*lines: str) -> str:
     """A help epilog: the examples as typed, never rewrapped."""
@@ -257,16 +278,35 @@ def derive(
         ),
     ] = ViewOption.auto,
     time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
+    line_width: WidthOption = None,
+    ascii: AsciiOption = False,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     if standalone and output_format is not DeriveFormat.latex:
         raise InputError("--standalone goes with --format latex")
+    _check_text_options(output_format.value, line_width, ascii)
     from chaintutor.core.deadline import time_limit as deadline
 
     with deadline(time_limit):
-        _derive_command(
-            problem, wrt, output_format, granularity, max_paths, at, output_file, standalone, outputs, view
-        )
+        options = (granularity, max_paths, at, output_file, standalone, outputs, view, (line_width, ascii))
+        _derive_command(problem, wrt, output_format, *options)
+
+
+def _check_text_options(output_format: str, line_width: int | None, ascii: bool) -> None:
+    """--width and --ascii shape text for people: not Markdown, LaTeX or JSON."""
+    if output_format not in ("auto", "rich", "text"):
+        for given, option in ((line_width is not None, "--width"), (ascii, "--ascii")):
+            if given:
+                raise InputError(f"{option} goes with --format text or rich")
+
+
+def _text_width(line_width: int | None, output_file: Path | None) -> int | None:
+    """The columns text is wrapped to: as asked, else the terminal's, else none (piped, a file)."""
+    if line_width is not None or output_file is not None or not sys.stdout.isatty():
+        return line_width
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 def _derive_command(
@@ -280,7 +320,9 @@ def _derive_command(
     standalone: bool,
     outputs: str | None,
     view: ViewOption,
+    shape: tuple[int | None, bool] = (None, False),
 ) -> None:
+    """``shape``: the text's width (None: unwrapped) and whether it is ASCII only."""
     from chaintutor.core.deadline import phase
     from chaintutor.core.stack import run_with_big_stack
     from chaintutor.render.formats import document_of, render
@@ -296,12 +338,19 @@ def _derive_command(
 
         with phase("render"):
             document = run_with_big_stack(document_of, subject, view.value)
-            run_with_big_stack(print_document, document, Console(highlight=False))
+            run_with_big_stack(print_document, document, Console(highlight=False, width=shape[0]), shape[1])
         _exit_if_unverified(subject)
         return
     text_format = "text" if chosen is DeriveFormat.rich else chosen.value
     with phase("render"):
-        text = run_with_big_stack(render, subject, text_format, standalone, view.value)
+        if text_format == "text":
+            from chaintutor.render import text as plain_text
+
+            document = run_with_big_stack(document_of, subject, view.value)
+            width = _text_width(shape[0], output_file)
+            text = run_with_big_stack(plain_text.render_document, document, width, shape[1])
+        else:
+            text = run_with_big_stack(render, subject, text_format, standalone, view.value)
     _emit(text, output_file)
     _exit_if_unverified(subject)
 
@@ -405,6 +454,8 @@ def check(
     output_format: Annotated[CheckFormat, typer.Option("--format")] = CheckFormat.text,
     output_file: OutputOption = None,
     time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
+    line_width: WidthOption = None,
+    ascii: AsciiOption = False,
 ) -> None:
     """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong, with the likely
     mistake."""
@@ -412,11 +463,16 @@ def check(
     from chaintutor.core.deadline import time_limit as deadline
     from chaintutor.grade.check import check as check_answer
     from chaintutor.render.check import check_text
+    from chaintutor.render.text import wrap_text
 
+    _check_text_options(output_format.value, line_width, ascii)
     with deadline(time_limit):
         result = check_answer(problem, answer, wrt)
         with phase("render"):
-            text = _json(result.to_dict()) if output_format is CheckFormat.json else check_text(result)
+            if output_format is CheckFormat.json:
+                text = _json(result.to_dict())
+            else:
+                text = wrap_text(check_text(result), _text_width(line_width, output_file), ascii)
     _emit(text, output_file)
     if not result.correct:
         raise typer.Exit(1)

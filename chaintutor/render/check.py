@@ -12,11 +12,13 @@ from chaintutor.core.stack import run_with_big_stack
 from chaintutor.grade.check import CheckResult
 from chaintutor.grade.equivalence import HOW_EQUAL
 from chaintutor.parse.readback import Reading
+from chaintutor.render.text import names_in
 
 
 def check_text(result: CheckResult) -> str:
-    """The verdict, the right derivative, and each mistake found: plain text, no ANSI."""
-    return run_with_big_stack(_check_text, result)
+    """The verdict, the right derivative, and each mistake found: plain text, no ANSI, the
+    names as ``derive`` prints them (u₁, θ)."""
+    return names_in(run_with_big_stack(_check_text, result))
 
 
 def check_markdown(result: CheckResult) -> str:

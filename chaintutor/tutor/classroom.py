@@ -584,7 +584,8 @@ def _resolve(path: Path, raw: _Raw, bank: Sequence[ExerciseSet]) -> AnswerRow:
     tries = _tries(fields.get("tries", ""))
     if tries == 0:
         raise error_at("tries", f"'tries' is a whole number from 1 to {MAX_TRIES:,}, or empty")
-    set_name, at, table = None, None, ()
+    set_name, at = None, None
+    table: tuple[tuple[str, bool, str, str], ...] = ()
     try:
         if exercise_id:
             exercise = find_exercise(bank, exercise_id)
