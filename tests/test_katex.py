@@ -1,0 +1,125 @@
+"""Every formula of the Markdown and of the notebook's LaTeX renders in KaTeX, a real renderer.
+
+GitHub, Obsidian and JupyterLab typeset Markdown with KaTeX or MathJax 3, which accept less
+than pdflatex: no ``\\ensuremath``, no text-mode commands inside ``\\text``. KaTeX is the
+stricter of the two, so every ``$$…$$`` and ``$…$`` block of the golden Markdown, and of the
+Markdown and LaTeX of every exercise of the bank (both views, a Jacobian, numbers at a
+point), goes through ``tests/katex_check.js`` in one batch. KaTeX is found in the
+``node_modules`` folder that ``CHAINTUTOR_KATEX`` names (``npm install --prefix DIR katex``
+puts it in ``DIR/node_modules``); without node or KaTeX the test skips, except in CI, where
+it fails (.ci/run installs both).
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chaintutor import derive
+from chaintutor.core.jacobian import derive_jacobian
+from chaintutor.render.formats import render
+from chaintutor.tutor.bank import all_exercises, load_bank
+
+HERE = Path(__file__).parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true"}
+
+_FENCE = re.compile(r"^```.*?^```$", re.M | re.S)
+_DISPLAY = re.compile(r"^\$\$\n(.*?)\n\$\$$", re.M | re.S)
+_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\\n]|\\.)+?)\$")
+_TEX_DISPLAY = re.compile(r"\\\[(.*?)\\\]|(\\begin\{(align|alignat)\*\}.*?\\end\{\3\*\})", re.S)
+_TEX_INLINE = re.compile(r"(?<!\\)\$((?:[^$\\]|\\.)+?)\$")
+
+# Problems beyond the bank that reach the other parts of the write-up.
+JACOBIANS = [("y1 = u + v; y2 = u*v; u = x1 + x2; v = x1*x2", "y1,y2"), ("p = exp(a)*b; q = a - b; a = x*z; b = z", "p,q")]
+AT_A_POINT = [("y = u**2 + v; u = w1*x + b1; v = sin(x)", "x=0.5,w1=2,b1=1")]
+
+
+def markdown_math(markdown: str) -> list[tuple[str, bool]]:
+    """(TeX, display?) for every ``$$`` block and every ``$…$`` outside them and outside code."""
+    text = _FENCE.sub("", markdown)
+    found = [(body, True) for body in _DISPLAY.findall(text)]
+    outside = _DISPLAY.sub("", text)
+    return found + [(body, False) for body in _INLINE.findall(outside)]
+
+
+def latex_math(latex: str) -> list[tuple[str, bool]]:
+    """(TeX, display?) for the displays (``\\[ \\]``, ``align*``, ``alignat*``) and ``$…$``."""
+    found = [(match.group(1) or match.group(2), True) for match in _TEX_DISPLAY.finditer(latex)]
+    outside = _TEX_DISPLAY.sub("", latex)
+    return found + [(body, False) for body in _TEX_INLINE.findall(outside)]
+
+
+def katex_errors(formulas: list[tuple[str, str, bool]]) -> list[str]:
+    """``where: error`` for every formula KaTeX refuses; ``formulas`` are (where, TeX, display?)."""
+    node = shutil.which("node")
+    modules = os.environ.get("CHAINTUTOR_KATEX", "")
+    if node is None or not (Path(modules) / "katex").is_dir():
+        reason = "node and KaTeX are needed: npm install --prefix DIR katex; CHAINTUTOR_KATEX=DIR/node_modules"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must run this test; .ci/run installs them)")
+        pytest.skip(reason)
+    batch = [{"tex": tex, "display": display} for _, tex, display in formulas]
+    run = subprocess.run(
+        [node, str(HERE / "katex_check.js"), modules],
+        input=json.dumps(batch),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return [f"{formulas[e['index']][0]}: {e['error']}" for e in json.loads(run.stdout)]
+
+
+def _write_ups() -> dict[str, str]:
+    """Name → Markdown or LaTeX: the goldens, and every bank exercise in both views and formats."""
+    write_ups = {f"golden {path.name}": path.read_text(encoding="utf-8") for path in sorted((HERE / "golden").glob("*.md"))}
+    write_ups |= {
+        f"golden {path.name}": path.read_text(encoding="utf-8")
+        for path in sorted((HERE / "golden").glob("*.tex"))
+        if not path.name.endswith(".standalone.tex")
+    }
+    for exercise in all_exercises(load_bank()):
+        derivation = derive(exercise.problem, exercise.wrt)
+        write_ups[f"{exercise.id} notebook markdown"] = derivation._repr_markdown_()
+        write_ups[f"{exercise.id} notebook latex"] = derivation._repr_latex_() or ""
+        write_ups[f"{exercise.id} paths markdown"] = render(derivation, "markdown", view="paths")
+    for system, outputs in JACOBIANS:
+        jacobian = derive_jacobian(system, outputs)
+        write_ups[f"Jacobian of {outputs} markdown"] = render(jacobian, "markdown")
+        write_ups[f"Jacobian of {outputs} latex"] = render(jacobian, "latex")
+    for problem, point in AT_A_POINT:
+        derivation = derive(problem, at=point)
+        write_ups[f"{problem} at {point} markdown"] = derivation._repr_markdown_()
+    return write_ups
+
+
+def test_every_formula_of_the_goldens_and_the_bank_renders_in_katex():
+    formulas = []
+    for name, write_up in _write_ups().items():
+        extract = latex_math if name.endswith("latex") or name.endswith(".tex") else markdown_math
+        formulas += [(name, tex, display) for tex, display in extract(write_up)]
+    assert len(formulas) > 3000
+    errors = katex_errors(formulas)
+    assert not errors, f"{len(errors)} of {len(formulas)} formulas fail in KaTeX:\n" + "\n".join(errors[:20])
+
+
+def test_the_checker_catches_what_katex_refuses():
+    """The check can fail: MathJax 3 and KaTeX know no ``\\ensuremath``, and braces must match."""
+    formulas = [("good", r"\frac{\partial y}{\partial x} = \nabla y \cdot v'", True)]
+    formulas += [("ensuremath", r"\text{\ensuremath{\nabla}y}", True), ("brace", r"\frac{a}{b", False)]
+    assert [error.split(":")[0] for error in katex_errors(formulas)] == ["ensuremath", "brace"]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("# T\n\n$$\na &= b\n$$\n\n$x$ reaches $y$ at \\$5\n", [("a &= b", True), ("x", False), ("y", False)]),
+        ("```mermaid\nn1[\"$a$\"]\n```\n\n- $\\frac{dy}{dx}$ — rule\n", [(r"\frac{dy}{dx}", False)]),
+    ],
+)
+def test_markdown_math_is_found_where_renderers_find_it(markdown, expected):
+    assert markdown_math(markdown) == expected
