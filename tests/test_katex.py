@@ -21,29 +21,43 @@ import pytest
 
 from chaintutor import derive
 from chaintutor.core.jacobian import derive_jacobian
+from chaintutor.core.ruletree import AbstractFunctionRule, Step, rule_tree
+from chaintutor.parse import parse_expression, to_sympy
+from chaintutor.parse.functions import CANONICAL_NAMES
 from chaintutor.render.formats import render
+from chaintutor.render.statements import statement_tex
 from chaintutor.tutor.bank import all_exercises, load_bank
+from tests.test_writeups import display_blocks, inline_math
 
 HERE = Path(__file__).parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true"}
 
-_FENCE = re.compile(r"^```.*?^```$", re.M | re.S)
-_DISPLAY = re.compile(r"^\$\$\n(.*?)\n\$\$$", re.M | re.S)
-_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\\n]|\\.)+?)\$")
 _TEX_DISPLAY = re.compile(r"\\\[(.*?)\\\]|(\\begin\{(align|alignat)\*\}.*?\\end\{\3\*\})", re.S)
 _TEX_INLINE = re.compile(r"(?<!\\)\$((?:[^$\\]|\\.)+?)\$")
 
 # Problems beyond the bank that reach the other parts of the write-up.
-JACOBIANS = [("y1 = u + v; y2 = u*v; u = x1 + x2; v = x1*x2", "y1,y2"), ("p = exp(a)*b; q = a - b; a = x*z; b = z", "p,q")]
+JACOBIANS = [
+    ("y1 = u + v; y2 = u*v; u = x1 + x2; v = x1*x2", "y1,y2"),
+    ("p = exp(a)*b; q = a - b; a = x*z; b = z", "p,q"),
+]
+# Every rule: each function the language knows, and the rules of products, powers, quotients.
+RULE_EXAMPLES = [f"{name}(x)" for name in CANONICAL_NAMES] + [
+    "3*x*sin(x)",
+    "sin(x)/(x + 1)",
+    "x**x",
+    "2**x",
+    "x**5 + 1",
+    "log(x, 2)",
+    "f(x)",
+]
 AT_A_POINT = [("y = u**2 + v; u = w1*x + b1; v = sin(x)", "x=0.5,w1=2,b1=1")]
 
 
 def markdown_math(markdown: str) -> list[tuple[str, bool]]:
-    """(TeX, display?) for every ``$$`` block and every ``$…$`` outside them and outside code."""
-    text = _FENCE.sub("", markdown)
-    found = [(body, True) for body in _DISPLAY.findall(text)]
-    outside = _DISPLAY.sub("", text)
-    return found + [(body, False) for body in _INLINE.findall(outside)]
+    """(TeX, display?) for every ``$$`` block and every ``$…$``, found as pandoc finds them
+    (``test_writeups`` holds the two finders against pandoc)."""
+    displays = [(body, True) for body in display_blocks(markdown)]
+    return displays + [(body, False) for body in inline_math(markdown)]
 
 
 def latex_math(latex: str) -> list[tuple[str, bool]]:
@@ -58,7 +72,9 @@ def katex_errors(formulas: list[tuple[str, str, bool]]) -> list[str]:
     node = shutil.which("node")
     modules = os.environ.get("CHAINTUTOR_KATEX", "")
     if node is None or not (Path(modules) / "katex").is_dir():
-        reason = "node and KaTeX are needed: npm install --prefix DIR katex; CHAINTUTOR_KATEX=DIR/node_modules"
+        reason = (
+            "node and KaTeX are needed: npm install --prefix DIR katex; CHAINTUTOR_KATEX=DIR/node_modules"
+        )
         if IN_CI:
             pytest.fail(f"{reason} (CI must run this test; .ci/run installs them)")
         pytest.skip(reason)
@@ -76,7 +92,10 @@ def katex_errors(formulas: list[tuple[str, str, bool]]) -> list[str]:
 
 def _write_ups() -> dict[str, str]:
     """Name → Markdown or LaTeX: the goldens, and every bank exercise in both views and formats."""
-    write_ups = {f"golden {path.name}": path.read_text(encoding="utf-8") for path in sorted((HERE / "golden").glob("*.md"))}
+    write_ups = {
+        f"golden {path.name}": path.read_text(encoding="utf-8")
+        for path in sorted((HERE / "golden").glob("*.md"))
+    }
     write_ups |= {
         f"golden {path.name}": path.read_text(encoding="utf-8")
         for path in sorted((HERE / "golden").glob("*.tex"))
@@ -107,19 +126,26 @@ def test_every_formula_of_the_goldens_and_the_bank_renders_in_katex():
     assert not errors, f"{len(errors)} of {len(formulas)} formulas fail in KaTeX:\n" + "\n".join(errors[:20])
 
 
+def _rule_steps() -> list[Step]:
+    steps = []
+    for example in RULE_EXAMPLES:
+        expr = to_sympy(parse_expression(example), frozenset())
+        (x,) = expr.free_symbols
+        steps += rule_tree(expr, x).walk()
+    return steps
+
+
+def test_every_rule_statement_has_a_latex_form_that_katex_renders():
+    steps = [step for step in _rule_steps() if step.statement and not isinstance(step, AbstractFunctionRule)]
+    assert len({step.key for step in steps}) > 35
+    missing = sorted({step.key for step in steps if not statement_tex(step)})
+    assert not missing, f"rules stated in text but not in LaTeX: {missing}"
+    formulas = [(f"{step.key} rule", statement_tex(step), False) for step in steps]
+    assert katex_errors(formulas) == []
+
+
 def test_the_checker_catches_what_katex_refuses():
     """The check can fail: MathJax 3 and KaTeX know no ``\\ensuremath``, and braces must match."""
     formulas = [("good", r"\frac{\partial y}{\partial x} = \nabla y \cdot v'", True)]
     formulas += [("ensuremath", r"\text{\ensuremath{\nabla}y}", True), ("brace", r"\frac{a}{b", False)]
     assert [error.split(":")[0] for error in katex_errors(formulas)] == ["ensuremath", "brace"]
-
-
-@pytest.mark.parametrize(
-    ("markdown", "expected"),
-    [
-        ("# T\n\n$$\na &= b\n$$\n\n$x$ reaches $y$ at \\$5\n", [("a &= b", True), ("x", False), ("y", False)]),
-        ("```mermaid\nn1[\"$a$\"]\n```\n\n- $\\frac{dy}{dx}$ — rule\n", [(r"\frac{dy}{dx}", False)]),
-    ],
-)
-def test_markdown_math_is_found_where_renderers_find_it(markdown, expected):
-    assert markdown_math(markdown) == expected

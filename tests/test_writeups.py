@@ -203,9 +203,10 @@ def display_blocks(markdown: str) -> list[str]:
 
 
 def inline_math(markdown: str) -> list[str]:
-    """The ``$…$`` in table rows and list items, the only places the renderer puts them."""
-    rows = [line for line in markdown.split("\n") if line.startswith("| ") or line.lstrip().startswith("- ")]
-    return [math for row in rows for math in re.findall(r"\$([^$]+)\$", row)]
+    """The ``$…$`` in headings, prose, list items and table rows: every line outside the ``$$``
+    blocks and the diagram's code block (an escaped ``\\$`` is a dollar sign, not math)."""
+    outside = re.sub(r"^\$\$\n.*?\n\$\$$|^```.*?^```$", "", markdown, flags=re.M | re.S)
+    return re.findall(r"(?<![\\$])\$((?:[^$\\\n]|\\.)+?)\$", outside)
 
 
 @pytest.mark.parametrize("name", named(".md"))

@@ -38,6 +38,7 @@ from chaintutor.render.document import (
     Formula,
     Op,
     Operator,
+    Phrase,
     Piece,
     Prose,
     RuleRow,
@@ -123,8 +124,8 @@ def formula(pieces: Formula) -> str:
 
 def _piece(piece: Piece, last: bool) -> str:
     match piece:
-        case Word(text=text):
-            return _math_text(text) + ("" if last else r"\ ")
+        case Word(text=text, tex=tex):
+            return (tex or _math_text(text)) + ("" if last else r"\ ")
         case sympy.Basic():
             return printing.latex(piece)
         case Deriv(of=of, wrt=wrt, partial=partial):
@@ -198,19 +199,24 @@ def _math_text(text: str) -> str:
 def equation_lines(block: Equations) -> list[str]:
     """The rows of an ``align*`` or ``aligned`` environment, aligned on the first '='; a right
     side too long for the page goes on in indented lines."""
-    lines = []
+    return [line for row in equation_rows(block) for line in row]
+
+
+def equation_rows(block: Equations) -> list[list[str]]:
+    """The lines of each equation of the block: its left side's, then every '=' after it."""
+    rows = []
     for left, rights in block.rows:
         if block.inline:
-            lines.append(f"{formula(left)} &= " + " = ".join(formula(right) for right in rights))
+            rows.append([f"{formula(left)} &= " + " = ".join(formula(right) for right in rights)])
             continue
         label, left = _label_apart(left)
-        if label:
-            lines.append(f"{label} &")
+        lines = [f"{label} &"] if label else []
         for number, right in enumerate(rights):
             first, *more = formula_lines(right)
             lines.append(f"{formula(left) if number == 0 else ''} &= {first}".lstrip())
             lines.extend(rf"&\qquad {line}" for line in more)
-    return lines
+        rows.append(lines)
+    return rows
 
 
 def _label_apart(left: Formula) -> tuple[str, Formula]:
@@ -228,7 +234,38 @@ def environment(name: str, lines: list[str], argument: str = "") -> list[str]:
     return [opening, *body, rf"\end{{{name}}}"]
 
 
+KEPT_TOGETHER = 12  # an equation of up to this many lines never breaks across pages
+
+
+def kept_together(rows: list[list[str]]) -> list[str]:
+    """``align*`` lines that a page breaks only between equations: ``\\*`` (amsmath's "no page
+    break here") inside one, so that "= ∇y·v′" never opens a page alone. An equation longer
+    than ``KEPT_TOGETHER`` lines may break inside, but never after its first line or before
+    its last."""
+    body = []
+    for number, lines in enumerate(rows):
+        last_row = number == len(rows) - 1
+        for index, line in enumerate(lines):
+            if last_row and index == len(lines) - 1:
+                body.append(line)
+            elif index == len(lines) - 1:
+                body.append(line + r" \\")
+            elif len(lines) <= KEPT_TOGETHER or index in (0, len(lines) - 2):
+                body.append(line + r" \\*")
+            else:
+                body.append(line + r" \\")
+    return [r"\begin{align*}", *body, r"\end{align*}"]
+
+
 # --- text mode -----------------------------------------------------------------------------
+
+
+def words(text: str, phrase: Phrase) -> str:
+    """Text with its mathematics set as inline math ("$x$ reaches $y$"); the escaped ``text``
+    when the phrase is empty (it has no mathematics)."""
+    if not phrase:
+        return escape_text(text)
+    return "".join(escape_text(part) if isinstance(part, str) else f"${formula(part)}$" for part in phrase)
 
 
 def escape_text(text: str) -> str:
@@ -273,7 +310,7 @@ _PREAMBLE = r"""\documentclass{article}
 def render_document(document: Document, standalone: bool = False) -> str:
     lines = [rf"\section*{{{escape_text(document.title)}}}", "", *_statement(document.statement)]
     for section in document.sections:
-        lines += ["", rf"\subsection*{{{escape_text(section.title)}}}"]
+        lines += ["", rf"\subsection*{{{words(section.title, section.phrase)}}}"]
         for block in section.blocks:
             lines += ["", *_block(block)]
     body = _within_tex_grouping_limit("\n".join(lines) + "\n")
@@ -285,9 +322,9 @@ def render_document(document: Document, standalone: bool = False) -> str:
 def _statement(statement: Formula) -> list[str]:
     """``y = …`` displayed; on several aligned lines when it is too long for one."""
     if statement[1:2] == (EQUALS,):
-        lines = equation_lines(Equations(((statement[:1], (statement[2:],)),)))
-        if len(lines) > 1:
-            return environment("align*", lines)
+        rows = equation_rows(Equations(((statement[:1], (statement[2:],)),)))
+        if len(rows[0]) > 1:
+            return kept_together(rows)
     return [rf"\[ {formula(statement)} \]"]
 
 
@@ -322,10 +359,10 @@ def _within_tex_grouping_limit(tex: str) -> str:
 
 def _block(block: Block) -> list[str]:
     match block:
-        case Prose(text=text):
-            return [escape_text(text)]
+        case Prose(text=text, phrase=phrase):
+            return [words(text, phrase)]
         case Equations():
-            return environment("align*", equation_lines(block))
+            return kept_together(equation_rows(block))
         case Table(header=header, rows=rows):
             lines = [r" & \qquad ".join(_cell(cell) for cell in row) for row in rows]
             return environment("alignat*", lines, str(len(header)))
@@ -333,8 +370,8 @@ def _block(block: Block) -> list[str]:
             return _rule_list(rows)
         case Tree(root=root):
             return latex_tree(root, formula, escape_text)
-        case Check(ok=ok, text=text):
-            return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + escape_text(text)]
+        case Check(ok=ok, text=text, phrase=phrase):
+            return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + words(text, phrase)]
         case _:
             assert_never(block)
 
@@ -346,7 +383,7 @@ def _rule_list(rows: tuple[RuleRow, ...]) -> list[str]:
     lines = [r"\smallskip"]
     for row in rows:
         indent = f"{1 + 1.5 * row.depth:g}em"
-        line = rf"${_inline_lines(row.formula)}$\quad {escape_text(row.rule)}"
+        line = rf"${_inline_lines(row.formula)}$\quad {words(row.rule, row.phrase)}"
         lines.append(rf"{{\leftskip={indent}\noindent {line}\par}}")
     return [*lines, r"\smallskip"]
 

@@ -271,20 +271,26 @@ def _rule_row(depth: int, shown: Formula, rule: Phrase) -> RuleRow:
 def _rule_text(step: RuleStep) -> Phrase:
     if isinstance(step, ChainRule):
         inner: Formula = (step.placeholder, EQUALS, step.inner.expr)
-        return ("chain rule with ", inner, ": ", _statement_of(step))
+        return ("chain rule with ", inner, ": ", *_statement_of(step))
     if isinstance(step, SumRule):
         return ("sum rule: differentiate term by term",)
     if isinstance(step, ConstantRule):
         return ("constant rule: no ", (step.variable,), " in it")
     if not step.statement:
         return (step.title,)
-    return (f"{step.title}: ", _statement_of(step))
+    return (f"{step.title}: ", *_statement_of(step))
 
 
-def _statement_of(step: RuleStep) -> Formula | str:
-    """The rule's statement: a formula where it has one, else words (an abstract function's)."""
+def _statement_of(step: RuleStep) -> Phrase:
+    """The rule's statement: a formula where it has one, else words, the function's name
+    among them as mathematics ("$f$ is unknown, …")."""
     tex = statement_tex(step)
-    return _math(step.statement, tex) if tex else step.statement
+    if tex:
+        return (_math(step.statement, tex),)
+    name = type(step.expr).__name__
+    if step.statement.startswith(name + " "):
+        return (_name(name), step.statement[len(name) :])
+    return (step.statement,)
 
 
 def _math(text: str, tex: str) -> Formula:
@@ -662,8 +668,8 @@ def build_jacobian_document(j: Jacobian) -> Document:
                 ": row ",
                 _name("i"),
                 " holds the partial derivatives of the ",
-                _math("i-th", r"i\text{-th}"),
-                " variable; a variable already at the bottom keeps a 1.",
+                _name("i"),
+                "-th variable; a variable already at the bottom keeps a 1.",
             )
         )
         layer_blocks.append(Equations((((name,), ((layer.matrix,),)),)))
