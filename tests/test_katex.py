@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from chaintutor import derive
+from chaintutor import check, derive
 from chaintutor.core.jacobian import derive_jacobian
 from chaintutor.core.ruletree import AbstractFunctionRule, Step, rule_tree
 from chaintutor.parse import parse_expression, to_sympy
@@ -33,7 +33,7 @@ HERE = Path(__file__).parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true"}
 
 _TEX_DISPLAY = re.compile(r"\\\[(.*?)\\\]|(\\begin\{(align|alignat)\*\}.*?\\end\{\3\*\})", re.S)
-_TEX_INLINE = re.compile(r"(?<!\\)\$((?:[^$\\]|\\.)+?)\$")
+_TEX_INLINE = re.compile(r"(?<!\\)\$((?:[^$\\]|\\.)+?)\$|\\\((.*?)\\\)", re.S)
 
 # Problems beyond the bank that reach the other parts of the write-up.
 JACOBIANS = [
@@ -50,6 +50,8 @@ RULE_EXAMPLES = [f"{name}(x)" for name in CANONICAL_NAMES] + [
     "log(x, 2)",
     "f(x)",
 ]
+# check's verdicts, right and wrong (a notebook shows them too).
+CHECKS = [("y = u**2; u = sin(x)", "2*sin(x)"), ("asin(x**2)", "2*x/sqrt(1-x**4)"), ("x*exp(x)", "exp(x)")]
 AT_A_POINT = [("y = u**2 + v; u = w1*x + b1; v = sin(x)", "x=0.5,w1=2,b1=1")]
 
 
@@ -64,7 +66,7 @@ def latex_math(latex: str) -> list[tuple[str, bool]]:
     """(TeX, display?) for the displays (``\\[ \\]``, ``align*``, ``alignat*``) and ``$…$``."""
     found = [(match.group(1) or match.group(2), True) for match in _TEX_DISPLAY.finditer(latex)]
     outside = _TEX_DISPLAY.sub("", latex)
-    return found + [(body, False) for body in _TEX_INLINE.findall(outside)]
+    return found + [(match.group(1) or match.group(2), False) for match in _TEX_INLINE.finditer(outside)]
 
 
 def katex_errors(formulas: list[tuple[str, str, bool]]) -> list[str]:
@@ -110,6 +112,10 @@ def _write_ups() -> dict[str, str]:
         jacobian = derive_jacobian(system, outputs)
         write_ups[f"Jacobian of {outputs} markdown"] = render(jacobian, "markdown")
         write_ups[f"Jacobian of {outputs} latex"] = render(jacobian, "latex")
+    for problem, answer in CHECKS:
+        verdict = check(problem, answer)
+        write_ups[f"check {answer} markdown"] = verdict._repr_markdown_()
+        write_ups[f"check {answer} latex"] = verdict._repr_latex_()
     for problem, point in AT_A_POINT:
         derivation = derive(problem, at=point)
         write_ups[f"{problem} at {point} markdown"] = derivation._repr_markdown_()
