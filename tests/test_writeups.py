@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from chaintutor import derive
 from chaintutor.cli import app
 from chaintutor.parse import parse_expression, to_sympy
-from chaintutor.render.latex import escape_text
+from chaintutor.render.latex import KEPT_TOGETHER, escape_text
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -369,3 +369,48 @@ def test_mermaid_and_dot_draw_each_variable_and_each_dependency_once(problem):
 def test_diagram_goldens_use_only_safe_node_ids(name):
     pattern = MERMAID_LINE if name.endswith(".mmd") else DOT_LINE
     assert all(pattern.fullmatch(line) for line in golden(name).splitlines())
+
+
+def test_prose_titles_and_rules_set_their_mathematics_as_math():
+    """Variables in prose are math ("$x$ reaches $y$"), rule statements are formulas, and the
+    gradient form is mathematics, not \\ensuremath inside \\text (which MathJax 3 refuses)."""
+    markdown, tex = golden("several-paths.md"), golden("several-paths.tex")
+    for write_up in (markdown, tex):
+        assert "$x$ reaches $y$ along 2 paths" in write_up and "Independent: $x$, $z$." in write_up
+        assert r"power rule: $\frac{d}{du}\,u^{n} = n\,u^{n-1}$" in write_up
+        assert r"&= \nabla y \cdot w',\ w = (u, v)\colon" in write_up
+        assert "textsuperscript" not in write_up and r"\text{\ensuremath" not in write_up
+    assert "## Step 3 · Every path from $y$ to $x$, multiplied" in markdown
+
+
+ALIGN = re.compile(r"\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}", re.S)
+
+
+def _align_blocks(tex: str) -> list[list[str]]:
+    return [block.split("\n") for block in ALIGN.findall(tex)]
+
+
+def _equations(block: list[str]) -> list[list[str]]:
+    """An ``align*`` block's lines grouped by equation: a line not starting '&' starts one."""
+    equations: list[list[str]] = []
+    for line in block:
+        if line.startswith("&") and equations:
+            equations[-1].append(line)
+        else:
+            equations.append([line])
+    return equations
+
+
+@pytest.mark.parametrize("problem", [CASES["several-paths"][0], *LONG.values()])
+def test_a_page_breaks_a_display_only_between_its_equations(problem):
+    """Inside one equation the lines end ``\\\\*`` (no page break), so "= ∇y · v′" can never
+    open a page alone; one longer than KEPT_TOGETHER lines may break, but not after its first
+    line or before its last."""
+    result = runner.invoke(app, ["derive", problem, "--format", "latex"])
+    blocks = _align_blocks(result.stdout)
+    assert blocks and any(line.endswith(r"\\*") for block in blocks for line in block)
+    for block in blocks:
+        for equation in _equations(block):
+            inside = equation[:-1]
+            kept = inside if len(equation) <= KEPT_TOGETHER else [inside[0], inside[-1]]
+            assert all(line.endswith(r" \\*") for line in kept), equation
