@@ -1,13 +1,13 @@
-"""Every formula of the Markdown and of the notebook's LaTeX renders in KaTeX, a real renderer.
+"""Every formula of the Markdown and of the notebook displays renders in KaTeX and MathJax 3.
 
 GitHub, Obsidian and JupyterLab typeset Markdown with KaTeX or MathJax 3, which accept less
-than pdflatex: no ``\\ensuremath``, no text-mode commands inside ``\\text``. KaTeX is the
-stricter of the two, so every ``$$…$$`` and ``$…$`` block of the golden Markdown, and of the
-Markdown and LaTeX of every exercise of the bank (both views, a Jacobian, numbers at a
-point), goes through ``tests/katex_check.js`` in one batch. KaTeX is found in the
-``node_modules`` folder that ``CHAINTUTOR_KATEX`` names (``npm install --prefix DIR katex``
-puts it in ``DIR/node_modules``); without node or KaTeX the test skips, except in CI, where
-it fails (.ci/run installs both).
+than pdflatex: no ``\\ensuremath``, no text-mode commands inside ``\\text``. Every ``$$…$$``
+and ``$…$`` of the golden files, and of the Markdown and LaTeX of every exercise of the bank
+(both views), of Jacobians, of numbers at a point and of check's verdicts, goes through
+``tests/katex_check.js`` in one batch, which renders it with both. They are found in the
+``node_modules`` folder that ``CHAINTUTOR_KATEX`` names (``npm install --prefix DIR katex
+mathjax-full@3`` fills ``DIR/node_modules``); without node or them the test skips, except in
+CI, where it fails (.ci/run installs them).
 """
 
 import json
@@ -73,10 +73,9 @@ def katex_errors(formulas: list[tuple[str, str, bool]]) -> list[str]:
     """``where: error`` for every formula KaTeX refuses; ``formulas`` are (where, TeX, display?)."""
     node = shutil.which("node")
     modules = os.environ.get("CHAINTUTOR_KATEX", "")
-    if node is None or not (Path(modules) / "katex").is_dir():
-        reason = (
-            "node and KaTeX are needed: npm install --prefix DIR katex; CHAINTUTOR_KATEX=DIR/node_modules"
-        )
+    if node is None or not all((Path(modules) / package).is_dir() for package in ("katex", "mathjax-full")):
+        reason = "needs node, KaTeX and MathJax 3: npm install --prefix DIR katex mathjax-full@3, then "
+        reason += "CHAINTUTOR_KATEX=DIR/node_modules"
         if IN_CI:
             pytest.fail(f"{reason} (CI must run this test; .ci/run installs them)")
         pytest.skip(reason)
@@ -122,14 +121,14 @@ def _write_ups() -> dict[str, str]:
     return write_ups
 
 
-def test_every_formula_of_the_goldens_and_the_bank_renders_in_katex():
+def test_every_formula_of_the_goldens_and_the_bank_renders_in_katex_and_mathjax():
     formulas = []
     for name, write_up in _write_ups().items():
         extract = latex_math if name.endswith("latex") or name.endswith(".tex") else markdown_math
         formulas += [(name, tex, display) for tex, display in extract(write_up)]
     assert len(formulas) > 3000
     errors = katex_errors(formulas)
-    assert not errors, f"{len(errors)} of {len(formulas)} formulas fail in KaTeX:\n" + "\n".join(errors[:20])
+    assert not errors, f"{len(errors)} of {len(formulas)} formulas fail:\n" + "\n".join(errors[:20])
 
 
 def _rule_steps() -> list[Step]:
@@ -151,7 +150,7 @@ def test_every_rule_statement_has_a_latex_form_that_katex_renders():
 
 
 def test_the_checker_catches_what_katex_refuses():
-    """The check can fail: MathJax 3 and KaTeX know no ``\\ensuremath``, and braces must match."""
+    """The check can fail: neither renderer knows ``\\ensuremath``, and braces must match."""
     formulas = [("good", r"\frac{\partial y}{\partial x} = \nabla y \cdot v'", True)]
     formulas += [("ensuremath", r"\text{\ensuremath{\nabla}y}", True), ("brace", r"\frac{a}{b", False)]
     assert [error.split(":")[0] for error in katex_errors(formulas)] == ["ensuremath", "brace"]

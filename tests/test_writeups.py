@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from chaintutor import derive
 from chaintutor.cli import app
 from chaintutor.parse import parse_expression, to_sympy
-from chaintutor.render.latex import KEPT_TOGETHER, escape_text
+from chaintutor.render.latex import KEPT_TOGETHER, escape_text, has_nested_fraction
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -414,3 +414,15 @@ def test_a_page_breaks_a_display_only_between_its_equations(problem):
             inside = equation[:-1]
             kept = inside if len(equation) <= KEPT_TOGETHER else [inside[0], inside[-1]]
             assert all(line.endswith(r" \\*") for line in kept), equation
+
+
+def test_a_fraction_inside_a_fraction_is_stacked_full_size_in_running_text():
+    """Inline, TeX sets the inner fraction of (1 + 1/(2√x))/(2√u₁) at script size; the rule
+    lines switch to display style for such a formula only."""
+    tex = runner.invoke(app, ["derive", "sqrt(x + sqrt(x + sqrt(x)))", "--format", "latex"]).stdout
+    lines = [line for line in tex.splitlines() if line.startswith(r"{\leftskip")]
+    nested = [line for line in lines if r"\frac{1 + \frac{1}{2 \sqrt{x}}}" in line]
+    assert nested and all(r"\noindent $\displaystyle \frac{" in line for line in nested)
+    assert r"\noindent $\frac{du_{1}}{dx}" in tex
+    assert has_nested_fraction(r"a + \frac{1}{u^{2} \sqrt{1 - \frac{1}{u^{2}}}}")
+    assert not has_nested_fraction(r"\frac{\{a\}}{b} + \frac{1}{2}")

@@ -106,6 +106,8 @@ _GROUPING_BUDGET = TEX_GROUPING_LIMIT - 10
 _GROUP_TOKEN = re.compile(r"\\\\|\\[{}]|\\(?:left|right|begin|end)(?![a-zA-Z])|[{}]")
 _SIZED_DELIMITER = re.compile(r"\\(?:left|right)(?:\.|(?![a-zA-Z]))")
 
+_FRACTION = re.compile(r"\\frac(?=\{)")
+_BRACE_TOKEN = re.compile(r"\\.|[{}]")  # an escaped brace (\{) is a character, not a group
 _SCRIPT_RUN = re.compile(r"[\u2070-\u209f\u1d2c-\u1d6a\u2c7c\u00b2\u00b3\u00b9]+")
 
 
@@ -393,9 +395,37 @@ def _inline_lines(pieces: Formula) -> str:
     an ``aligned`` block (inline mathematics cannot break inside ``\\left( … \\right)``)."""
     first, *more = formula_lines(pieces)
     if not more:
-        return first
+        return stacked(first)
     rest = "".join(rf" \\ &\qquad {line}" for line in more)
-    return rf"\begin{{aligned}}[t]& {first}{rest}\end{{aligned}}"
+    return stacked(rf"\begin{{aligned}}[t]& {first}{rest}\end{{aligned}}")
+
+
+def stacked(tex: str) -> str:
+    r"""Inline mathematics with a fraction inside a fraction set as a display sets it: inline,
+    TeX shrinks the inner fraction to the size of a script, where a textbook stacks both."""
+    return r"\displaystyle " + tex if has_nested_fraction(tex) else tex
+
+
+def has_nested_fraction(tex: str) -> bool:
+    """Whether a ``\\frac`` stands inside the numerator or denominator of another."""
+    for match in _FRACTION.finditer(tex):
+        position = match.end()
+        for _ in range(2):
+            end = _group_end(tex, position)
+            if r"\frac" in tex[position:end]:
+                return True
+            position = end
+    return False
+
+
+def _group_end(tex: str, start: int) -> int:
+    """Where the brace group opening at ``tex[start]`` closes (just past its '}')."""
+    depth = 0
+    for token in _BRACE_TOKEN.finditer(tex, start):
+        depth += {"{": 1, "}": -1}.get(token.group(), 0)
+        if depth == 0:
+            return token.end()
+    return len(tex)
 
 
 def _cell(cell: Formula | str) -> str:

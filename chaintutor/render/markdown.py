@@ -84,7 +84,7 @@ def _cell(cell: Formula | str) -> str:
 
 def inline_math(pieces: Formula) -> str:
     """``$…$``, with no space inside the dollars and no '|' (see the module's docstring)."""
-    return "$" + _NO_BAR.sub(r"\\vert ", latex.formula(pieces)).strip() + "$"
+    return "$" + _NO_BAR.sub(r"\\vert ", latex.stacked(latex.formula(pieces))).strip() + "$"
 
 
 def words(text: str, phrase: Phrase) -> str:
