@@ -600,10 +600,14 @@ def _path_values(d: Derivation, target: str) -> list[Block]:
         pieces: list[Piece] = []
         for factor in factors:
             pieces.extend((TIMES, factor) if pieces else (factor,))
-        rows.append(
-            ((Word(f"path {index} to {target}:"), *_arrows(path)), (tuple(pieces), (Value(float(value)),)))
-        )
+        rows.append(((_path_to(index, target), *_arrows(path)), (tuple(pieces), (Value(float(value)),))))
     return [Equations(tuple(rows), inline=True)] if rows else []
+
+
+def _path_to(index: int, target: str) -> Word:
+    """ "path 1 to x:", the variable set as mathematics where it is typeset."""
+    tex = rf"\text{{path {index} to }}{printing.latex(sympy.Symbol(target))}\colon"
+    return Word(f"path {index} to {target}:", tex)
 
 
 def _backward_rows(d: Derivation) -> Equations:
