@@ -142,7 +142,17 @@ class Check:
     phrase: Phrase = ()
 
 
-Block = Prose | Equations | Table | Rules | Tree | Check
+@dataclass(frozen=True)
+class ReadAs:
+    """How the input was read, in standard notation (``text`` in Unicode, ``tex`` in LaTeX),
+    with a sentence for each ambiguous form (``e^2x``, ``1/2x``)."""
+
+    text: str
+    tex: str
+    flags: tuple[str, ...] = ()
+
+
+Block = Prose | Equations | Table | Rules | Tree | Check | ReadAs
 
 
 @dataclass(frozen=True)
@@ -157,3 +167,4 @@ class Document:
     title: str
     statement: Formula
     sections: tuple[Section, ...]
+    preface: tuple[Block, ...] = ()  # before the statement: how the input was read, notes

@@ -41,6 +41,7 @@ from chaintutor.render.document import (
     Phrase,
     Piece,
     Prose,
+    ReadAs,
     RuleRow,
     Rules,
     Table,
@@ -310,7 +311,9 @@ _PREAMBLE = r"""\documentclass{article}
 
 
 def render_document(document: Document, standalone: bool = False) -> str:
-    lines = [rf"\section*{{{escape_text(document.title)}}}", "", *_statement(document.statement)]
+    lines = [rf"\section*{{{escape_text(document.title)}}}"]
+    lines += [line for block in document.preface for line in ["", *_block(block)]]
+    lines += ["", *_statement(document.statement)]
     for section in document.sections:
         lines += ["", rf"\subsection*{{{words(section.title, section.phrase)}}}"]
         for block in section.blocks:
@@ -374,6 +377,11 @@ def _block(block: Block) -> list[str]:
             return latex_tree(root, formula, escape_text)
         case Check(ok=ok, text=text, phrase=phrase):
             return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + words(text, phrase)]
+        case ReadAs(tex=tex, flags=flags):
+            return [
+                rf"\textbf{{Read as:}} \( {tex} \)",
+                *(rf"\\ Ambiguous: {escape_text(flag)}." for flag in flags),
+            ]
         case _:
             assert_never(block)
 

@@ -22,6 +22,7 @@ from chaintutor.render.document import (
     Formula,
     Phrase,
     Prose,
+    ReadAs,
     RuleRow,
     Rules,
     Table,
@@ -34,7 +35,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
 
 
 def render_document(document: Document) -> str:
-    parts = [f"# {escape(document.title)}", display_math(latex.formula(document.statement))]
+    parts = [f"# {escape(document.title)}", *(_block(block) for block in document.preface)]
+    parts.append(display_math(latex.formula(document.statement)))
     for section in document.sections:
         parts.append(f"## {words(section.title, section.phrase)}")
         parts.extend(_block(block) for block in section.blocks)
@@ -55,6 +57,8 @@ def _block(block: Block) -> str:
             return f"```mermaid\n{mermaid(root)}```"
         case Check(ok=ok, text=text, phrase=phrase):
             return ("✓ " if ok else "✗ ") + words(text, phrase)
+        case ReadAs(tex=tex, flags=flags):
+            return "\n".join([f"**Read as:** ${tex}$", *(f"- Ambiguous: {escape(flag)}." for flag in flags)])
         case _:
             assert_never(block)
 

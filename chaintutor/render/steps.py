@@ -50,6 +50,7 @@ from chaintutor.render.document import (
     Phrase,
     Piece,
     Prose,
+    ReadAs,
     RuleRow,
     Rules,
     Section,
@@ -87,7 +88,16 @@ def build_document(d: Derivation, view: str = "auto") -> Document:
         *(section for v, summary in taught.paths.items() for section in _target_sections(d, v, summary)),
         *((_point_section(d),) if d.at is not None else ()),
     ]
-    return Document("Chain rule, step by step", _statement(d), tuple(sections))
+    return Document("Chain rule, step by step", _statement(d), tuple(sections), preface(d.graph))
+
+
+def preface(graph: DependencyGraph) -> tuple[Block, ...]:
+    """What comes before the statement: how the input was read, when that took interpretation
+    (``2x``, ``sin^2 x``, ``log_2 x``), and the definitions left out because the output does
+    not depend on them."""
+    reading = graph.reading
+    read_as = () if reading is None else (ReadAs(reading.text, reading.tex, reading.flags),)
+    return (*read_as, *(Prose(f"Note: {note}.") for note in graph.notes))
 
 
 def _statement(d: Derivation) -> Formula:
@@ -137,7 +147,7 @@ def _layers_document(d: Derivation) -> Document:
         substitute_back,
         *((_point_section(d),) if d.at is not None else ()),
     )
-    return Document("Chain rule, step by step", _statement(d), sections)
+    return Document("Chain rule, step by step", _statement(d), sections, preface(d.graph))
 
 
 def _layer_rows(d: Derivation, target: str) -> list[RuleRow]:
@@ -725,6 +735,7 @@ def build_jacobian_document(j: Jacobian) -> Document:
                 (said(*entry_note), entries, Check(j.agrees, _plain(agreement), agreement)),
             ),
         ),
+        preface(j.derivations[j.outputs[0]].graph),
     )
 
 
