@@ -69,8 +69,9 @@ def latex_math(latex: str) -> list[tuple[str, bool]]:
     return found + [(match.group(1) or match.group(2), False) for match in _TEX_INLINE.finditer(outside)]
 
 
-def katex_errors(formulas: list[tuple[str, str, bool]]) -> list[str]:
-    """``where: error`` for every formula KaTeX refuses; ``formulas`` are (where, TeX, display?)."""
+@pytest.fixture
+def renderers() -> tuple[str, str]:
+    """node and the node_modules folder holding KaTeX and MathJax 3: skip, or fail in CI, without."""
     node = shutil.which("node")
     modules = os.environ.get("CHAINTUTOR_KATEX", "")
     if node is None or not all((Path(modules) / package).is_dir() for package in ("katex", "mathjax-full")):
@@ -79,6 +80,13 @@ def katex_errors(formulas: list[tuple[str, str, bool]]) -> list[str]:
         if IN_CI:
             pytest.fail(f"{reason} (CI must run this test; .ci/run installs them)")
         pytest.skip(reason)
+    return node, modules
+
+
+def render_errors(renderers: tuple[str, str], formulas: list[tuple[str, str, bool]]) -> list[str]:
+    """``where: error`` for every formula KaTeX or MathJax 3 refuses; ``formulas`` are
+    (where, TeX, display?), rendered in one batch."""
+    node, modules = renderers
     batch = [{"tex": tex, "display": display} for _, tex, display in formulas]
     run = subprocess.run(
         [node, str(HERE / "katex_check.js"), modules],
@@ -121,13 +129,13 @@ def _write_ups() -> dict[str, str]:
     return write_ups
 
 
-def test_every_formula_of_the_goldens_and_the_bank_renders_in_katex_and_mathjax():
+def test_every_formula_of_the_goldens_and_the_bank_renders_in_katex_and_mathjax(renderers):
     formulas = []
     for name, write_up in _write_ups().items():
         extract = latex_math if name.endswith("latex") or name.endswith(".tex") else markdown_math
         formulas += [(name, tex, display) for tex, display in extract(write_up)]
     assert len(formulas) > 3000
-    errors = katex_errors(formulas)
+    errors = render_errors(renderers, formulas)
     assert not errors, f"{len(errors)} of {len(formulas)} formulas fail:\n" + "\n".join(errors[:20])
 
 
@@ -140,17 +148,20 @@ def _rule_steps() -> list[Step]:
     return steps
 
 
-def test_every_rule_statement_has_a_latex_form_that_katex_renders():
+def test_every_rule_statement_has_a_latex_form_that_katex_and_mathjax_render(renderers):
     steps = [step for step in _rule_steps() if step.statement and not isinstance(step, AbstractFunctionRule)]
     assert len({step.key for step in steps}) > 35
     missing = sorted({step.key for step in steps if not statement_tex(step)})
     assert not missing, f"rules stated in text but not in LaTeX: {missing}"
     formulas = [(f"{step.key} rule", statement_tex(step), False) for step in steps]
-    assert katex_errors(formulas) == []
+    assert render_errors(renderers, formulas) == []
 
 
-def test_the_checker_catches_what_katex_refuses():
-    """The check can fail: neither renderer knows ``\\ensuremath``, and braces must match."""
+def test_the_checker_catches_what_the_renderers_refuse(renderers):
+    """The check can fail: neither renderer knows ``\\ensuremath``, braces must match, and
+    ``\\mathrlap`` is KaTeX's alone (MathJax 3 refuses it)."""
     formulas = [("good", r"\frac{\partial y}{\partial x} = \nabla y \cdot v'", True)]
     formulas += [("ensuremath", r"\text{\ensuremath{\nabla}y}", True), ("brace", r"\frac{a}{b", False)]
-    assert [error.split(":")[0] for error in katex_errors(formulas)] == ["ensuremath", "brace"]
+    formulas += [("mathrlap", r"\mathrlap{x}", False)]
+    errors = [error.split(": ", 2)[:2] for error in render_errors(renderers, formulas)]
+    assert errors == [["ensuremath", "KaTeX"], ["brace", "KaTeX"], ["mathrlap", "MathJax 3"]]
