@@ -389,13 +389,14 @@ def _block(block: Block) -> list[str]:
 def _rule_list(rows: tuple[RuleRow, ...]) -> list[str]:
     """One paragraph a line, indented by its depth: text and inline mathematics wrap at the
     margin (an aligned display would run past it), and no nesting limit applies (itemize
-    stops at four levels)."""
-    lines = [r"\smallskip"]
+    stops at four levels). A rule stated as a formula breaks only at its operators, so the
+    lines may stretch further than TeX's default before one runs past the margin."""
+    lines = [r"\smallskip", r"{\tolerance=1000\emergencystretch=2em"]
     for row in rows:
         indent = f"{1 + 1.5 * row.depth:g}em"
         line = rf"${_inline_lines(row.formula)}$\quad {words(row.rule, row.phrase)}"
         lines.append(rf"{{\leftskip={indent}\noindent {line}\par}}")
-    return [*lines, r"\smallskip"]
+    return [*lines, "}", r"\smallskip"]
 
 
 def _inline_lines(pieces: Formula) -> str:
