@@ -426,3 +426,14 @@ def test_a_fraction_inside_a_fraction_is_stacked_full_size_in_running_text():
     assert r"\noindent $\frac{du_{1}}{dx}" in tex
     assert has_nested_fraction(r"a + \frac{1}{u^{2} \sqrt{1 - \frac{1}{u^{2}}}}")
     assert not has_nested_fraction(r"\frac{\{a\}}{b} + \frac{1}{2}")
+
+
+@pytest.mark.parametrize("problem", ["sech(2x)**2", "acsch(k*x)"])
+def test_rule_lines_with_stated_formulas_fit_the_margin(problem, tmp_path):
+    """A rule stated as a formula breaks only at its operators: the rule lines may stretch, but
+    none runs past the margin of a plain article (pdflatex reports an "Overfull \\hbox")."""
+    result = runner.invoke(app, ["derive", problem, "--format", "latex"])
+    assert result.exit_code == 0, result.output
+    assert "rule: $" in result.stdout
+    compile_latex(MINIMAL_AMSMATH % result.stdout, tmp_path)
+    assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text(errors="replace")
