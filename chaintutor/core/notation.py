@@ -243,7 +243,7 @@ class _TutorLatexPrinter(LatexPrinter):
         return rf"\frac{{{top} {name}}}{{{bottom}}}"
 
 
-_LATEX = _TutorLatexPrinter({"ln_notation": True, "order": None})
+_LATEX = _TutorLatexPrinter({"ln_notation": True, "order": None, "inv_trig_style": "full"})
 
 
 def latex(expr: sympy.Basic) -> str:
