@@ -34,7 +34,7 @@ CANONICAL_NAMES: tuple[str, ...] = (
     *("a" + name for name in _TRIGONOMETRIC),
     *_HYPERBOLIC,
     *("a" + name for name in _HYPERBOLIC),
-    "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sign", "sigmoid", "softplus",
+    "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sign", "sigmoid", "softplus", "relu",
 )  # fmt: skip
 
 ABSTRACT_FUNCTIONS = frozenset({"f", "g", "h", "F", "G", "H", "φ", "ψ"})
@@ -56,6 +56,10 @@ FUNCTIONS: dict[str, FunctionInfo] = {
     "log": FunctionInfo("log", 1, 2),
     # The partial of an abstract function, as SymPy's str writes it: Derivative(f(u, v), u).
     "Derivative": FunctionInfo("Derivative", 2, 2),
+    # relu as max(0, u), the lecture's spelling; other maxima are refused when built.
+    "max": FunctionInfo("max", 2, 2),
+    # relu's derivative 1[u > 0] as SymPy's str writes it: Heaviside(u, 0).
+    "Heaviside": FunctionInfo("Heaviside", 1, 2),
     **_ALIASES,
 }
 """Every accepted spelling of a built-in function."""
