@@ -15,7 +15,7 @@ import sympy
 
 from chaintutor.errors import InputError
 from chaintutor.parse.activations import relu, sigmoid, softplus, step
-from chaintutor.parse.functions import ABSTRACT_FUNCTIONS, CANONICAL_NAMES
+from chaintutor.parse.functions import ABSTRACT_FUNCTIONS, CANONICAL_NAMES, VECTOR_FUNCTIONS
 from chaintutor.parse.magnitude import (
     MAX_NUMBER_DIGITS,
     constant_refusal,
@@ -137,6 +137,10 @@ def _call(node: Call, args: Sequence[sympy.Expr], source: str | None) -> sympy.E
         return _partial(node, args, source)
     if node.func == "max":
         return _maximum(node, args, source)
+    if node.func in VECTOR_FUNCTIONS:
+        raise _error(
+            f"{node.func}(…) takes vectors: declare them in the problem, as in 'w, x ∈ R^n'", node, source
+        )
     if node.func == "Heaviside":
         return _heaviside(node, args, source)
     return _FUNCTIONS[node.func](*args)

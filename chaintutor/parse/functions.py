@@ -37,6 +37,9 @@ CANONICAL_NAMES: tuple[str, ...] = (
     "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sign", "sigmoid", "softplus", "relu",
 )  # fmt: skip
 
+VECTOR_FUNCTIONS = {"sum": 1, "dot": 2}
+"""Functions of vectors, by their number of arguments: sum(v) and the dot product dot(u, v)."""
+
 ABSTRACT_FUNCTIONS = frozenset({"f", "g", "h", "F", "G", "H", "φ", "ψ"})
 """Names that make an abstract function when followed by ``(``, and a variable otherwise."""
 
@@ -60,6 +63,8 @@ FUNCTIONS: dict[str, FunctionInfo] = {
     "max": FunctionInfo("max", 2, 2),
     # relu's derivative 1[u > 0] as SymPy's str writes it: Heaviside(u, 0).
     "Heaviside": FunctionInfo("Heaviside", 1, 2),
+    # The vector reductions (chaintutor.parse.vectors); with scalars alone they are refused.
+    **{name: FunctionInfo(name, arity, arity) for name, arity in VECTOR_FUNCTIONS.items()},
     **_ALIASES,
 }
 """Every accepted spelling of a built-in function."""

@@ -1,0 +1,109 @@
+"""Vector problems: the declarations ``w, x ∈ R^n`` / ``W in R^(m×n)`` and the operators that
+tell a dot product from an element-wise one.
+
+A declaration is one statement among the equations. It is recognised by its shape before
+tokenizing (``∈`` and ``ℝ`` are not part of the expression language), so the other statements
+go through the ordinary parser unchanged. The tokenizer reads ``·`` as ``*``; to keep the
+difference, the text is parsed as a copy in which ``@`` becomes ``·`` and ``⊙``, ``⊗`` become
+``*`` (one character for one, so every column stays where it was), and the operator between
+two factors of a product is read back from that copy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chaintutor.errors import InputError
+from chaintutor.parse.parser import Statement, _check_length, _parse_statement, _statement_spans
+from chaintutor.parse.syntax import Product, Span
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_DECLARATION = re.compile(
+    rf"(?P<names>{_NAME}(?:\s*,\s*{_NAME})*)\s*(?:∈|\bin\b)\s*[Rℝ]\s*\^\s*"
+    rf"(?:(?P<dim>{_NAME})|\{{\s*(?P<braced>{_NAME})\s*\}}"
+    rf"|[({{]\s*(?P<rows>{_NAME})\s*(?:×|\*|,|\s+x\s+)\s*(?P<cols>{_NAME})\s*[)}}])"
+)
+_SAME_WIDTH = str.maketrans({"@": "·", "⊙": "*", "⊗": "*", "⊘": "/"})
+
+Shape = tuple[str, ...]
+"""() for a scalar, (n,) for a vector in Rⁿ, (m, n) for an m×n matrix."""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """``names ∈ R^shape``, as typed at ``span``."""
+
+    names: tuple[str, ...]
+    shape: Shape
+    span: Span
+
+
+@dataclass(frozen=True)
+class VectorSyntax:
+    """A vector problem as parsed: its declarations and its equations, in the order typed.
+
+    ``operators`` is the copy of the text the equations were parsed from, where every dot
+    product reads ``·``; :func:`product_operators` looks there.
+    """
+
+    source: str
+    declarations: tuple[Declaration, ...]
+    statements: tuple[Statement, ...]
+    operators: str
+
+
+def is_vector_problem(text: str) -> bool:
+    """Whether ``text`` declares a vector or a matrix (cheap: no parsing, no SymPy)."""
+    return any(_declaration(text, start, end) is not None for start, end in _statement_spans(text))
+
+
+def parse_vector_problem(text: str) -> VectorSyntax:
+    """The declarations and the equations of a vector problem."""
+    _check_length(text)
+    copy = text.translate(_SAME_WIDTH)
+    declarations: list[Declaration] = []
+    statements: list[Statement] = []
+    spans = _statement_spans(text)
+    equations = [span for span in spans if _declaration(text, *span) is None]
+    for start, end in spans:
+        declaration = _declaration(text, start, end)
+        if declaration is not None:
+            declarations.append(declaration)
+            continue
+        try:
+            statements.append(_parse_statement(copy, start, end, len(equations) > 1))
+        except InputError as error:
+            raise InputError(
+                error.message, source=text, start=error.start, end=error.end, hint=error.hint
+            ) from None
+    if not statements:
+        raise InputError("the problem declares vectors but has no equation", source=text)
+    return VectorSyntax(text, tuple(declarations), tuple(statements), copy)
+
+
+def product_operators(syntax: VectorSyntax, product: Product) -> list[str]:
+    """The operator before each factor after the first: ``·`` (dot or matrix–vector product),
+    ``*``, ``/``, ``×`` or ``""`` (written side by side)."""
+    found = []
+    for before, factor, divide in zip(product.factors, product.factors[1:], product.divide[1:], strict=False):
+        between = syntax.operators[before.span[1] : factor.span[0]]
+        if divide:
+            found.append("/")
+        elif "·" in between:
+            found.append("·")
+        elif "×" in syntax.source[before.span[1] : factor.span[0]]:
+            found.append("×")
+        else:
+            found.append("*" if "*" in between else "")
+    return found
+
+
+def _declaration(text: str, start: int, end: int) -> Declaration | None:
+    match = _DECLARATION.fullmatch(text, start, end)
+    if match is None:
+        return None
+    names = tuple(name.strip() for name in match.group("names").split(","))
+    dim = match.group("dim") or match.group("braced")
+    shape: Shape = (dim,) if dim else (match.group("rows"), match.group("cols"))
+    return Declaration(names, shape, (start, end))
