@@ -318,7 +318,11 @@ def _exit_if_unverified(subject: Any) -> None:
 def _derive_subject(
     problem: str, wrt: str | None, granularity: str, max_paths: int, at: str | None, outputs: str | None
 ) -> Any:
-    """A Derivation, or a Jacobian when several outputs are named."""
+    """A Derivation, or a Jacobian when several outputs are named, or a vector derivation."""
+    from chaintutor.parse.vectors import is_vector_problem
+
+    if is_vector_problem(problem):
+        return _vector_subject(problem, wrt, at, outputs)
     if outputs is not None:
         from chaintutor.core.jacobian import derive_jacobian
 
@@ -326,6 +330,16 @@ def _derive_subject(
     from chaintutor.core.derive import derive as derive_problem
 
     return derive_problem(problem, wrt, granularity=granularity, max_paths=max_paths, at=at)
+
+
+def _vector_subject(problem: str, wrt: str | None, at: str | None, outputs: str | None) -> Any:
+    """The vector chain rule (declarations such as 'w, x ∈ R^n'), verified by instantiation."""
+    if at is not None or outputs is not None:
+        raise InputError("--at and --outputs are not available for vector problems yet")
+    from chaintutor.core.vector import derive_vector
+
+    names = [name.strip() for name in wrt.split(",") if name.strip()] if wrt else None
+    return derive_vector(problem, names)
 
 
 @app.command(

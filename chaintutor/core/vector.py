@@ -164,7 +164,8 @@ class _Builder:
         if isinstance(node, Product):
             return self._product(node, name)
         args = [self._fold(kid) for kid in ((node.operand,) if isinstance(node, Neg) else _kids(node))]
-        return self._elementwise(combine(node, args, source=self.source), node.span, name)
+        word = "plus" if isinstance(node, Sum) else "and"
+        return self._elementwise(combine(node, args, source=self.source), node.span, name, args, word)
 
     def _name(self, node: Name) -> sympy.Expr:
         if node.name in self.defined:
@@ -208,9 +209,9 @@ class _Builder:
             elif operator == "/":
                 if right == 0:
                     raise self._error("division by zero", span)
-                value = self._elementwise(value / right, span, target)
+                value = self._elementwise(value / right, span, target, [value, right], "over")
             else:
-                value = self._elementwise(value * right, span, target)
+                value = self._elementwise(value * right, span, target, [value, right], "times")
         return value
 
     def _dot(
@@ -234,7 +235,14 @@ class _Builder:
             span,
         )
 
-    def _elementwise(self, expr: sympy.Expr, span: Span, name: str | None) -> sympy.Expr:
+    def _elementwise(
+        self,
+        expr: sympy.Expr,
+        span: Span,
+        name: str | None,
+        args: Sequence[sympy.Expr] = (),
+        word: str = "and",
+    ) -> sympy.Expr:
         operands = [s for s in _ordered_symbols(expr) if s.name not in self.dimensions]
         if not operands and name is None:
             return expr  # a constant: no node of its own
@@ -242,16 +250,19 @@ class _Builder:
         if any(len(shape) == 2 for shape in shapes):
             raise self._error("element-wise operations on a matrix are not supported; use W·x", span)
         if len(shapes) > 1:
-            first, second = sorted(shapes)[:2]
-            a = next(s for s in operands if self._shape(s) == first)
-            b = next(s for s in operands if self._shape(s) == second)
+            a, b = self._mismatch(list(args) or operands)
             raise self._error(
-                f"{self._shown(a)} ∈ {shape_text(first)} and {self._shown(b)} ∈ {shape_text(second)}:"
-                " the shapes differ",
+                f"{self._shown(a)} ∈ {self._set(a)} {word} {self._shown(b)} ∈ {self._set(b)}: the shapes differ",
                 span,
             )
         shape = next(iter(shapes), ())
         return self._node("elementwise", expr, operands, shape, name)
+
+    def _mismatch(self, values: Sequence[sympy.Expr]) -> tuple[sympy.Expr, sympy.Expr]:
+        """The first two values, in the order typed, whose (non-scalar) shapes differ."""
+        vectors = [v for v in values if self._shape(v)]
+        first = vectors[0]
+        return first, next(v for v in vectors if self._shape(v) != self._shape(first))
 
     def _node(
         self, kind: str, expr: sympy.Expr, operands: Sequence[sympy.Expr], shape: Shape, name: str | None
@@ -277,13 +288,13 @@ class _Builder:
     def _set(self, value: sympy.Expr) -> str:
         return shape_text(self._shape(value))
 
-    def _shown(self, symbol: sympy.Symbol) -> str:
+    def _shown(self, symbol: sympy.Expr) -> str:
         """A node by what it computes (``W·x``), a variable by its name."""
-        built = [node for node in self.nodes if node.name == symbol.name]
+        built = [node for node in self.nodes if node.name == str(symbol)]
         if built and built[0].kind in ("dot", "matvec"):
             left, right = built[0].expr.args
             return f"{left}·{right}"
-        return symbol.name
+        return str(symbol)
 
     def _text(self, node: Node) -> str:
         return self.source[node.span[0] : node.span[1]]
@@ -414,6 +425,11 @@ def chain_product(jacobians: Sequence[Jacobian]) -> ChainProduct:
             coefficient *= jacobian.body
         elif jacobian.kind == "identity":
             continue
+        elif jacobian.kind == "outer" and not (factors and factors[-1].kind == "row"):
+            raise InputError(
+                "a derivative by a matrix needs a scalar output: of a vector, it would be a third-order tensor",
+                hint="differentiate a scalar such as sum(…) or a loss, or choose vectors with --wrt",
+            )
         elif not factors:
             factors.append(jacobian)
         else:
@@ -446,8 +462,6 @@ def _merge(last: Jacobian, new: Jacobian) -> _Merged:
     if pair == ("row", "outer"):
         return (sympy.Integer(1), (Jacobian("column", last.body, last.cols, "1"),
                                    Jacobian("row", new.body, "1", new.cols.split("×")[1])))  # fmt: skip
-    if new.kind == "outer":
-        raise InputError("∂/∂W needs a scalar output: the derivative of a vector by a matrix is a tensor")
     return None
 
 
@@ -512,7 +526,7 @@ class VectorDerivation:
 def derive_vector(text: str, wrt: Sequence[str] | None = None, verify: bool = True) -> VectorDerivation:
     """The vector chain rule for ``text``, checked by instantiation unless ``verify`` is False."""
     problem = read_vector_problem(text)
-    targets = tuple(wrt) if wrt else problem.leaves
+    targets = tuple(wrt) if wrt else _default_targets(problem)
     for target in targets:
         if target not in problem.leaves:
             known = ", ".join(problem.leaves)
@@ -528,6 +542,12 @@ def derive_vector(text: str, wrt: Sequence[str] | None = None, verify: bool = Tr
 
         derivation.verification.update(verify_by_instantiation(derivation))
     return derivation
+
+
+def _default_targets(problem: VectorProblem) -> tuple[str, ...]:
+    """Every variable; a matrix only when the output is a scalar (else its derivative is a tensor)."""
+    scalar_output = not problem.shapes[problem.output]
+    return tuple(leaf for leaf in problem.leaves if scalar_output or len(problem.shapes[leaf]) < 2)
 
 
 def _result(problem: VectorProblem, target: str, local: dict[tuple[str, str], LocalJacobian]) -> VectorResult:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 def document_of(subject: Subject, view: str = "auto") -> Document:
     """``view``: ``auto`` or ``paths`` (see :func:`chaintutor.render.steps.build_document`)."""
+    if _is_vector(subject):
+        from chaintutor.render.vector import build_vector_document
+
+        return build_vector_document(subject)  # type: ignore[arg-type]
     if isinstance(subject, Derivation):
         return build_document(subject, view)
     return build_jacobian_document(subject)
@@ -28,6 +32,10 @@ def document_of(subject: Subject, view: str = "auto") -> Document:
 
 def render(subject: Subject, output_format: str, standalone: bool = False, view: str = "auto") -> str:
     """``output_format`` is one of text, markdown, latex, json."""
+    if output_format == "json" and _is_vector(subject):
+        from chaintutor.render.vector import vector_to_dict
+
+        return json.dumps(vector_to_dict(subject), indent=2, ensure_ascii=False) + "\n"  # type: ignore[arg-type]
     if output_format == "json":
         from chaintutor.render.jsondoc import derivation_to_dict, jacobian_to_dict
 
@@ -45,3 +53,8 @@ def render(subject: Subject, output_format: str, standalone: bool = False, view:
     from chaintutor.render import text
 
     return text.render_document(document)
+
+
+def _is_vector(subject: object) -> bool:
+    """A vector derivation (``chaintutor.core.vector``), told apart without importing its module."""
+    return type(subject).__name__ == "VectorDerivation"

@@ -1,0 +1,522 @@
+"""A vector derivation as a Document (text, terminal, Markdown, LaTeX) and as JSON.
+
+The core keeps vector values as SymPy expressions read element by element (``w*x`` is w ⊙ x,
+``dot(W, x)`` is W·x). Here they become display objects that print in the lecture's notation:
+⊙ for element-wise products, ``w·x`` and ``W·x``, ``Wᵀ·r``, ``diag(…)``, ``xᵀ``, 1⃗, I, with
+LaTeX to match (``\\odot``, ``\\operatorname{diag}``, ``^{\\top}``, ``\\vec{1}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.printing.precedence import PRECEDENCE, precedence
+
+from chaintutor.core.instantiate import InstantiationCheck
+from chaintutor.core.vector import (
+    ChainProduct,
+    Jacobian,
+    LocalJacobian,
+    VectorDerivation,
+    VectorProblem,
+    VectorResult,
+    dot,
+    is_gradient,
+    shape_text,
+    vsum,
+)
+from chaintutor.parse.activations import RELU_CONVENTION
+from chaintutor.render.document import (
+    CLOSE,
+    EQUALS,
+    OPEN,
+    PLUS,
+    TIMES,
+    Block,
+    Check,
+    Deriv,
+    Document,
+    Equations,
+    Formula,
+    Operator,
+    Prose,
+    RuleRow,
+    Rules,
+    Section,
+    Word,
+)
+
+# --- display objects ---------------------------------------------------------------------------
+
+
+class _Shown(sympy.Function):
+    """A display-only operation; each subclass prints itself in Unicode and in LaTeX."""
+
+    precedence = PRECEDENCE["Mul"]
+
+    def _args_text(self, printer: Any, joiner: str) -> str:
+        return joiner.join(printer.parenthesize(arg, PRECEDENCE["Mul"], strict=False) for arg in self.args)
+
+
+class Hadamard(_Shown):
+    """a ⊙ b: the element-wise product."""
+
+    def _sympystr(self, printer: Any) -> str:
+        return self._args_text(printer, " ⊙ ")
+
+    def _latex(self, printer: Any) -> str:
+        return self._args_text(printer, r" \odot ")
+
+
+class VecDot(_Shown):
+    """a·b for two vectors, W·x for a matrix and a vector."""
+
+    def _sympystr(self, printer: Any) -> str:
+        return self._args_text(printer, "·")
+
+    def _latex(self, printer: Any) -> str:
+        return self._args_text(printer, r" \cdot ")
+
+
+class TransposeTimes(_Shown):
+    """Wᵀ·r: a row rᵀ times W, written as the column it transposes to."""
+
+    def _sympystr(self, printer: Any) -> str:
+        matrix, vector = self.args
+        return f"{printer._print(matrix)}ᵀ·{printer.parenthesize(vector, PRECEDENCE['Mul'], strict=False)}"
+
+    def _latex(self, printer: Any) -> str:
+        matrix, vector = self.args
+        vector_tex = printer.parenthesize(vector, PRECEDENCE["Mul"], strict=False)
+        return rf"{printer._print(matrix)}^{{\top}} \cdot {vector_tex}"
+
+
+class Transposed(_Shown):
+    """vᵀ: a row vector."""
+
+    precedence = PRECEDENCE["Atom"]
+
+    def _sympystr(self, printer: Any) -> str:
+        (arg,) = self.args
+        body = printer._print(arg)
+        return f"{body}ᵀ" if arg.is_Symbol else f"({body})ᵀ"
+
+    def _latex(self, printer: Any) -> str:
+        (arg,) = self.args
+        body = printer._print(arg)
+        return rf"{body}^{{\top}}" if arg.is_Symbol else rf"\left({body}\right)^{{\top}}"
+
+
+class Diag(_Shown):
+    """diag(d): the diagonal matrix with d on its diagonal."""
+
+    precedence = PRECEDENCE["Atom"]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"diag({printer._print(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{diag}}\left({printer._print(self.args[0])}\right)"
+
+
+class Bracketed(_Shown):
+    """(v): a negative number between two products."""
+
+    precedence = PRECEDENCE["Atom"]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"({printer._print(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\left({printer._print(self.args[0])}\right)"
+
+
+class SumOf(_Shown):
+    """sum(v): the sum of a vector's entries."""
+
+    precedence = PRECEDENCE["Atom"]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"sum({printer._print(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{sum}}\left({printer._print(self.args[0])}\right)"
+
+
+_GLYPH_TEX: dict[str, str] = {"1⃗": r"\vec{1}", "1⃗ᵀ": r"\vec{1}^{\top}", "I": "I"}
+
+
+class Glyph(sympy.Symbol):
+    """A fixed sign (1⃗, 1⃗ᵀ, I) or a shape (1×n, ∈ Rⁿ) with its LaTeX."""
+
+    def _sympystr(self, printer: Any) -> str:
+        return str(self.name)
+
+    def _latex(self, printer: Any) -> str:
+        return _GLYPH_TEX[self.name]
+
+
+def glyph(text: str, tex: str) -> Glyph:
+    _GLYPH_TEX[text] = tex
+    return Glyph(text)
+
+
+def _shape_glyph(rows: str, cols: str) -> Glyph:
+    return glyph(f"   ({rows}×{cols})", rf"\quad ({_tex_name(rows)} \times {_tex_name(cols)})")
+
+
+def _set_glyph(shape: tuple[str, ...]) -> Glyph:
+    tex = {0: r"\mathbf{R}", 1: r"\mathbf{R}^{%s}", 2: r"\mathbf{R}^{%s \times %s}"}[len(shape)]
+    return glyph(f"   ∈ {shape_text(shape)}", r"\quad \in " + tex % tuple(_tex_name(d) for d in shape))
+
+
+def _tex_name(name: str) -> str:
+    from chaintutor.core.notation import latex
+
+    return latex(sympy.Symbol(name))
+
+
+def value_shape(expr: sympy.Expr, problem: VectorProblem) -> tuple[str, ...]:
+    """The shape of a vector value: () for a scalar."""
+    if expr.is_Symbol:
+        return problem.shapes.get(expr.name, ())  # type: ignore[attr-defined]
+    if isinstance(expr, dot):
+        left, right = (value_shape(arg, problem) for arg in expr.args)
+        if len(left) == 2:
+            return (left[0],)
+        return (right[1],) if len(right) == 2 else ()
+    if isinstance(expr, vsum):
+        return ()
+    shapes = [value_shape(arg, problem) for arg in expr.args]
+    return next((shape for shape in shapes if shape), ())
+
+
+def shown(expr: sympy.Expr, problem: VectorProblem) -> sympy.Expr:
+    """``expr`` rebuilt with display objects: ⊙, ·, Wᵀ·r, sum(…)."""
+    if not expr.args:
+        return expr
+    args = [shown(arg, problem) for arg in expr.args]
+    if isinstance(expr, dot):
+        left, right = expr.args
+        if len(value_shape(right, problem)) == 2:
+            return TransposeTimes(args[1], args[0])
+        return VecDot(*args)
+    if isinstance(expr, vsum):
+        return SumOf(args[0])
+    if expr.is_Mul:
+        vectors = [shown_arg for arg, shown_arg in zip(expr.args, args, strict=True) if value_shape(arg, problem)]
+        if len(vectors) > 1:
+            scalars = [a for arg, a in zip(expr.args, args, strict=True) if not value_shape(arg, problem)]
+            return sympy.Mul(*scalars, Hadamard(*vectors))
+    return expr.func(*args)
+
+
+def _split(expr: sympy.Expr, problem: VectorProblem) -> tuple[sympy.Expr, sympy.Expr]:
+    """A vector value as (scalar factor, vector factor): 2·t·x → (2·t, x)."""
+    scalars = [f for f in sympy.Mul.make_args(expr) if not value_shape(f, problem)]
+    vectors = [f for f in sympy.Mul.make_args(expr) if value_shape(f, problem)]
+    return sympy.Mul(*scalars), sympy.Mul(*vectors)
+
+
+def jacobian_pieces(jacobian: Jacobian, problem: VectorProblem) -> Formula:
+    """A Jacobian in closed form: diag(w), xᵀ, 1⃗, 1⃗ᵀ, I, W, or a number."""
+    body = jacobian.body
+    if jacobian.kind == "scalar":
+        return (_scalar_piece(shown(body, problem)),)
+    if jacobian.kind == "identity":
+        return (Glyph("I"),)
+    if jacobian.kind == "matrix":
+        return (body,)
+    if jacobian.kind == "diag":
+        scalar, vector = _split(body, problem)
+        matrix = Glyph("I") if vector == 1 else Diag(shown(vector, problem))
+        return (_scaled(scalar, matrix, problem),)
+    scalar, vector = _split(body, problem)
+    if jacobian.kind == "column":
+        column = Glyph("1⃗") if vector == 1 else shown(vector, problem)
+        return (_scaled(scalar, column, problem),)
+    if jacobian.kind == "outer":
+        return (Word("(a row rᵀ goes to r·"), Transposed(shown(body, problem)), Word(")"))
+    row = Glyph("1⃗ᵀ") if vector == 1 else Transposed(shown(vector, problem))
+    return (_scaled(scalar, row, problem),)
+
+
+def _scalar_piece(value: sympy.Expr) -> sympy.Expr:
+    """A negative number in a product is bracketed: · (−1) ·."""
+    return Bracketed(value) if value.is_number and value.is_negative else value
+
+
+def _scaled(scalar: sympy.Expr, value: sympy.Expr, problem: VectorProblem) -> sympy.Expr:
+    """scalar·value as one expression, so that −1·I prints as −I and 2·diag(u) as 2·diag(u)."""
+    return value if scalar == 1 else sympy.Mul(shown(scalar, problem), value)
+
+
+def product_pieces(terms: tuple[ChainProduct, ...], problem: VectorProblem) -> Formula:
+    """A sum of chain products: coefficient · factor · factor + …"""
+    pieces: list[Any] = []
+    for term in terms:
+        if pieces:
+            pieces.append(PLUS)
+        factors: list[Any] = []
+        for factor in term.factors:
+            shown_factor = list(jacobian_pieces(factor, problem))
+            if len(term.factors) > 1 and len(shown_factor) == 1 and _compound(shown_factor[0]):
+                shown_factor = [OPEN, *shown_factor, CLOSE]  # (a ⊙ b)·xᵀ
+            factors.extend(([TIMES] if factors else []) + shown_factor)
+        if term.coefficient != 1 or not factors:
+            pieces.append(shown(term.coefficient, problem))
+            if factors:
+                pieces.append(TIMES)
+        pieces.extend(factors)
+    return tuple(pieces)
+
+
+def _compound(piece: sympy.Basic) -> bool:
+    """Whether a factor needs brackets next to another: a ⊙ b or 2·x, not xᵀ or diag(d)."""
+    return bool(precedence(piece) < PRECEDENCE["Atom"] and not piece.is_Symbol)
+
+
+def gradient_expr(terms: tuple[ChainProduct, ...]) -> sympy.Expr | None:
+    """The gradient (a column) when every term is c·rᵀ: the sum of the c·r."""
+    if not all(len(t.factors) == 1 and t.factors[0].kind == "row" for t in terms):
+        return None
+    return sympy.Add(*(t.coefficient * t.factors[0].body for t in terms))
+
+
+# --- the document -------------------------------------------------------------------------
+
+
+def build_vector_document(d: VectorDerivation) -> Document:
+    problem = d.problem
+    sections = [_shapes_section(problem), _locals_section(d)]
+    for number, wrt in enumerate(d.wrt, 3):
+        sections.append(_result_section(d, d.results[wrt], number))
+    statement = problem.source.replace("∈", " in ").replace("ℝ", "R")
+    return Document("The vector chain rule, step by step", (Word(" ".join(statement.split())),), tuple(sections))
+
+
+def _shapes_section(problem: VectorProblem) -> Section:
+    rows = tuple(
+        ((sympy.Symbol(node.name),), ((shown(node.expr, problem), _set_glyph(node.shape)),))
+        for node in problem.nodes
+    )
+    leaves = ", ".join(f"{leaf} ∈ {shape_text(problem.shapes[leaf])}" for leaf in problem.leaves)
+    dims = ", ".join(problem.dimensions)
+    note = (
+        f"One intermediate per operation, with its shape. Variables: {leaves}."
+        f" The dimensions ({dims}) stay symbols: nothing below depends on their values."
+        " Between vectors, ⊙ is the element-wise product and · the dot product."
+    )
+    return Section("Step 1 · Intermediates and their shapes", (Equations(rows), Prose(note)))
+
+
+def _locals_section(d: VectorDerivation) -> Section:
+    rows: list[RuleRow] = []
+    for local in d.local:
+        rows.extend(_local_rows(local, d.problem))
+    blocks: list[Block] = [
+        Prose("Each local derivative is a Jacobian: rows for the entries of the result, columns for the entries"
+              " of the variable. In the products below, diagonal matrices multiply entry by entry"
+              " (diag(a)·diag(b) = diag(a ⊙ b)), a row times a column is a dot product, and a row rᵀ"
+              " times a matrix W is (Wᵀ·r)ᵀ."),  # fmt: skip
+        Rules(tuple(rows)),
+    ]
+    if any(local.jacobian.body.has(sympy.Heaviside) for local in d.local):
+        blocks.append(Prose(RELU_CONVENTION))
+    return Section("Step 2 · Local derivatives as Jacobians", tuple(blocks))
+
+
+def _local_rows(local: LocalJacobian, problem: VectorProblem) -> list[RuleRow]:
+    jacobian = local.jacobian
+    head: Formula = (
+        Deriv(local.of, local.wrt, True),
+        EQUALS,
+        *jacobian_pieces(jacobian, problem),
+        _shape_glyph(jacobian.rows, jacobian.cols),
+    )
+    rows = [RuleRow(0, head, local.rule)]
+    entries = local.entries
+    if entries is not None and local.key != "scalar" or (entries is not None and entries.substeps):
+        assert entries is not None
+        operand: Formula = (shown(entries.expr, problem),)
+        if entries.expr.is_Add or entries.expr.is_Mul:
+            operand = (OPEN, *operand, CLOSE)
+        entry: Formula = (Operator(local.wrt, True), *operand, EQUALS, shown(entries.result, problem))
+        statement = f": {entries.statement}" if entries.statement else ""
+        rows.append(RuleRow(1, entry, f"entry by entry, {entries.title}{statement}"))
+    return rows
+
+
+def _result_section(d: VectorDerivation, result: VectorResult, number: int) -> Section:
+    problem = d.problem
+    total = Deriv(problem.output, result.wrt, True)
+    blocks: list[Block] = []
+    routes = "; ".join(" → ".join(path.nodes) for path in result.paths)
+    count = len(result.paths)
+    blocks.append(Prose(f"{result.wrt} reaches {problem.output} along {count} path{'s' * (count != 1)}:"
+                        f" {routes}. Multiply the Jacobians along each path"
+                        f"{' and add the paths' if count > 1 else ''}."))  # fmt: skip
+    symbols: list[Any] = []
+    jacobians: list[Any] = []
+    shapes: list[str] = []
+    for path in result.paths:
+        if symbols:
+            symbols.append(PLUS)
+            jacobians.append(PLUS)
+        pairs = list(zip(path.nodes, path.nodes[1:], strict=False))
+        for index, (of, wrt) in enumerate(pairs):
+            symbols.extend(([TIMES] if index else []) + [Deriv(of, wrt, True)])
+        for index, jacobian in enumerate(path.jacobians):
+            jacobians.extend(([TIMES] if index else []) + list(jacobian_pieces(jacobian, problem)))
+        shapes.append(" · ".join(f"({j.rows}×{j.cols})" for j in path.jacobians))
+    rights: list[Formula] = [tuple(symbols), tuple(jacobians)]
+    simplified = product_pieces(result.in_intermediates, problem)
+    if simplified != rights[-1]:
+        rights.append(simplified)
+    in_leaves = product_pieces(result.in_leaves, problem)
+    if in_leaves != rights[-1]:
+        rights.append(in_leaves)
+    blocks.append(Equations((((total,), tuple(rights)),)))
+    size = f"is {result.rows}×{result.cols}"
+    if "×" in result.cols:
+        size = f"gives the {result.cols} matrix δ·xᵀ, the shape of {result.wrt}"
+    blocks.append(Prose(
+        f"Shapes: {'; '.join(shapes)}. Each column count matches the next row count, so the product is"
+        f" defined and {size}."
+    ))  # fmt: skip
+    gradient = gradient_expr(result.in_leaves)
+    if is_gradient(result) and gradient is not None:
+        nabla = glyph(f"∇_{result.wrt} {problem.output}", rf"\nabla_{{{_tex_name(result.wrt)}}} "
+                      + _tex_name(problem.output))  # fmt: skip
+        blocks.append(Prose(f"The gradient is the transpose of this row, a column like {result.wrt}:"))
+        blocks.append(Equations((((nabla,), (_column_pieces(gradient, problem),)),)))
+    blocks.append(_check(d.verification.get(result.wrt)))
+    return Section(f"Step {number} · ∂{problem.output}/∂{result.wrt} by the vector chain rule", tuple(blocks))
+
+
+def _column_pieces(column: sympy.Expr, problem: VectorProblem) -> Formula:
+    """A column vector, 1⃗ for the column of ones."""
+    scalar, vector = _split(column, problem)
+    vector_piece = Glyph("1⃗") if vector == 1 else shown(vector, problem)
+    return (vector_piece,) if scalar == 1 else (shown(scalar, problem), TIMES, vector_piece)
+
+
+def _check(check: InstantiationCheck | None) -> Check:
+    if check is None:
+        return Check(False, "Not verified.")
+    if check.ok:
+        return Check(True, f"Verified by instantiation ({check.settings}): every entry agrees with sympy.diff"
+                           " of the problem written out in components.")  # fmt: skip
+    return Check(False, f"Disagrees with sympy.diff of the problem in components: {check.detail}")
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def _shape_json(shape: tuple[str, ...]) -> list[str | int]:
+    if not shape:
+        return []
+    return [shape[0], 1] if len(shape) == 1 else [shape[0], shape[1]]
+
+
+def jacobian_text(jacobian: Jacobian) -> str:
+    """The closed form in ASCII: diag(w), x^T, ones(n), ones(n)^T, I, W."""
+    body = str(jacobian.body)
+    if jacobian.kind in ("scalar", "matrix"):
+        return body
+    if jacobian.kind == "identity":
+        return f"I({jacobian.rows})"
+    if jacobian.kind == "diag":
+        return f"diag({body})"
+    if jacobian.kind == "column":
+        return f"ones({jacobian.rows})" if jacobian.body == 1 else body
+    if jacobian.kind == "outer":
+        return f"r -> r*({body})^T"
+    if jacobian.body == 1:
+        return f"ones({jacobian.cols})^T"
+    return f"{body}^T" if jacobian.body.is_Symbol else f"({body})^T"
+
+
+def products_text(terms: tuple[ChainProduct, ...]) -> str:
+    parts = []
+    for term in terms:
+        factors = [jacobian_text(f) for f in term.factors]
+        if term.coefficient != 1 or not factors:
+            factors.insert(0, f"({term.coefficient})" if term.coefficient.is_Add else str(term.coefficient))
+        parts.append(" @ ".join(factors))
+    return " + ".join(parts)
+
+
+def vector_to_dict(d: VectorDerivation) -> dict[str, Any]:
+    """The JSON of ``derive --format json`` for a vector problem (schema_version 1)."""
+    problem = d.problem
+    results = {wrt: d.results[wrt] for wrt in d.wrt}
+    return {
+        "schema_version": 1,
+        "input": problem.source,
+        "output": problem.output,
+        "independent": list(problem.leaves),
+        "equations": [
+            {"name": node.name, "expr": str(node.expr), "depends_on": list(node.operands)} for node in problem.nodes
+        ],
+        "shapes": {name: _shape_json(shape) for name, shape in problem.shapes.items()},
+        "local_derivatives": [_local_json(local) for local in d.local],
+        "paths": {wrt: _paths_json(result) for wrt, result in results.items()},
+        "result": {wrt: _result_text(result) for wrt, result in results.items()},
+        "result_form": dict.fromkeys(results, "leaves"),
+        "verified": {wrt: _verified_json(d.verification.get(wrt)) for wrt in results},
+        "at": None,
+    }
+
+
+def _local_json(local: LocalJacobian) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "of": local.of,
+        "wrt": local.wrt,
+        "expr": str(local.jacobian.body),
+        "rule": local.key,
+        "jacobian": jacobian_text(local.jacobian),
+        "jacobian_shape": [local.jacobian.rows, local.jacobian.cols],
+    }
+    if local.entries is not None:
+        entry["steps"] = _steps_json(local.entries)
+    return entry
+
+
+def _steps_json(step: Any) -> dict[str, Any]:
+    return {
+        "rule": step.key,
+        "expr": str(step.expr),
+        "result": str(step.result),
+        "substeps": [_steps_json(sub) for sub in step.substeps],
+    }
+
+
+def _paths_json(result: VectorResult) -> dict[str, Any]:
+    listed = [
+        {"nodes": list(path.nodes), "factors": [jacobian_text(j) for j in path.jacobians],
+         "product": products_text((path.product,))}
+        for path in result.paths
+    ]  # fmt: skip
+    return {"count": len(result.paths), "truncated": False, "listed": listed}
+
+
+def _result_text(result: VectorResult) -> str:
+    """The gradient (a column, in the input language) for a scalar output; else the Jacobian."""
+    gradient = gradient_expr(result.in_leaves)
+    if is_gradient(result) and gradient is not None:
+        return str(gradient)
+    if not result.in_leaves[0].factors and len(result.in_leaves) == 1:
+        return str(result.in_leaves[0].coefficient)
+    return products_text(result.in_leaves)
+
+
+def _verified_json(check: InstantiationCheck | None) -> dict[str, Any]:
+    if check is None:
+        return {"ok": False, "method": "failed"}
+    entry: dict[str, Any] = {"ok": check.ok, "method": "instantiated" if check.ok else "failed",
+                             "dimensions": check.settings}  # fmt: skip
+    if not check.ok:
+        entry["detail"] = check.detail
+    return entry
