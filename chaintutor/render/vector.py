@@ -420,31 +420,50 @@ def _shape_json(shape: tuple[str, ...]) -> list[str | int]:
     return [shape[0], 1] if len(shape) == 1 else [shape[0], shape[1]]
 
 
-def jacobian_text(jacobian: Jacobian) -> str:
-    """The closed form in ASCII: diag(w), x^T, ones(n), ones(n)^T, I, W."""
+def jacobian_text(jacobian: Jacobian, problem: VectorProblem) -> str:
+    """A local Jacobian's closed form in ASCII, as the contract writes it: diag(w), x^T, ones(n)^T, I(n), W."""
+    body = str(jacobian.body)
+    if jacobian.kind == "row":
+        if jacobian.body == 1:
+            return f"ones({jacobian.cols})^T"
+        return f"{body}^T" if jacobian.body.is_Symbol else f"({body})^T"
+    if jacobian.kind == "outer":
+        return f"outer(r, {body}) for a row r^T"
+    return _factor_text(jacobian, problem)
+
+
+def _factor_text(jacobian: Jacobian, problem: VectorProblem) -> str:
+    """A factor of a result, in a form that reads as an expression: diag(…), I(n), ones(n), W."""
     body = str(jacobian.body)
     if jacobian.kind in ("scalar", "matrix"):
         return body
-    if jacobian.kind == "identity":
-        return f"I({jacobian.rows})"
+    scalar_body = not value_shape(jacobian.body, problem)
+    if jacobian.kind == "identity" or (jacobian.kind == "diag" and scalar_body):
+        signs = {1: "", -1: "-"}
+        prefix = signs[int(jacobian.body)] if jacobian.body in (1, -1) else f"({body})*"
+        return f"{prefix}I({jacobian.rows})"
     if jacobian.kind == "diag":
         return f"diag({body})"
-    if jacobian.kind == "column":
-        return f"ones({jacobian.rows})" if jacobian.body == 1 else body
-    if jacobian.kind == "outer":
-        return f"r -> r*({body})^T"
-    if jacobian.body == 1:
-        return f"ones({jacobian.cols})^T"
-    return f"{body}^T" if jacobian.body.is_Symbol else f"({body})^T"
+    if jacobian.kind == "column" and scalar_body:
+        return f"ones({jacobian.rows})" if jacobian.body == 1 else f"({body})*ones({jacobian.rows})"
+    return body if jacobian.kind == "column" else f"transpose({body})"
 
 
-def products_text(terms: tuple[ChainProduct, ...]) -> str:
+def products_text(terms: tuple[ChainProduct, ...], problem: VectorProblem) -> str:
+    """A sum of chain products as an expression: c*diag(d) @ W, outer(c, x), …"""
     parts = []
     for term in terms:
-        factors = [jacobian_text(f) for f in term.factors]
+        factors = [_factor_text(f, problem) for f in term.factors]
+        kinds = [f.kind for f in term.factors]
+        for index in range(len(kinds) - 1, 0, -1):
+            if kinds[index - 1 : index + 1] == ["column", "row"]:
+                column, row = term.factors[index - 1].body, term.factors[index].body
+                factors[index - 1 : index + 1] = [f"outer({column}, {row})"]
+        text = " @ ".join(factors)
         if term.coefficient != 1 or not factors:
-            factors.insert(0, f"({term.coefficient})" if term.coefficient.is_Add else str(term.coefficient))
-        parts.append(" @ ".join(factors))
+            coefficient = f"({term.coefficient})" if term.coefficient.is_Add else str(term.coefficient)
+            text = f"{coefficient}*({text})" if len(factors) > 1 else f"{coefficient}*{text}" if factors else coefficient
+        parts.append(text)
     return " + ".join(parts)
 
 
@@ -461,22 +480,22 @@ def vector_to_dict(d: VectorDerivation) -> dict[str, Any]:
             {"name": node.name, "expr": str(node.expr), "depends_on": list(node.operands)} for node in problem.nodes
         ],
         "shapes": {name: _shape_json(shape) for name, shape in problem.shapes.items()},
-        "local_derivatives": [_local_json(local) for local in d.local],
-        "paths": {wrt: _paths_json(result) for wrt, result in results.items()},
-        "result": {wrt: _result_text(result) for wrt, result in results.items()},
+        "local_derivatives": [_local_json(local, problem) for local in d.local],
+        "paths": {wrt: _paths_json(result, problem) for wrt, result in results.items()},
+        "result": {wrt: _result_text(result, problem) for wrt, result in results.items()},
         "result_form": dict.fromkeys(results, "leaves"),
         "verified": {wrt: _verified_json(d.verification.get(wrt)) for wrt in results},
         "at": None,
     }
 
 
-def _local_json(local: LocalJacobian) -> dict[str, Any]:
+def _local_json(local: LocalJacobian, problem: VectorProblem) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "of": local.of,
         "wrt": local.wrt,
         "expr": str(local.jacobian.body),
         "rule": local.key,
-        "jacobian": jacobian_text(local.jacobian),
+        "jacobian": jacobian_text(local.jacobian, problem),
         "jacobian_shape": [local.jacobian.rows, local.jacobian.cols],
     }
     if local.entries is not None:
@@ -493,23 +512,23 @@ def _steps_json(step: Any) -> dict[str, Any]:
     }
 
 
-def _paths_json(result: VectorResult) -> dict[str, Any]:
+def _paths_json(result: VectorResult, problem: VectorProblem) -> dict[str, Any]:
     listed = [
-        {"nodes": list(path.nodes), "factors": [jacobian_text(j) for j in path.jacobians],
-         "product": products_text((path.product,))}
+        {"nodes": list(path.nodes), "factors": [jacobian_text(j, problem) for j in path.jacobians],
+         "product": products_text((path.product,), problem)}
         for path in result.paths
     ]  # fmt: skip
     return {"count": len(result.paths), "truncated": False, "listed": listed}
 
 
-def _result_text(result: VectorResult) -> str:
+def _result_text(result: VectorResult, problem: VectorProblem) -> str:
     """The gradient (a column, in the input language) for a scalar output; else the Jacobian."""
     gradient = gradient_expr(result.in_leaves)
     if is_gradient(result) and gradient is not None:
+        if not value_shape(gradient, problem):  # c·1⃗
+            return f"{gradient}*ones({result.cols})" if gradient != 1 else f"ones({result.cols})"
         return str(gradient)
-    if not result.in_leaves[0].factors and len(result.in_leaves) == 1:
-        return str(result.in_leaves[0].coefficient)
-    return products_text(result.in_leaves)
+    return products_text(result.in_leaves, problem)
 
 
 def _verified_json(check: InstantiationCheck | None) -> dict[str, Any]:
