@@ -44,10 +44,15 @@ def components(problem: VectorProblem, sizes: dict[str, int]) -> dict[sympy.Symb
         if not shape:
             values[symbol] = symbol
         elif len(shape) == 1:
-            values[symbol] = sympy.Matrix([sympy.Symbol(f"{leaf}_{i + 1}", real=True) for i in range(sizes[shape[0]])])
+            values[symbol] = sympy.Matrix(
+                [sympy.Symbol(f"{leaf}_{i + 1}", real=True) for i in range(sizes[shape[0]])]
+            )
         else:
             rows, cols = sizes[shape[0]], sizes[shape[1]]
-            values[symbol] = sympy.Matrix(rows, cols, lambda i, j: sympy.Symbol(f"{leaf}_{i + 1}{j + 1}", real=True))
+            entries = [
+                [sympy.Symbol(f"{leaf}_{i + 1}{j + 1}", real=True) for j in range(cols)] for i in range(rows)
+            ]
+            values[symbol] = sympy.Matrix(entries)
     return values
 
 
@@ -139,11 +144,15 @@ def verify_by_instantiation(derivation: VectorDerivation, seed: int = 17) -> dic
             values = components(problem, sizes)
             ours = instantiate_result(result.in_leaves, values, problem)
             reference = reference_jacobian(problem, wrt, values)
-            mismatch = _compare(ours, reference, values, random.Random(seed)) if mismatch is None else mismatch
+            mismatch = (
+                _compare(ours, reference, values, random.Random(seed)) if mismatch is None else mismatch
+            )
             if mismatch is not None:
                 mismatch = f"{_setting(sizes)}: {mismatch}"
                 break
-        checks[wrt] = InstantiationCheck(mismatch is None, ", ".join(_setting(s) for s in settings), mismatch or "")
+        checks[wrt] = InstantiationCheck(
+            mismatch is None, ", ".join(_setting(s) for s in settings), mismatch or ""
+        )
     return checks
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import sympy
@@ -111,7 +112,15 @@ class _Builder:
                     )  # fmt: skip
                 self.shapes[name] = declaration.shape
         self.dimensions = tuple(dict.fromkeys(d for s in list(self.shapes.values()) for d in s))
-        self.defined = {s.name: s for s in syntax.statements if s.name is not None}
+        self.defined: dict[str, Statement] = {}
+        for statement in syntax.statements:
+            if statement.name in self.defined:
+                start, end = statement.name_span or statement.span
+                raise InputError(
+                    f"'{statement.name}' is defined twice", source=self.source, start=start, end=end
+                )
+            if statement.name is not None:
+                self.defined[statement.name] = statement
         self.output = syntax.statements[0].name or _free_output(syntax)
         self.nodes: list[VectorNode] = []
         self.leaves: list[str] = []
@@ -200,7 +209,7 @@ class _Builder:
             span = (node.span[0], factor.span[1])
             left_shape, right_shape = self._shape(value), self._shape(right)
             both_vectors = len(left_shape) >= 1 and len(right_shape) >= 1
-            if operator == "·" and both_vectors or (operator == "" and len(left_shape) == 2):
+            if (operator == "·" and both_vectors) or (operator == "" and len(left_shape) == 2):
                 value = self._dot(value, right, node.factors[0], factor, target, span)
             elif operator == "×" and both_vectors:
                 raise self._error(
@@ -251,10 +260,8 @@ class _Builder:
             raise self._error("element-wise operations on a matrix are not supported; use W·x", span)
         if len(shapes) > 1:
             a, b = self._mismatch(list(args) or operands)
-            raise self._error(
-                f"{self._shown(a)} ∈ {self._set(a)} {word} {self._shown(b)} ∈ {self._set(b)}: the shapes differ",
-                span,
-            )
+            first, second = f"{self._shown(a)} ∈ {self._set(a)}", f"{self._shown(b)} ∈ {self._set(b)}"
+            raise self._error(f"{first} {word} {second}: the shapes differ", span)
         shape = next(iter(shapes), ())
         return self._node("elementwise", expr, operands, shape, name)
 
@@ -317,7 +324,7 @@ def _free_output(syntax: VectorSyntax) -> str:
 
 
 def _ordered_symbols(expr: sympy.Expr) -> list[sympy.Symbol]:
-    return sorted(expr.free_symbols, key=lambda s: s.name)  # type: ignore[attr-defined]
+    return sorted(expr.free_symbols, key=lambda s: s.name)
 
 
 # --- Jacobians and their products ------------------------------------------------------------
@@ -368,47 +375,57 @@ class LocalJacobian:
     entries: RuleStep | None = None
 
 
+_RULES = {
+    "sum_reduction": "sum reduction: ∂ sum(v)/∂v = 1⃗ᵀ, a row of ones",
+    "dot_product": "dot product: ∂(w·x)/∂w = xᵀ and ∂(w·x)/∂x = wᵀ",
+    "matrix_vector": "matrix–vector product: ∂(W·x)/∂x = W",
+    "matrix_by_matrix": "matrix–vector product: row i of W·x is Wᵢ·x, so a row rᵀ times ∂(W·x)/∂W"
+    " is the matrix r·xᵀ",
+    "scalar": "scalar: {titles}",
+    "scalar_expansion": "scalar expansion: every entry depends on {operand} alike, so the Jacobian is a"
+    " column ({titles})",
+    "elementwise": "element-wise: entry i depends only on entry i, so the Jacobian is diagonal ({titles})",
+}
+
+
 def local_jacobian(problem: VectorProblem, node: VectorNode, operand: str) -> LocalJacobian:
     """The Jacobian of one operation with respect to one operand, by the lecture's rules."""
     rows, cols = _dim(node.shape), _dim(problem.shapes[operand])
     symbol = problem.symbol(operand)
+
+    def made(kind: str, body: sympy.Expr, key: str, columns: str = cols) -> LocalJacobian:
+        return LocalJacobian(node.name, operand, Jacobian(kind, body, rows, columns), key, _RULES[key])
+
     if node.kind == "sum":
-        return LocalJacobian(node.name, operand, Jacobian("row", sympy.Integer(1), rows, cols), "sum_reduction",
-                             "sum reduction: ∂ sum(v)/∂v = 1⃗ᵀ, a row of ones")  # fmt: skip
+        return made("row", sympy.Integer(1), "sum_reduction")
+    left, right = node.expr.args if node.kind in ("dot", "matvec") else (None, None)
     if node.kind == "dot":
-        left, right = node.expr.args
-        body = sum((other for mine, other in ((left, right), (right, left)) if mine == symbol), sympy.Integer(0))
-        return LocalJacobian(node.name, operand, Jacobian("row", body, rows, cols), "dot_product",
-                             "dot product: ∂(w·x)/∂w = xᵀ and ∂(w·x)/∂x = wᵀ")  # fmt: skip
+        pairs = ((left, right), (right, left))
+        return made("row", sympy.Add(*(other for mine, other in pairs if mine == symbol)), "dot_product")
+    if node.kind == "matvec" and symbol == right:
+        return made("matrix", left, "matrix_vector")
     if node.kind == "matvec":
-        matrix, vector = node.expr.args
-        if symbol == vector:
-            return LocalJacobian(node.name, operand, Jacobian("matrix", matrix, rows, cols), "matrix_vector",
-                                 "matrix–vector product: ∂(W·x)/∂x = W")  # fmt: skip
         shape = problem.shapes[operand]
-        return LocalJacobian(node.name, operand, Jacobian("outer", vector, rows, f"{shape[0]}×{shape[1]}"),
-                             "matrix_vector", "matrix–vector product: row i of W·x is Wᵢ·x, so a row rᵀ"
-                             " times ∂(W·x)/∂W is the matrix r·xᵀ")  # fmt: skip
+        return made("outer", right, "matrix_by_matrix", f"{shape[0]}×{shape[1]}")
     return _elementwise_jacobian(problem, node, operand, symbol, rows, cols)
 
 
 def _elementwise_jacobian(
     problem: VectorProblem, node: VectorNode, operand: str, symbol: sympy.Symbol, rows: str, cols: str
 ) -> LocalJacobian:
+    """diag(f′) for a vector of a vector, a column for scalar expansion, a number for scalars;
+    the entries come from the scalar rule tree, read element by element."""
     entries = rule_tree(node.expr, symbol)
     derivative = entries.result
     titles = ", ".join(dict.fromkeys(step.title for step in entries.walk() if step.key != "constant"))
     if not node.shape:
-        return LocalJacobian(node.name, operand, Jacobian("scalar", derivative, rows, cols), "scalar",
-                             f"scalar: {titles}", entries)  # fmt: skip
-    if not problem.shapes[operand]:
-        return LocalJacobian(node.name, operand, Jacobian("column", derivative, rows, cols), "scalar_expansion",
-                             f"scalar expansion: every entry depends on {operand} alike, so the Jacobian is"
-                             f" a column ({titles})", entries)  # fmt: skip
-    kind = "identity" if derivative == 1 else "diag"
-    return LocalJacobian(node.name, operand, Jacobian(kind, derivative, rows, cols), "elementwise",
-                         f"element-wise: entry i depends only on entry i, so the Jacobian is diagonal"
-                         f" ({titles})", entries)  # fmt: skip
+        kind, key = "scalar", "scalar"
+    elif not problem.shapes[operand]:
+        kind, key = "column", "scalar_expansion"
+    else:
+        kind, key = ("identity" if derivative == 1 else "diag"), "elementwise"
+    rule = _RULES[key].format(titles=titles, operand=operand)
+    return LocalJacobian(node.name, operand, Jacobian(kind, derivative, rows, cols), key, rule, entries)
 
 
 def _dim(shape: Shape) -> str:
@@ -427,7 +444,7 @@ def chain_product(jacobians: Sequence[Jacobian]) -> ChainProduct:
             continue
         elif jacobian.kind == "outer" and not (factors and factors[-1].kind == "row"):
             raise InputError(
-                "a derivative by a matrix needs a scalar output: of a vector, it would be a third-order tensor",
+                "a derivative by a matrix needs a scalar output: of a vector it is a third-order tensor",
                 hint="differentiate a scalar such as sum(…) or a loss, or choose vectors with --wrt",
             )
         elif not factors:
@@ -534,7 +551,9 @@ def derive_vector(text: str, wrt: Sequence[str] | None = None, verify: bool = Tr
     edges = [(node, operand) for node in problem.nodes for operand in node.operands]
     local = {(node.name, operand): local_jacobian(problem, node, operand) for node, operand in edges}
     reached = {name for target in targets for path in _walk(problem, target) for name in path}
-    shown = tuple(jacobian for (of, wrt_name), jacobian in local.items() if of in reached and wrt_name in reached)
+    shown = tuple(
+        jacobian for (of, wrt_name), jacobian in local.items() if of in reached and wrt_name in reached
+    )
     results = {target: _result(problem, target, local) for target in targets}
     derivation = VectorDerivation(problem, targets, shown, results)
     if verify:
@@ -553,7 +572,7 @@ def _default_targets(problem: VectorProblem) -> tuple[str, ...]:
 def _result(problem: VectorProblem, target: str, local: dict[tuple[str, str], LocalJacobian]) -> VectorResult:
     paths = []
     for nodes in _walk(problem, target):
-        jacobians = tuple(local[(a, b)].jacobian for a, b in zip(nodes, nodes[1:], strict=False))
+        jacobians = tuple(local[edge].jacobian for edge in pairwise(nodes))
         paths.append(VectorPath(nodes, jacobians, chain_product(jacobians)))
     total = add_products([path.product for path in paths])
     forms = leaf_forms(problem)
@@ -575,7 +594,7 @@ def _walk(problem: VectorProblem, target: str) -> list[tuple[str, ...]]:
             if len(found) > MAX_VECTOR_PATHS:
                 raise InputError(f"more than {MAX_VECTOR_PATHS} paths lead to {target}; name fewer layers")
             continue
-        pending.extend(path + (child,) for child in reversed(operands.get(path[-1], ())))
+        pending.extend((*path, child) for child in reversed(operands.get(path[-1], ())))
     return found
 
 
@@ -590,4 +609,3 @@ def leaf_forms(problem: VectorProblem) -> dict[sympy.Basic, sympy.Basic]:
 def is_gradient(result: VectorResult) -> bool:
     """A scalar output differentiated by a vector or a matrix: the result is a gradient."""
     return result.rows == "1" and result.cols != "1"
-

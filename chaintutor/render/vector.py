@@ -180,7 +180,7 @@ def _tex_name(name: str) -> str:
 def value_shape(expr: sympy.Expr, problem: VectorProblem) -> tuple[str, ...]:
     """The shape of a vector value: () for a scalar."""
     if expr.is_Symbol:
-        return problem.shapes.get(expr.name, ())  # type: ignore[attr-defined]
+        return problem.shapes.get(expr.name, ())
     if isinstance(expr, dot):
         left, right = (value_shape(arg, problem) for arg in expr.args)
         if len(left) == 2:
@@ -198,14 +198,15 @@ def shown(expr: sympy.Expr, problem: VectorProblem) -> sympy.Expr:
         return expr
     args = [shown(arg, problem) for arg in expr.args]
     if isinstance(expr, dot):
-        left, right = expr.args
-        if len(value_shape(right, problem)) == 2:
+        if len(value_shape(expr.args[1], problem)) == 2:
             return TransposeTimes(args[1], args[0])
         return VecDot(*args)
     if isinstance(expr, vsum):
         return SumOf(args[0])
     if expr.is_Mul:
-        vectors = [shown_arg for arg, shown_arg in zip(expr.args, args, strict=True) if value_shape(arg, problem)]
+        vectors = [
+            shown_arg for arg, shown_arg in zip(expr.args, args, strict=True) if value_shape(arg, problem)
+        ]
         if len(vectors) > 1:
             scalars = [a for arg, a in zip(expr.args, args, strict=True) if not value_shape(arg, problem)]
             return sympy.Mul(*scalars, Hadamard(*vectors))
@@ -293,7 +294,9 @@ def build_vector_document(d: VectorDerivation) -> Document:
     for number, wrt in enumerate(d.wrt, 3):
         sections.append(_result_section(d, d.results[wrt], number))
     statement = problem.source.replace("∈", " in ").replace("ℝ", "R")
-    return Document("The vector chain rule, step by step", (Word(" ".join(statement.split())),), tuple(sections))
+    return Document(
+        "The vector chain rule, step by step", (Word(" ".join(statement.split())),), tuple(sections)
+    )
 
 
 def _shapes_section(problem: VectorProblem) -> Section:
@@ -316,10 +319,12 @@ def _locals_section(d: VectorDerivation) -> Section:
     for local in d.local:
         rows.extend(_local_rows(local, d.problem))
     blocks: list[Block] = [
-        Prose("Each local derivative is a Jacobian: rows for the entries of the result, columns for the entries"
-              " of the variable. In the products below, diagonal matrices multiply entry by entry"
-              " (diag(a)·diag(b) = diag(a ⊙ b)), a row times a column is a dot product, and a row rᵀ"
-              " times a matrix W is (Wᵀ·r)ᵀ."),  # fmt: skip
+        Prose(
+            "Each local derivative is a Jacobian: rows for the entries of the result, columns for the entries"
+            " of the variable. In the products below, diagonal matrices multiply entry by entry"
+            " (diag(a)·diag(b) = diag(a ⊙ b)), a row times a column is a dot product, and a row rᵀ"
+            " times a matrix W is (Wᵀ·r)ᵀ."
+        ),
         Rules(tuple(rows)),
     ]
     if any(local.jacobian.body.has(sympy.Heaviside) for local in d.local):
@@ -337,8 +342,7 @@ def _local_rows(local: LocalJacobian, problem: VectorProblem) -> list[RuleRow]:
     )
     rows = [RuleRow(0, head, local.rule)]
     entries = local.entries
-    if entries is not None and local.key != "scalar" or (entries is not None and entries.substeps):
-        assert entries is not None
+    if entries is not None and (local.key != "scalar" or entries.substeps):
         operand: Formula = (shown(entries.expr, problem),)
         if entries.expr.is_Add or entries.expr.is_Mul:
             operand = (OPEN, *operand, CLOSE)
@@ -421,7 +425,7 @@ def _shape_json(shape: tuple[str, ...]) -> list[str | int]:
 
 
 def jacobian_text(jacobian: Jacobian, problem: VectorProblem) -> str:
-    """A local Jacobian's closed form in ASCII, as the contract writes it: diag(w), x^T, ones(n)^T, I(n), W."""
+    """A local Jacobian's closed form in ASCII, as the contract has it: diag(w), x^T, ones(n)^T, I(n), W."""
     body = str(jacobian.body)
     if jacobian.kind == "row":
         if jacobian.body == 1:
@@ -462,7 +466,13 @@ def products_text(terms: tuple[ChainProduct, ...], problem: VectorProblem) -> st
         text = " @ ".join(factors)
         if term.coefficient != 1 or not factors:
             coefficient = f"({term.coefficient})" if term.coefficient.is_Add else str(term.coefficient)
-            text = f"{coefficient}*({text})" if len(factors) > 1 else f"{coefficient}*{text}" if factors else coefficient
+            text = (
+                f"{coefficient}*({text})"
+                if len(factors) > 1
+                else f"{coefficient}*{text}"
+                if factors
+                else coefficient
+            )
         parts.append(text)
     return " + ".join(parts)
 
@@ -477,7 +487,8 @@ def vector_to_dict(d: VectorDerivation) -> dict[str, Any]:
         "output": problem.output,
         "independent": list(problem.leaves),
         "equations": [
-            {"name": node.name, "expr": str(node.expr), "depends_on": list(node.operands)} for node in problem.nodes
+            {"name": node.name, "expr": str(node.expr), "depends_on": list(node.operands)}
+            for node in problem.nodes
         ],
         "shapes": {name: _shape_json(shape) for name, shape in problem.shapes.items()},
         "local_derivatives": [_local_json(local, problem) for local in d.local],
@@ -500,6 +511,14 @@ def _local_json(local: LocalJacobian, problem: VectorProblem) -> dict[str, Any]:
     }
     if local.entries is not None:
         entry["steps"] = _steps_json(local.entries)
+    else:  # a dot product, a matrix–vector product or a sum: one rule, no sub-steps
+        node = problem.node(local.of)
+        entry["steps"] = {
+            "rule": local.key,
+            "expr": str(node.expr),
+            "result": entry["jacobian"],
+            "substeps": [],
+        }
     return entry
 
 
@@ -534,8 +553,5 @@ def _result_text(result: VectorResult, problem: VectorProblem) -> str:
 def _verified_json(check: InstantiationCheck | None) -> dict[str, Any]:
     if check is None:
         return {"ok": False, "method": "failed"}
-    entry: dict[str, Any] = {"ok": check.ok, "method": "instantiated" if check.ok else "failed",
-                             "dimensions": check.settings}  # fmt: skip
-    if not check.ok:
-        entry["detail"] = check.detail
-    return entry
+    detail = f"checked entry by entry at {check.settings}" if check.ok else check.detail
+    return {"ok": check.ok, "method": "instantiated" if check.ok else "failed", "detail": detail}
