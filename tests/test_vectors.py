@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from chaintutor import InputError, derive
 from chaintutor.cli import app
-from chaintutor.core.instantiate import verify_by_instantiation
+from chaintutor.core.instantiate import derive_verified, verify_by_instantiation
 from chaintutor.core.vector import ChainProduct, derive_vector
 
 runner = CliRunner()
@@ -397,7 +397,7 @@ def test_bad_vector_problems_are_input_errors(problem, message, caret):
 
 
 def test_a_wrong_result_is_caught_by_instantiation():
-    d = derive_vector("y = max(0, w·x + b); w, x ∈ R^n", ["w"], verify=False)
+    d = derive_vector("y = max(0, w·x + b); w, x ∈ R^n", ["w"])
     result = d.results["w"]
     wrong = tuple(ChainProduct(t.coefficient * 2, t.factors) for t in result.in_leaves)
     d.results["w"] = type(result)(result.wrt, result.rows, result.cols, result.paths, wrong, wrong)
@@ -407,7 +407,7 @@ def test_a_wrong_result_is_caught_by_instantiation():
 
 def test_the_cost_does_not_grow_with_n_and_verification_is_fast():
     started = time.perf_counter()
-    d = derive_vector("L = (dot(v, h) - t)^2; h = relu(W·x + b); W in R^(m×n); x in R^n; b, v in R^m")
+    d = derive_verified("L = (dot(v, h) - t)^2; h = relu(W·x + b); W in R^(m×n); x in R^n; b, v in R^m")
     assert time.perf_counter() - started < 2 * 5  # generous on a loaded machine; the benchmark measures it
     assert all(check.ok for check in d.verification.values())
     assert all("n" not in str(term) or "dot" in str(term) for r in d.results.values() for term in r.in_leaves)

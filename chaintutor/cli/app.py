@@ -336,10 +336,10 @@ def _vector_subject(problem: str, wrt: str | None, at: str | None, outputs: str 
     """The vector chain rule (declarations such as 'w, x ∈ R^n'), verified by instantiation."""
     if at is not None or outputs is not None:
         raise InputError("--at and --outputs are not available for vector problems yet")
-    from chaintutor.core.vector import derive_vector
+    from chaintutor.core.instantiate import derive_verified
 
     names = [name.strip() for name in wrt.split(",") if name.strip()] if wrt else None
-    return derive_vector(problem, names)
+    return derive_verified(problem, names)
 
 
 @app.command(

@@ -11,11 +11,20 @@ zero), because the step 1[u > 0] has no symbolic zero test worth the name.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import sympy
 
-from chaintutor.core.vector import ChainProduct, Jacobian, VectorDerivation, VectorProblem, dot, vsum
+from chaintutor.core.vector import (
+    ChainProduct,
+    Jacobian,
+    VectorDerivation,
+    VectorProblem,
+    derive_vector,
+    dot,
+    vsum,
+)
 from chaintutor.parse.activations import relu, sigmoid, softplus
 
 POINTS = 3
@@ -131,6 +140,13 @@ def reference_jacobian(problem: VectorProblem, wrt: str, values: dict[sympy.Symb
         return variable.applyfunc(lambda entry: sympy.diff(single, entry))
     entries = list(variable) if isinstance(variable, sympy.MatrixBase) else [variable]
     return sympy.Matrix([[sympy.diff(out, entry) for entry in entries] for out in outputs])
+
+
+def derive_verified(text: str, wrt: Sequence[str] | None = None) -> VectorDerivation:
+    """The vector chain rule for ``text``, each result checked by instantiation."""
+    derivation = derive_vector(text, wrt)
+    derivation.verification.update(verify_by_instantiation(derivation))
+    return derivation
 
 
 def verify_by_instantiation(derivation: VectorDerivation, seed: int = 17) -> dict[str, InstantiationCheck]:

@@ -540,8 +540,8 @@ class VectorDerivation:
     verification: dict[str, Any] = field(default_factory=dict)
 
 
-def derive_vector(text: str, wrt: Sequence[str] | None = None, verify: bool = True) -> VectorDerivation:
-    """The vector chain rule for ``text``, checked by instantiation unless ``verify`` is False."""
+def derive_vector(text: str, wrt: Sequence[str] | None = None) -> VectorDerivation:
+    """The vector chain rule for ``text``, unverified (``instantiate.derive_verified`` checks it)."""
     problem = read_vector_problem(text)
     targets = tuple(wrt) if wrt else _default_targets(problem)
     for target in targets:
@@ -555,12 +555,7 @@ def derive_vector(text: str, wrt: Sequence[str] | None = None, verify: bool = Tr
         jacobian for (of, wrt_name), jacobian in local.items() if of in reached and wrt_name in reached
     )
     results = {target: _result(problem, target, local) for target in targets}
-    derivation = VectorDerivation(problem, targets, shown, results)
-    if verify:
-        from chaintutor.core.instantiate import verify_by_instantiation
-
-        derivation.verification.update(verify_by_instantiation(derivation))
-    return derivation
+    return VectorDerivation(problem, targets, shown, results)
 
 
 def _default_targets(problem: VectorProblem) -> tuple[str, ...]:
