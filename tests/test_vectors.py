@@ -449,5 +449,7 @@ def test_help_still_does_not_import_sympy():
 
 
 def test_the_terminal_keeps_the_brackets_of_the_step():
-    outcome = runner.invoke(app, ["derive", "y = max(0, w·x + b); w, x ∈ R^n", "--wrt", "w", "--format", "rich"])
+    outcome = runner.invoke(
+        app, ["derive", "y = max(0, w·x + b); w, x ∈ R^n", "--wrt", "w", "--format", "rich"]
+    )
     assert "= 1[b + w·x > 0] · xᵀ" in outcome.output  # not read as a Rich markup tag

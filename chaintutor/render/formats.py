@@ -10,21 +10,22 @@ import json
 from typing import TYPE_CHECKING
 
 from chaintutor.core.derive import Derivation
+from chaintutor.core.vector import VectorDerivation
 from chaintutor.render.document import Document
 from chaintutor.render.steps import build_document, build_jacobian_document
 
 if TYPE_CHECKING:
     from chaintutor.core.jacobian import Jacobian
 
-    Subject = Derivation | Jacobian
+    Subject = Derivation | Jacobian | VectorDerivation
 
 
 def document_of(subject: Subject, view: str = "auto") -> Document:
     """``view``: ``auto`` or ``paths`` (see :func:`chaintutor.render.steps.build_document`)."""
-    if _is_vector(subject):
+    if isinstance(subject, VectorDerivation):
         from chaintutor.render.vector import build_vector_document
 
-        return build_vector_document(subject)  # type: ignore[arg-type]
+        return build_vector_document(subject)
     if isinstance(subject, Derivation):
         return build_document(subject, view)
     return build_jacobian_document(subject)
@@ -32,15 +33,8 @@ def document_of(subject: Subject, view: str = "auto") -> Document:
 
 def render(subject: Subject, output_format: str, standalone: bool = False, view: str = "auto") -> str:
     """``output_format`` is one of text, markdown, latex, json."""
-    if output_format == "json" and _is_vector(subject):
-        from chaintutor.render.vector import vector_to_dict
-
-        return json.dumps(vector_to_dict(subject), indent=2, ensure_ascii=False) + "\n"  # type: ignore[arg-type]
     if output_format == "json":
-        from chaintutor.render.jsondoc import derivation_to_dict, jacobian_to_dict
-
-        data = derivation_to_dict(subject) if isinstance(subject, Derivation) else jacobian_to_dict(subject)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(_data(subject), indent=2, ensure_ascii=False) + "\n"
     document = document_of(subject, view)
     if output_format == "markdown":
         from chaintutor.render import markdown
@@ -55,6 +49,12 @@ def render(subject: Subject, output_format: str, standalone: bool = False, view:
     return text.render_document(document)
 
 
-def _is_vector(subject: object) -> bool:
-    """A vector derivation (``chaintutor.core.vector``), told apart without importing its module."""
-    return type(subject).__name__ == "VectorDerivation"
+def _data(subject: Subject) -> dict[str, object]:
+    """The JSON document of any subject."""
+    if isinstance(subject, VectorDerivation):
+        from chaintutor.render.vector import vector_to_dict
+
+        return vector_to_dict(subject)
+    from chaintutor.render.jsondoc import derivation_to_dict, jacobian_to_dict
+
+    return derivation_to_dict(subject) if isinstance(subject, Derivation) else jacobian_to_dict(subject)

@@ -144,6 +144,16 @@ class SumOf(_Shown):
         return rf"\operatorname{{sum}}\left({printer._print(self.args[0])}\right)"
 
 
+class MatProduct(_Shown):
+    """A product of Jacobians in closed form, factors in order: diag(d)·W."""
+
+    def _sympystr(self, printer: Any) -> str:
+        return self._args_text(printer, "·")
+
+    def _latex(self, printer: Any) -> str:
+        return self._args_text(printer, r" \cdot ")
+
+
 _GLYPH_TEX: dict[str, str] = {"1⃗": r"\vec{1}", "1⃗ᵀ": r"\vec{1}^{\top}", "I": "I"}
 
 
@@ -555,3 +565,21 @@ def _verified_json(check: InstantiationCheck | None) -> dict[str, Any]:
         return {"ok": False, "method": "failed"}
     detail = f"checked entry by entry at {check.settings}" if check.ok else check.detail
     return {"ok": check.ok, "method": "instantiated" if check.ok else "failed", "detail": detail}
+
+
+def result_expression(result: VectorResult, problem: VectorProblem) -> sympy.Expr:
+    """The result as one SymPy object: the gradient (a column, read element by element) for a
+    scalar output, the value for scalars, else the Jacobian in closed form (diag(d)·W, …)."""
+    gradient = gradient_expr(result.in_leaves)
+    if is_gradient(result) and gradient is not None:
+        return gradient
+    if len(result.in_leaves) == 1 and not result.in_leaves[0].factors:
+        return result.in_leaves[0].coefficient
+    return sympy.Add(*(_term_expression(term, problem) for term in result.in_leaves))
+
+
+def _term_expression(term: ChainProduct, problem: VectorProblem) -> sympy.Expr:
+    parts = [] if term.coefficient == 1 else [shown(term.coefficient, problem)]
+    for factor in term.factors:
+        parts.extend(piece for piece in jacobian_pieces(factor, problem) if isinstance(piece, sympy.Basic))
+    return parts[0] if len(parts) == 1 else MatProduct(*parts)
