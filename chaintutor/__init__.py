@@ -56,14 +56,15 @@ def derive(
     return ShownDerivation.of(_derive(problem, wrt, granularity=granularity, max_paths=max_paths, at=at))
 
 
-def _derive_vectors(problem: str, wrt: Sequence[str] | str | None, at: object) -> ShownVectorDerivation:
-    if at is not None:
-        raise InputError("at= is not available for vector problems yet")
+def _derive_vectors(
+    problem: str, wrt: Sequence[str] | str | None, at: str | Mapping[str, object] | None
+) -> ShownVectorDerivation:
     from chaintutor.core.instantiate import derive_verified
     from chaintutor.render.vectordisplay import ShownVectorDerivation
 
     names = [name.strip() for name in wrt.split(",")] if isinstance(wrt, str) else wrt
-    return ShownVectorDerivation.of(derive_verified(problem, names))
+    point = ",".join(f"{name}={value}" for name, value in at.items()) if isinstance(at, Mapping) else at
+    return ShownVectorDerivation.of(derive_verified(problem, names, point))
 
 
 def check(

@@ -453,3 +453,63 @@ def test_the_terminal_keeps_the_brackets_of_the_step():
         app, ["derive", "y = max(0, w·x + b); w, x ∈ R^n", "--wrt", "w", "--format", "rich"]
     )
     assert "= 1[b + w·x > 0] · xᵀ" in outcome.output  # not read as a Rich markup tag
+
+
+# --- --at with vectors ------------------------------------------------------------------------------
+
+NETWORK = "L = (dot(v, h) - t)^2; h = relu(W·x + b); W in R^(m×n); x in R^n; b, v in R^m"
+NETWORK_POINT = "W=[[1,2],[3,-4],[0.5,1]],x=[1,0.5],b=[0.1,0.2,-0.3],v=[1,-1,2],t=0.5"
+
+
+def test_at_a_point_the_backward_pass_is_backpropagation_by_hand():
+    outcome = runner.invoke(app, ["derive", NETWORK, "--at", NETWORK_POINT, "--format", "json"])
+    assert outcome.exit_code == 0, outcome.output
+    at = json.loads(outcome.output)["at"]
+    # by hand: W·x = (2, 1, 1), + b = (2.1, 1.2, 0.7) > 0, v·h = 2.3, L = (2.3 − 0.5)² = 3.24, δ = 2·1.8 = 3.6
+    assert at["values"]["L"] == pytest.approx(3.24)
+    assert at["gradient"]["v"] == pytest.approx([3.6 * 2.1, 3.6 * 1.2, 3.6 * 0.7])
+    assert at["gradient"]["b"] == pytest.approx([3.6, -3.6, 7.2])
+    assert at["gradient"]["W"] == [
+        pytest.approx([3.6, 1.8]),
+        pytest.approx([-3.6, -1.8]),
+        pytest.approx([7.2, 3.6]),
+    ]
+    assert at["gradient"]["x"] == pytest.approx([3.6 * (1 - 3 + 1), 3.6 * (2 + 4 + 2)])  # Wᵀ·δ
+    assert at["adjoints"]["h"] == pytest.approx([3.6, -3.6, 7.2])
+
+
+def test_at_a_point_the_json_validates_and_the_latex_compiles(tmp_path):
+    import jsonschema
+
+    from chaintutor import schema
+
+    problem, point = "y = max(0, w·x + b); w, x ∈ R^n", "w=[1,2,-1],x=[0.5,1,2],b=0.1"
+    data = json.loads(runner.invoke(app, ["derive", problem, "--at", point, "--format", "json"]).output)
+    jsonschema.validate(data, schema.load("derive"))
+    assert data["at"]["gradient"]["w"] == pytest.approx([0.5, 1, 2])  # 1[0.6 > 0]·x
+    document = runner.invoke(
+        app, ["derive", NETWORK, "--at", NETWORK_POINT, "--format", "latex", "--standalone"]
+    )
+    (tmp_path / "a.tex").write_text(document.output, encoding="utf-8")
+    compiled = subprocess.run(
+        ["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "a.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert compiled.returncode == 0, compiled.stdout[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("point", "message"),
+    [
+        ("w=[1,2],x=[1,2,3],b=0", "another value"),
+        ("w=[1,2],x=[1,2]", "no value for b"),
+        ("w=1,x=[1,2],b=0", "must be a vector"),
+        ("w=[1,2],x=[1,q],b=0", "every entry of x must be a number"),
+    ],
+)
+def test_bad_points_are_input_errors(point, message):
+    outcome = runner.invoke(app, ["derive", "y = max(0, w·x + b); w, x ∈ R^n", "--at", point])
+    assert outcome.exit_code == 2 and message in outcome.output

@@ -334,12 +334,12 @@ def _derive_subject(
 
 def _vector_subject(problem: str, wrt: str | None, at: str | None, outputs: str | None) -> Any:
     """The vector chain rule (declarations such as 'w, x ∈ R^n'), verified by instantiation."""
-    if at is not None or outputs is not None:
-        raise InputError("--at and --outputs are not available for vector problems yet")
+    if outputs is not None:
+        raise InputError("--outputs is not available for vector problems: a vector output is one already")
     from chaintutor.core.instantiate import derive_verified
 
     names = [name.strip() for name in wrt.split(",") if name.strip()] if wrt else None
-    return derive_verified(problem, names)
+    return derive_verified(problem, names, at)
 
 
 @app.command(

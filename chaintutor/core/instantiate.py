@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import sympy
@@ -45,8 +46,9 @@ def dimension_settings(dimensions: tuple[str, ...]) -> list[dict[str, int]]:
 
 def components(problem: VectorProblem, sizes: dict[str, int]) -> dict[sympy.Symbol, Value]:
     """Each leaf as a matrix of component symbols (scalars as themselves); dimensions as numbers."""
-    values: dict[sympy.Symbol, Value] = {sympy.Symbol(d, positive=True, integer=True): sympy.Integer(k)
-                                         for d, k in sizes.items()}  # fmt: skip
+    values: dict[sympy.Symbol, Value] = {
+        sympy.Symbol(d, positive=True, integer=True): sympy.Integer(k) for d, k in sizes.items()
+    }
     for leaf in problem.leaves:
         shape = problem.shapes[leaf]
         symbol = problem.symbol(leaf)
@@ -85,15 +87,18 @@ def instantiate(expr: sympy.Expr, values: dict[sympy.Symbol, Value], problem: Ve
     if not vectors:
         return expr.func(*args)
     size = vectors[0].rows
-    return sympy.Matrix([expr.func(*(a[i] if isinstance(a, sympy.MatrixBase) else a for a in args))
-                         for i in range(size)])  # fmt: skip
+    return sympy.Matrix(
+        [expr.func(*(a[i] if isinstance(a, sympy.MatrixBase) else a for a in args)) for i in range(size)]
+    )
 
 
 def _is_matrix(expr: sympy.Expr, problem: VectorProblem) -> bool:
     return isinstance(expr, sympy.Symbol) and len(problem.shapes.get(expr.name, ())) == 2
 
 
-def _jacobian(jacobian: Jacobian, values: dict[sympy.Symbol, Value], problem: VectorProblem) -> Value:
+def instantiate_jacobian(
+    jacobian: Jacobian, values: dict[sympy.Symbol, Value], problem: VectorProblem
+) -> Value:
     body = instantiate(jacobian.body, values, problem)
     if jacobian.kind == "scalar":
         return sympy.Matrix([[body]])
@@ -110,14 +115,15 @@ def _size(dimension: str, values: dict[sympy.Symbol, Value]) -> int:
     return 1 if dimension == "1" else int(values[sympy.Symbol(dimension, positive=True, integer=True)])
 
 
-def instantiate_result(terms: tuple[ChainProduct, ...], values: dict[sympy.Symbol, Value],
-                       problem: VectorProblem) -> sympy.Matrix:  # fmt: skip
+def instantiate_result(
+    terms: tuple[ChainProduct, ...], values: dict[sympy.Symbol, Value], problem: VectorProblem
+) -> sympy.Matrix:
     """The sum of the chain products as one explicit matrix."""
     total = None
     for term in terms:
         matrix = sympy.Matrix([[instantiate(term.coefficient, values, problem)]])
         for factor in term.factors:
-            part = _jacobian(factor, values, problem)
+            part = instantiate_jacobian(factor, values, problem)
             matrix = matrix[0, 0] * part if matrix.shape == (1, 1) else matrix * part
         total = matrix if total is None else total + matrix
     assert total is not None
@@ -142,11 +148,16 @@ def reference_jacobian(problem: VectorProblem, wrt: str, values: dict[sympy.Symb
     return sympy.Matrix([[sympy.diff(out, entry) for entry in entries] for out in outputs])
 
 
-def derive_verified(text: str, wrt: Sequence[str] | None = None) -> VectorDerivation:
-    """The vector chain rule for ``text``, each result checked by instantiation."""
+def derive_verified(text: str, wrt: Sequence[str] | None = None, at: str | None = None) -> VectorDerivation:
+    """The vector chain rule for ``text``, each result checked by instantiation; with ``at``
+    (``w=[1,2,-1],b=0.1``) the forward and backward pass at that point too."""
     derivation = derive_vector(text, wrt)
     derivation.verification.update(verify_by_instantiation(derivation))
-    return derivation
+    if at is None:
+        return derivation
+    from chaintutor.core.vectorpoint import evaluate_at
+
+    return replace(derivation, at=evaluate_at(derivation, at))
 
 
 def verify_by_instantiation(derivation: VectorDerivation, seed: int = 17) -> dict[str, InstantiationCheck]:
@@ -176,8 +187,9 @@ def _setting(sizes: dict[str, int]) -> str:
     return ",".join(f"{name}={size}" for name, size in sizes.items()) or "scalars"
 
 
-def _compare(ours: sympy.Matrix, reference: sympy.Matrix, values: dict[sympy.Symbol, Value],
-             rng: random.Random) -> str | None:  # fmt: skip
+def _compare(
+    ours: sympy.Matrix, reference: sympy.Matrix, values: dict[sympy.Symbol, Value], rng: random.Random
+) -> str | None:
     if ours.shape != reference.shape:
         return f"the shapes differ: {ours.shape} and {reference.shape}"
     symbols = sorted((ours.free_symbols | reference.free_symbols), key=lambda s: s.name)

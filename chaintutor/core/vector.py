@@ -31,7 +31,13 @@ from chaintutor.parse.build import combine
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
 from chaintutor.parse.parser import Statement
 from chaintutor.parse.syntax import Call, Name, Neg, Node, Num, Power, Product, Span, Sum
-from chaintutor.parse.vectors import Shape, VectorSyntax, parse_vector_problem, product_operators
+from chaintutor.parse.vectors import (
+    Shape,
+    VectorSyntax,
+    parse_vector_problem,
+    product_operators,
+    shape_text_of,
+)
 
 MAX_VECTOR_PATHS = 64
 """The most paths from the output to one variable a vector derivation lists and sums."""
@@ -53,11 +59,7 @@ class vsum(sympy.Function):
         return f"sum({printer._print(self.args[0])})"
 
 
-def shape_text(shape: Shape) -> str:
-    """ℝ, ℝⁿ written R^n, or R^(m×n): the set a value lives in."""
-    if not shape:
-        return "R"
-    return f"R^{shape[0]}" if len(shape) == 1 else f"R^({shape[0]}×{shape[1]})"
+shape_text = shape_text_of
 
 
 # --- the problem ---------------------------------------------------------------------------
@@ -107,9 +109,11 @@ class _Builder:
             for name in declaration.names:
                 if name in self.shapes:
                     raise InputError(
-                        f"'{name}' is declared twice", source=self.source, start=declaration.span[0],
+                        f"'{name}' is declared twice",
+                        source=self.source,
+                        start=declaration.span[0],
                         end=declaration.span[1],
-                    )  # fmt: skip
+                    )
                 self.shapes[name] = declaration.shape
         self.dimensions = tuple(dict.fromkeys(d for s in list(self.shapes.values()) for d in s))
         self.defined: dict[str, Statement] = {}
@@ -477,8 +481,13 @@ def _merge(last: Jacobian, new: Jacobian) -> _Merged:
     if pair == ("row", "matrix"):
         return Jacobian("row", dot(last.body, new.body), last.rows, new.cols)
     if pair == ("row", "outer"):
-        return (sympy.Integer(1), (Jacobian("column", last.body, last.cols, "1"),
-                                   Jacobian("row", new.body, "1", new.cols.split("×")[1])))  # fmt: skip
+        return (
+            sympy.Integer(1),
+            (
+                Jacobian("column", last.body, last.cols, "1"),
+                Jacobian("row", new.body, "1", new.cols.split("×")[1]),
+            ),
+        )
     return None
 
 
@@ -538,6 +547,7 @@ class VectorDerivation:
     local: tuple[LocalJacobian, ...]
     results: dict[str, VectorResult]
     verification: dict[str, Any] = field(default_factory=dict)
+    at: Any = None  # the forward and backward pass at a point (chaintutor.core.vectorpoint)
 
 
 def derive_vector(text: str, wrt: Sequence[str] | None = None) -> VectorDerivation:
@@ -548,14 +558,19 @@ def derive_vector(text: str, wrt: Sequence[str] | None = None) -> VectorDerivati
         if target not in problem.leaves:
             known = ", ".join(problem.leaves)
             raise InputError(f"'{target}' is not a variable of the problem (its variables: {known})")
-    edges = [(node, operand) for node in problem.nodes for operand in node.operands]
-    local = {(node.name, operand): local_jacobian(problem, node, operand) for node, operand in edges}
+    local = local_jacobians(problem)
     reached = {name for target in targets for path in _walk(problem, target) for name in path}
     shown = tuple(
         jacobian for (of, wrt_name), jacobian in local.items() if of in reached and wrt_name in reached
     )
-    results = {target: _result(problem, target, local) for target in targets}
+    results = {target: result_for(problem, target, local) for target in targets}
     return VectorDerivation(problem, targets, shown, results)
+
+
+def local_jacobians(problem: VectorProblem) -> dict[tuple[str, str], LocalJacobian]:
+    """The Jacobian of every edge (node, operand)."""
+    edges = [(node, operand) for node in problem.nodes for operand in node.operands]
+    return {(node.name, operand): local_jacobian(problem, node, operand) for node, operand in edges}
 
 
 def _default_targets(problem: VectorProblem) -> tuple[str, ...]:
@@ -564,7 +579,10 @@ def _default_targets(problem: VectorProblem) -> tuple[str, ...]:
     return tuple(leaf for leaf in problem.leaves if scalar_output or len(problem.shapes[leaf]) < 2)
 
 
-def _result(problem: VectorProblem, target: str, local: dict[tuple[str, str], LocalJacobian]) -> VectorResult:
+def result_for(
+    problem: VectorProblem, target: str, local: dict[tuple[str, str], LocalJacobian]
+) -> VectorResult:
+    """∂output/∂target (any node or variable): the chain product of every path, summed."""
     paths = []
     for nodes in _walk(problem, target):
         jacobians = tuple(local[edge].jacobian for edge in pairwise(nodes))

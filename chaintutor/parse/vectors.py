@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from chaintutor.errors import InputError
 from chaintutor.parse.parser import Statement, _check_length, _parse_statement, _statement_spans
+from chaintutor.parse.point import _split_top_level, parse_point
 from chaintutor.parse.syntax import Product, Span
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -51,6 +53,13 @@ class VectorSyntax:
     declarations: tuple[Declaration, ...]
     statements: tuple[Statement, ...]
     operators: str
+
+
+def shape_text_of(shape: Shape) -> str:
+    """R, R^n or R^(m×n): the set a value lives in."""
+    if not shape:
+        return "R"
+    return f"R^{shape[0]}" if len(shape) == 1 else f"R^({shape[0]}×{shape[1]})"
 
 
 def is_vector_problem(text: str) -> bool:
@@ -107,3 +116,51 @@ def _declaration(text: str, start: int, end: int) -> Declaration | None:
     dim = match.group("dim") or match.group("braced")
     shape: Shape = (dim,) if dim else (match.group("rows"), match.group("cols"))
     return Declaration(names, shape, (start, end))
+
+
+PointValue = Any
+"""A number (SymPy), a list of numbers (a vector) or a list of rows (a matrix)."""
+
+
+def parse_vector_point(text: str) -> dict[str, PointValue]:
+    """``w=[1,2,-1], x=[0.5,1,2], b=0.1, W=[[1,2],[3,4]]``: numbers, vectors and matrices.
+
+    >>> parse_vector_point("w=[1, 2.5], b=-1, W=[[1, 0], [0, pi]]")
+    {'w': [1, 5/2], 'b': -1, 'W': [[1, 0], [0, pi]]}
+    """
+    point: dict[str, PointValue] = {}
+    offset = 0
+    for part in _split_top_level(text):
+        name, _, value = part.partition("=")
+        start = offset + len(name) + 1
+        offset += len(part) + 1
+        if "[" not in value:
+            point.update(parse_point(part))
+        else:
+            point[name.strip()] = _value(text, value, start, name.strip())
+    return point
+
+
+def _value(text: str, value: str, start: int, name: str) -> PointValue:
+    stripped = value.strip()
+    if not stripped.startswith("["):
+        try:
+            return next(iter(parse_point(f"v={stripped}").values()))
+        except InputError:
+            raise InputError(
+                f"every entry of {name} must be a number", source=text, start=start, end=start + len(value)
+            ) from None
+    if not stripped.endswith("]") or len(stripped) < 3:
+        raise InputError(
+            "a vector is written [1, 2, 3] and a matrix [[1, 2], [3, 4]]",
+            source=text,
+            start=start,
+            end=start + len(value),
+        )
+    inner = stripped[1:-1]
+    entries = [_value(text, entry, start, name) for entry in _split_top_level(inner)]
+    if len({isinstance(entry, list) and len(entry) for entry in entries}) > 1:
+        raise InputError(
+            "the rows of a matrix must have the same length", source=text, start=start, end=start + len(value)
+        )
+    return entries

@@ -33,6 +33,7 @@ from chaintutor.render.document import (
     OPEN,
     PLUS,
     TIMES,
+    Adjoint,
     Block,
     Check,
     Deriv,
@@ -303,6 +304,8 @@ def build_vector_document(d: VectorDerivation) -> Document:
     sections = [_shapes_section(problem), _locals_section(d)]
     for number, wrt in enumerate(d.wrt, 3):
         sections.append(_result_section(d, d.results[wrt], number))
+    if d.at is not None:
+        sections.append(_point_section(d, len(sections) + 1))
     statement = problem.source.replace("∈", " in ").replace("ℝ", "R")
     return Document(
         "The vector chain rule, step by step", (Word(" ".join(statement.split())),), tuple(sections)
@@ -368,9 +371,13 @@ def _result_section(d: VectorDerivation, result: VectorResult, number: int) -> S
     blocks: list[Block] = []
     routes = "; ".join(" → ".join(path.nodes) for path in result.paths)
     count = len(result.paths)
-    blocks.append(Prose(f"{result.wrt} reaches {problem.output} along {count} path{'s' * (count != 1)}:"
-                        f" {routes}. Multiply the Jacobians along each path"
-                        f"{' and add the paths' if count > 1 else ''}."))  # fmt: skip
+    blocks.append(
+        Prose(
+            f"{result.wrt} reaches {problem.output} along {count} path{'s' * (count != 1)}:"
+            f" {routes}. Multiply the Jacobians along each path"
+            f"{' and add the paths' if count > 1 else ''}."
+        )
+    )
     symbols: list[Any] = []
     jacobians: list[Any] = []
     shapes: list[str] = []
@@ -395,14 +402,11 @@ def _result_section(d: VectorDerivation, result: VectorResult, number: int) -> S
     size = f"is {result.rows}×{result.cols}"
     if "×" in result.cols:
         size = f"gives the {result.cols} matrix δ·xᵀ, the shape of {result.wrt}"
-    blocks.append(Prose(
-        f"Shapes: {'; '.join(shapes)}. Each column count matches the next row count, so the product is"
-        f" defined and {size}."
-    ))  # fmt: skip
+    agree = "Each column count matches the next row count, so the product is defined"
+    blocks.append(Prose(f"Shapes: {'; '.join(shapes)}. {agree} and {size}."))
     gradient = gradient_expr(result.in_leaves)
     if is_gradient(result) and gradient is not None:
-        nabla = glyph(f"∇_{result.wrt} {problem.output}", rf"\nabla_{{{_tex_name(result.wrt)}}} "
-                      + _tex_name(problem.output))  # fmt: skip
+        nabla = _result_symbol(d, result.wrt)
         blocks.append(Prose(f"The gradient is the transpose of this row, a column like {result.wrt}:"))
         blocks.append(Equations((((nabla,), (_column_pieces(gradient, problem),)),)))
     blocks.append(_check(d.verification.get(result.wrt)))
@@ -420,9 +424,68 @@ def _check(check: InstantiationCheck | None) -> Check:
     if check is None:
         return Check(False, "Not verified.")
     if check.ok:
-        return Check(True, f"Verified by instantiation ({check.settings}): every entry agrees with sympy.diff"
-                           " of the problem written out in components.")  # fmt: skip
+        return Check(
+            True,
+            f"Verified by instantiation ({check.settings}): every entry agrees with sympy.diff"
+            " of the problem written out in components.",
+        )
     return Check(False, f"Disagrees with sympy.diff of the problem in components: {check.detail}")
+
+
+# --- at a point --------------------------------------------------------------------------------
+
+
+def numbers_piece(value: Any) -> sympy.Basic:
+    """A number, a vector (a column) or a matrix (rows), each entry to ten significant digits."""
+    if isinstance(value, list):
+        rows = value if isinstance(value[0], list) else [[entry] for entry in value]
+        return sympy.ImmutableMatrix([[_number(entry) for entry in row] for row in rows])
+    return _number(value)
+
+
+def _number(value: float) -> sympy.Expr:
+    if value == int(value) and abs(value) < 1e15:
+        return sympy.Integer(int(value))
+    return sympy.Float(f"{value:.10g}", "")
+
+
+def _result_symbol(d: VectorDerivation, wrt: str) -> sympy.Basic | Deriv:
+    """∇_w y for a gradient, ∂y/∂w otherwise."""
+    output = d.problem.output
+    if is_gradient(d.results[wrt]) and gradient_expr(d.results[wrt].in_leaves) is not None:
+        return glyph(f"∇_{wrt} {output}", rf"\nabla_{{{_tex_name(wrt)}}} {_tex_name(output)}")
+    return Deriv(output, wrt, True)
+
+
+def _point_section(d: VectorDerivation, number: int) -> Section:
+    at = d.at
+    problem = d.problem
+    sizes = ", ".join(f"{name} = {size}" for name, size in at.sizes.items())
+    forward = tuple(((sympy.Symbol(name),), ((numbers_piece(value),),)) for name, value in at.values.items())
+    local = tuple(((Deriv(of, wrt, True),), ((numbers_piece(value),),)) for of, wrt, value in at.local)
+    blocks: list[Block] = [
+        Prose(f"The dimensions follow from the values: {sizes}. Vectors are written as columns [a; b; …]."),
+        Prose("Forward pass: the value of every node, children first."),
+        Equations(forward, inline=True),
+        Prose("Each local Jacobian at those values:"),
+        Equations(local, inline=True),
+    ]
+    if at.adjoints:
+        backward = tuple(
+            ((Adjoint(name),), ((numbers_piece(value),),)) for name, value in at.adjoints.items()
+        )
+        blocks += [
+            Prose(
+                f"Backward pass (backpropagation): each adjoint is ∂{problem.output}/∂node, the product of"
+                f" the Jacobians from {problem.output} down to the node, written in the node's shape."
+            ),
+            Equations(backward, inline=True),
+        ]
+    results = tuple(
+        ((_result_symbol(d, wrt),), ((numbers_piece(value),),)) for wrt, value in at.gradient.items()
+    )
+    blocks += [Prose("The results at the point:"), Equations(results, inline=True)]
+    return Section(f"Step {number} · At the point", tuple(blocks))
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -506,7 +569,20 @@ def vector_to_dict(d: VectorDerivation) -> dict[str, Any]:
         "result": {wrt: _result_text(result, problem) for wrt, result in results.items()},
         "result_form": dict.fromkeys(results, "leaves"),
         "verified": {wrt: _verified_json(d.verification.get(wrt)) for wrt in results},
-        "at": None,
+        "at": _at_json(d.at),
+    }
+
+
+def _at_json(at: Any) -> dict[str, Any] | None:
+    if at is None:
+        return None
+    return {
+        "point": at.point,
+        "values": at.values,
+        "local": [{"of": of, "wrt": wrt, "value": value} for of, wrt, value in at.local],
+        "paths": at.paths,
+        "gradient": at.gradient,
+        "adjoints": at.adjoints,
     }
 
 
@@ -543,10 +619,13 @@ def _steps_json(step: Any) -> dict[str, Any]:
 
 def _paths_json(result: VectorResult, problem: VectorProblem) -> dict[str, Any]:
     listed = [
-        {"nodes": list(path.nodes), "factors": [jacobian_text(j, problem) for j in path.jacobians],
-         "product": products_text((path.product,), problem)}
+        {
+            "nodes": list(path.nodes),
+            "factors": [jacobian_text(j, problem) for j in path.jacobians],
+            "product": products_text((path.product,), problem),
+        }
         for path in result.paths
-    ]  # fmt: skip
+    ]
     return {"count": len(result.paths), "truncated": False, "listed": listed}
 
 
