@@ -513,3 +513,15 @@ def test_at_a_point_the_json_validates_and_the_latex_compiles(tmp_path):
 def test_bad_points_are_input_errors(point, message):
     outcome = runner.invoke(app, ["derive", "y = max(0, w·x + b); w, x ∈ R^n", "--at", point])
     assert outcome.exit_code == 2 and message in outcome.output
+
+
+def test_a_copy_of_a_vector_has_the_identity_as_jacobian():
+    data = json.loads(runner.invoke(app, ["derive", "y = x; x ∈ ℝ^n", "--format", "json"]).output)
+    assert data["result"]["x"] == "I(n)" and data["verified"]["x"]["ok"]
+
+
+def test_a_variable_the_output_does_not_use_is_left_out_or_refused():
+    data = json.loads(runner.invoke(app, ["derive", "y = sum(x); x, t in R^n", "--format", "json"]).output)
+    assert list(data["result"]) == ["x"]
+    outcome = runner.invoke(app, ["derive", "y = sum(x); x, t in R^n", "--wrt", "t"])
+    assert outcome.exit_code == 2 and "does not depend on t" in outcome.output

@@ -441,11 +441,12 @@ def chain_product(jacobians: Sequence[Jacobian]) -> ChainProduct:
     I dropped, diag(a)·diag(b) = diag(a ⊙ b), rᵀ·diag(d) = (r ⊙ d)ᵀ, rᵀ·c = r·c, rᵀ·W = (Wᵀr)ᵀ."""
     coefficient: sympy.Expr = sympy.Integer(1)
     factors: list[Jacobian] = []
+    identity = None  # kept when nothing else is left: y = x has ∂y/∂x = I, not 1
     for jacobian in jacobians:
         if jacobian.kind == "scalar":
             coefficient *= jacobian.body
         elif jacobian.kind == "identity":
-            continue
+            identity = jacobian
         elif jacobian.kind == "outer" and not (factors and factors[-1].kind == "row"):
             raise InputError(
                 "a derivative by a matrix needs a scalar output: of a vector it is a third-order tensor",
@@ -462,6 +463,8 @@ def chain_product(jacobians: Sequence[Jacobian]) -> ChainProduct:
             else:
                 factors[-1:] = list(merged[1])
                 coefficient *= merged[0]
+    if not factors and identity is not None:
+        factors.append(identity)
     return ChainProduct(coefficient, tuple(factors))
 
 
@@ -502,7 +505,8 @@ def add_products(terms: Sequence[ChainProduct]) -> tuple[ChainProduct, ...]:
     """A sum over paths, with terms of the same single-factor form added into one."""
     by_form: dict[tuple[str, ...], list[ChainProduct]] = {}
     for term in terms:
-        by_form.setdefault(tuple(f.kind for f in term.factors), []).append(term)
+        form = tuple("diag" if f.kind == "identity" else f.kind for f in term.factors)  # I = diag(1)
+        by_form.setdefault(form, []).append(term)
     total: list[ChainProduct] = []
     for form, group in by_form.items():
         if len(group) > 1 and len(form) <= 1 and form != ("matrix",):
@@ -558,6 +562,8 @@ def derive_vector(text: str, wrt: Sequence[str] | None = None) -> VectorDerivati
         if target not in problem.leaves:
             known = ", ".join(problem.leaves)
             raise InputError(f"'{target}' is not a variable of the problem (its variables: {known})")
+        if not _walk(problem, target):
+            raise InputError(f"{problem.output} does not depend on {target}: its derivative is 0")
     local = local_jacobians(problem)
     reached = {name for target in targets for path in _walk(problem, target) for name in path}
     shown = tuple(
@@ -576,7 +582,14 @@ def local_jacobians(problem: VectorProblem) -> dict[tuple[str, str], LocalJacobi
 def _default_targets(problem: VectorProblem) -> tuple[str, ...]:
     """Every variable; a matrix only when the output is a scalar (else its derivative is a tensor)."""
     scalar_output = not problem.shapes[problem.output]
-    return tuple(leaf for leaf in problem.leaves if scalar_output or len(problem.shapes[leaf]) < 2)
+    targets = tuple(
+        leaf
+        for leaf in problem.leaves
+        if (scalar_output or len(problem.shapes[leaf]) < 2) and _walk(problem, leaf)
+    )
+    if not targets:
+        raise InputError(f"{problem.output} depends on no variable: there is nothing to differentiate")
+    return targets
 
 
 def result_for(
