@@ -205,6 +205,19 @@ def scalar_outputs_vector(n, m):
     return {"x": x, "s": s}, [c * sympy.sin(s) for c in x]
 
 
+def scaled_layer(n, m):
+    W, x, b, t = mat("W", m, n), vec("x", n), vec("b", m), sympy.Symbol("t", real=True)
+    return {"W": W, "x": x, "b": b, "t": t}, sum(
+        sympy.tanh(t * z) * c for z, c in zip(matvec(W, x), b, strict=True)
+    )
+
+
+def expansion_inside_a_dot(n, m):
+    w, x = vec("w", n), vec("x", n)
+    shift = sympy.tanh(sum(x))
+    return {"w": w, "x": x}, dot([a - shift for a in w], w)
+
+
 PROBLEMS = [
     ("y = sum(w + x); w, x in R^n", "w,x", sum_of_sum),
     ("y = w ⊙ x; w, x ∈ R^n", "w,x", hadamard),
@@ -223,6 +236,8 @@ PROBLEMS = [
     ("y = exp(w·x) + sum(w^2/2) + w·w; w, x in R^n", "w,x", two_paths),
     ("a = sigmoid(w·x + b); w, x in R^n", "w,x,b", sigmoid_neuron),
     ("y = x*sin(s); x in R^n", "x,s", scalar_outputs_vector),
+    ("y = sum(tanh(t * W·x) * b); W in R^(m×n); x in R^n; b in R^m", "W,x,b,t", scaled_layer),
+    ("y = (w - tanh(sum(x)))·w; w, x in R^n", "w,x", expansion_inside_a_dot),
 ]
 
 SIZES = {"n": 4, "m": 2, "N": 2}

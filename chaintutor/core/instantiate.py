@@ -23,7 +23,9 @@ from chaintutor.core.vector import (
     VectorDerivation,
     VectorProblem,
     derive_vector,
+    dimension_symbol,
     dot,
+    ones,
     vsum,
 )
 from chaintutor.parse.activations import relu, sigmoid, softplus
@@ -46,9 +48,7 @@ def dimension_settings(dimensions: tuple[str, ...]) -> list[dict[str, int]]:
 
 def components(problem: VectorProblem, sizes: dict[str, int]) -> dict[sympy.Symbol, Value]:
     """Each leaf as a matrix of component symbols (scalars as themselves); dimensions as numbers."""
-    values: dict[sympy.Symbol, Value] = {
-        sympy.Symbol(d, positive=True, integer=True): sympy.Integer(k) for d, k in sizes.items()
-    }
+    values: dict[sympy.Symbol, Value] = {dimension_symbol(d): sympy.Integer(k) for d, k in sizes.items()}
     for leaf in problem.leaves:
         shape = problem.shapes[leaf]
         symbol = problem.symbol(leaf)
@@ -83,6 +83,8 @@ def instantiate(expr: sympy.Expr, values: dict[sympy.Symbol, Value], problem: Ve
         return (left.T * right)[0, 0]
     if isinstance(expr, vsum):
         return sum(args[0], sympy.Integer(0))
+    if isinstance(expr, ones):
+        return sympy.ones(int(args[0]), 1)
     vectors = [arg for arg in args if isinstance(arg, sympy.MatrixBase)]
     if not vectors:
         return expr.func(*args)
@@ -112,7 +114,7 @@ def instantiate_jacobian(
 
 
 def _size(dimension: str, values: dict[sympy.Symbol, Value]) -> int:
-    return 1 if dimension == "1" else int(values[sympy.Symbol(dimension, positive=True, integer=True)])
+    return 1 if dimension == "1" else int(values[dimension_symbol(dimension)])
 
 
 def instantiate_result(
@@ -130,14 +132,31 @@ def instantiate_result(
     return total
 
 
+def forward(
+    problem: VectorProblem, values: dict[sympy.Symbol, Value], plain: bool = False
+) -> dict[sympy.Symbol, Value]:
+    """``values`` with every node's value added, children first; a vector node whose definition
+    is a plain number (w*x - x*w) is that number in every entry. ``plain``: relu as max(0, u)
+    and σ, softplus as their formulas in exp, so that sympy.diff owes nothing to their classes."""
+    found = dict(values)
+    for node in problem.nodes:
+        expr = _plain(node.expr) if plain else node.expr
+        value = instantiate(expr, found, problem)
+        if node.shape and not isinstance(value, sympy.MatrixBase):
+            value = sympy.Matrix([value] * _size(node.shape[0], values))
+        found[problem.symbol(node.name)] = value
+    return found
+
+
+def _plain(expr: sympy.Expr) -> sympy.Expr:
+    expr = expr.replace(relu, lambda u: sympy.Max(0, u))
+    expr = expr.replace(sigmoid, lambda u: 1 / (1 + sympy.exp(-u)))
+    return expr.replace(softplus, lambda u: sympy.log(1 + sympy.exp(u)))
+
+
 def reference_jacobian(problem: VectorProblem, wrt: str, values: dict[sympy.Symbol, Value]) -> sympy.Matrix:
     """sympy.diff of the scalarised problem: every output entry by every entry of ``wrt``."""
-    scalarised = dict(values)
-    for node in problem.nodes:
-        plain = node.expr.replace(relu, lambda u: sympy.Max(0, u))
-        plain = plain.replace(sigmoid, lambda u: 1 / (1 + sympy.exp(-u)))
-        plain = plain.replace(softplus, lambda u: sympy.log(1 + sympy.exp(u)))
-        scalarised[problem.symbol(node.name)] = instantiate(plain, scalarised, problem)
+    scalarised = forward(problem, values, plain=True)
     output = scalarised[problem.symbol(problem.output)]
     outputs = list(output) if isinstance(output, sympy.MatrixBase) else [output]
     variable = values[problem.symbol(wrt)]
@@ -169,7 +188,7 @@ def verify_by_instantiation(derivation: VectorDerivation, seed: int = 17) -> dic
         mismatch = None
         for sizes in settings:
             values = components(problem, sizes)
-            ours = instantiate_result(result.in_leaves, values, problem)
+            ours = instantiate_result(result.in_leaves, forward(problem, values), problem)
             reference = reference_jacobian(problem, wrt, values)
             mismatch = (
                 _compare(ours, reference, values, random.Random(seed)) if mismatch is None else mismatch

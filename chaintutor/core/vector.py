@@ -50,6 +50,17 @@ class dot(sympy.Function):
     nargs = 2
 
 
+def dimension_symbol(name: str) -> sympy.Symbol:
+    """A dimension (n, m, N) as it appears in values such as 1/N or ones(n)."""
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+class ones(sympy.Function):
+    """ones(n): the vector of n ones, 1⃗ (it stands where a row of constants meets a matrix)."""
+
+    nargs = 1
+
+
 class vsum(sympy.Function):
     """sum(v): the sum of a vector's entries (written ``sum`` in the input language)."""
 
@@ -185,7 +196,7 @@ class _Builder:
             self._equation(self.defined[node.name])
             return sympy.Symbol(node.name, real=True)
         if node.name in self.dimensions:
-            return sympy.Symbol(node.name, positive=True, integer=True)
+            return dimension_symbol(node.name)
         value = combine(node, [], frozenset(self.shapes), self.source)
         if isinstance(value, sympy.Symbol) and node.name not in self.leaves:
             self.leaves.append(node.name)
@@ -206,6 +217,7 @@ class _Builder:
     def _product(self, node: Product, name: str | None) -> sympy.Expr:
         operators = product_operators(self.syntax, node)
         value = self._fold(node.factors[0])
+        scale: sympy.Expr | None = None  # t in t·W·x, which is t·(W·x); b in b*W·x, b ⊙ (W·x)
         last = len(node.factors) - 1
         for index, (operator, factor) in enumerate(zip(operators, node.factors[1:], strict=True), 1):
             right = self._fold(factor)
@@ -213,8 +225,13 @@ class _Builder:
             span = (node.span[0], factor.span[1])
             left_shape, right_shape = self._shape(value), self._shape(right)
             both_vectors = len(left_shape) >= 1 and len(right_shape) >= 1
-            if (operator == "·" and both_vectors) or (operator == "" and len(left_shape) == 2):
-                value = self._dot(value, right, node.factors[0], factor, target, span)
+            if len(right_shape) == 2 and len(left_shape) < 2 and (operator in ("*", "") or not left_shape):
+                scale, value = (value if scale is None else scale * value), right
+            elif (operator == "·" and both_vectors) or (operator == "" and len(left_shape) == 2):
+                product = self._dot(value, right, node.factors[0], factor, None if scale else target, span)
+                if scale is not None:
+                    product = self._elementwise(scale * product, span, target, [scale, product], "times")
+                value, scale = product, None
             elif operator == "×" and both_vectors:
                 raise self._error(
                     "× between vectors is ambiguous", span, "write * for element-wise, · for the dot product"
@@ -257,6 +274,8 @@ class _Builder:
         word: str = "and",
     ) -> sympy.Expr:
         operands = [s for s in _ordered_symbols(expr) if s.name not in self.dimensions]
+        if not operands and any(self._shape(arg) for arg in args):
+            raise self._error(f"this is the constant vector {expr}: it has nothing to differentiate", span)
         if not operands and name is None:
             return expr  # a constant: no node of its own
         shapes = {self._shape(s) for s in operands} - {()}
@@ -329,6 +348,23 @@ def _free_output(syntax: VectorSyntax) -> str:
 
 def _ordered_symbols(expr: sympy.Expr) -> list[sympy.Symbol]:
     return sorted(expr.free_symbols, key=lambda s: s.name)
+
+
+def value_shape(expr: sympy.Expr, shapes: dict[str, Shape]) -> Shape:
+    """The shape of a vector value (read element by element): () for a scalar."""
+    if expr.is_Symbol:
+        return shapes.get(expr.name, ())
+    if isinstance(expr, ones):
+        return (str(expr.args[0]),)
+    if isinstance(expr, dot):
+        left, right = (value_shape(arg, shapes) for arg in expr.args)
+        if len(left) == 2:
+            return (left[0],)
+        return (right[1],) if len(right) == 2 else ()
+    if isinstance(expr, vsum):
+        return ()
+    found = [value_shape(arg, shapes) for arg in expr.args]
+    return next((shape for shape in found if shape), ())
 
 
 # --- Jacobians and their products ------------------------------------------------------------
@@ -436,17 +472,20 @@ def _dim(shape: Shape) -> str:
     return shape[0] if shape else "1"
 
 
-def chain_product(jacobians: Sequence[Jacobian]) -> ChainProduct:
+def chain_product(jacobians: Sequence[Jacobian], shapes: dict[str, Shape]) -> ChainProduct:
     """The product of a path's Jacobians, simplified as the lecture does: scalars pulled out,
     I dropped, diag(a)·diag(b) = diag(a ⊙ b), rᵀ·diag(d) = (r ⊙ d)ᵀ, rᵀ·c = r·c, rᵀ·W = (Wᵀr)ᵀ."""
     coefficient: sympy.Expr = sympy.Integer(1)
     factors: list[Jacobian] = []
-    identity = None  # kept when nothing else is left: y = x has ∂y/∂x = I, not 1
+    jacobians = [_as_scaled_identity(j, shapes) for j in jacobians]
+    identities = [j for j in jacobians if j.kind == "identity"]
+    if identities and all(j.kind in ("identity", "scalar") for j in jacobians):
+        factors.append(
+            Jacobian("identity", sympy.Integer(1), identities[0].rows, identities[0].cols)
+        )  # y = x
     for jacobian in jacobians:
-        if jacobian.kind == "scalar":
-            coefficient *= jacobian.body
-        elif jacobian.kind == "identity":
-            identity = jacobian
+        if jacobian.kind in ("scalar", "identity"):
+            coefficient *= jacobian.body  # c·I: the number c
         elif jacobian.kind == "outer" and not (factors and factors[-1].kind == "row"):
             raise InputError(
                 "a derivative by a matrix needs a scalar output: of a vector it is a third-order tensor",
@@ -455,7 +494,7 @@ def chain_product(jacobians: Sequence[Jacobian]) -> ChainProduct:
         elif not factors:
             factors.append(jacobian)
         else:
-            merged = _merge(factors[-1], jacobian)
+            merged = _merge(factors[-1], jacobian, shapes)
             if merged is None:
                 factors.append(jacobian)
             elif isinstance(merged, Jacobian):
@@ -463,15 +502,20 @@ def chain_product(jacobians: Sequence[Jacobian]) -> ChainProduct:
             else:
                 factors[-1:] = list(merged[1])
                 coefficient *= merged[0]
-    if not factors and identity is not None:
-        factors.append(identity)
     return ChainProduct(coefficient, tuple(factors))
+
+
+def _as_scaled_identity(jacobian: Jacobian, shapes: dict[str, Shape]) -> Jacobian:
+    """diag(c) with the same c in every entry is c·I: a number the chain pulls out."""
+    if jacobian.kind == "diag" and not value_shape(jacobian.body, shapes):
+        return Jacobian("identity", jacobian.body, jacobian.rows, jacobian.cols)
+    return jacobian
 
 
 _Merged = Jacobian | tuple[sympy.Expr, tuple[Jacobian, ...]] | None
 
 
-def _merge(last: Jacobian, new: Jacobian) -> _Merged:
+def _merge(last: Jacobian, new: Jacobian, shapes: dict[str, Shape]) -> _Merged:
     pair = (last.kind, new.kind)
     if pair == ("diag", "diag"):
         return Jacobian("diag", last.body * new.body, last.rows, new.cols)
@@ -480,9 +524,10 @@ def _merge(last: Jacobian, new: Jacobian) -> _Merged:
     if pair == ("row", "diag"):
         return Jacobian("row", last.body * new.body, last.rows, new.cols)
     if pair == ("row", "column"):
-        return (_inner(last.body, new.body), ())
+        return (_inner(last, new, shapes), ())
     if pair == ("row", "matrix"):
-        return Jacobian("row", dot(last.body, new.body), last.rows, new.cols)
+        row = last.body if value_shape(last.body, shapes) else last.body * ones(dimension_symbol(last.cols))
+        return Jacobian("row", dot(row, new.body), last.rows, new.cols)
     if pair == ("row", "outer"):
         return (
             sympy.Integer(1),
@@ -494,11 +539,17 @@ def _merge(last: Jacobian, new: Jacobian) -> _Merged:
     return None
 
 
-def _inner(row: sympy.Expr, column: sympy.Expr) -> sympy.Expr:
-    """rᵀ·c: sum(c) when r is the row of ones, sum(r) when c is the column of ones."""
-    if row == 1 or column == 1:
-        return vsum(column if row == 1 else row)
-    return dot(row, column)
+def _inner(row: Jacobian, column: Jacobian, shapes: dict[str, Shape]) -> sympy.Expr:
+    """rᵀ·c, a dot product. A body without a vector in it is a constant vector (c·1⃗): then the
+    product is a sum of entries, or n times the constants when both are."""
+    r, c = row.body, column.body
+    r_vector, c_vector = bool(value_shape(r, shapes)), bool(value_shape(c, shapes))
+    if r_vector and c_vector:
+        return dot(r, c)
+    if r_vector or c_vector:
+        constant, vector = (c, r) if r_vector else (r, c)
+        return constant * vsum(vector)
+    return dimension_symbol(row.cols) * r * c
 
 
 def add_products(terms: Sequence[ChainProduct]) -> tuple[ChainProduct, ...]:
@@ -599,7 +650,7 @@ def result_for(
     paths = []
     for nodes in _walk(problem, target):
         jacobians = tuple(local[edge].jacobian for edge in pairwise(nodes))
-        paths.append(VectorPath(nodes, jacobians, chain_product(jacobians)))
+        paths.append(VectorPath(nodes, jacobians, chain_product(jacobians, problem.shapes)))
     total = add_products([path.product for path in paths])
     forms = leaf_forms(problem)
     in_leaves = tuple(term.replaced(forms) for term in total)
@@ -625,10 +676,14 @@ def _walk(problem: VectorProblem, target: str) -> list[tuple[str, ...]]:
 
 
 def leaf_forms(problem: VectorProblem) -> dict[sympy.Basic, sympy.Basic]:
-    """Each intermediate written in the leaves (its definitions substituted, inner first)."""
+    """Each intermediate written in the leaves (its definitions substituted, inner first),
+    except one whose vector SymPy would fold into a plain number."""
     forms: dict[sympy.Basic, sympy.Basic] = {}
     for node in problem.nodes:
-        forms[problem.symbol(node.name)] = node.expr.xreplace(forms)
+        form = node.expr.xreplace(forms)
+        if not node.shape or value_shape(form, problem.shapes):
+            forms[problem.symbol(node.name)] = form
+        # else SymPy folded a vector to a number (w*x - x*w is 0): the node keeps its name
     return forms
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy
 
-from chaintutor.core.instantiate import components, instantiate, instantiate_jacobian, instantiate_result
+from chaintutor.core.instantiate import components, forward, instantiate_jacobian, instantiate_result
 from chaintutor.core.vector import VectorDerivation, VectorProblem, is_gradient, local_jacobians, result_for
 from chaintutor.errors import InputError
 from chaintutor.parse.vectors import PointValue, parse_vector_point, shape_text_of
@@ -39,8 +39,7 @@ def evaluate_at(derivation: VectorDerivation, text: str) -> VectorPoint:
     values = components(problem, sizes)
     for leaf in problem.leaves:
         values[problem.symbol(leaf)] = _as_value(given[leaf])
-    for node in problem.nodes:
-        values[problem.symbol(node.name)] = instantiate(node.expr, values, problem)
+    values = forward(problem, values)
     local = tuple(
         (item.of, item.wrt, _matrix_numbers(instantiate_jacobian(item.jacobian, values, problem)))
         for item in derivation.local

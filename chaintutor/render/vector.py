@@ -23,9 +23,11 @@ from chaintutor.core.vector import (
     VectorResult,
     dot,
     is_gradient,
+    ones,
     shape_text,
     vsum,
 )
+from chaintutor.core.vector import value_shape as core_value_shape
 from chaintutor.parse.activations import RELU_CONVENTION
 from chaintutor.render.document import (
     CLOSE,
@@ -56,6 +58,15 @@ class _Shown(sympy.Function):
 
     precedence = PRECEDENCE["Mul"]
 
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        """LaTeX, bracketed when raised to a power (the printer passes the exponent)."""
+        body = self._tex(printer)
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+    def _tex(self, printer: Any) -> str:
+        """Each display object writes its own LaTeX here."""
+        raise NotImplementedError(type(self).__name__)
+
     def _args_text(self, printer: Any, joiner: str) -> str:
         return joiner.join(printer.parenthesize(arg, PRECEDENCE["Mul"], strict=False) for arg in self.args)
 
@@ -66,7 +77,7 @@ class Hadamard(_Shown):
     def _sympystr(self, printer: Any) -> str:
         return self._args_text(printer, " ⊙ ")
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         return self._args_text(printer, r" \odot ")
 
 
@@ -76,7 +87,7 @@ class VecDot(_Shown):
     def _sympystr(self, printer: Any) -> str:
         return self._args_text(printer, "·")
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         return self._args_text(printer, r" \cdot ")
 
 
@@ -87,7 +98,7 @@ class TransposeTimes(_Shown):
         matrix, vector = self.args
         return f"{printer._print(matrix)}ᵀ·{printer.parenthesize(vector, PRECEDENCE['Mul'], strict=False)}"
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         matrix, vector = self.args
         vector_tex = printer.parenthesize(vector, PRECEDENCE["Mul"], strict=False)
         return rf"{printer._print(matrix)}^{{\top}} \cdot {vector_tex}"
@@ -103,7 +114,7 @@ class Transposed(_Shown):
         body = printer._print(arg)
         return f"{body}ᵀ" if arg.is_Symbol else f"({body})ᵀ"
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         (arg,) = self.args
         body = printer._print(arg)
         return rf"{body}^{{\top}}" if arg.is_Symbol else rf"\left({body}\right)^{{\top}}"
@@ -117,7 +128,7 @@ class Diag(_Shown):
     def _sympystr(self, printer: Any) -> str:
         return f"diag({printer._print(self.args[0])})"
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         return rf"\operatorname{{diag}}\left({printer._print(self.args[0])}\right)"
 
 
@@ -129,7 +140,7 @@ class Bracketed(_Shown):
     def _sympystr(self, printer: Any) -> str:
         return f"({printer._print(self.args[0])})"
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         return rf"\left({printer._print(self.args[0])}\right)"
 
 
@@ -141,7 +152,7 @@ class SumOf(_Shown):
     def _sympystr(self, printer: Any) -> str:
         return f"sum({printer._print(self.args[0])})"
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         return rf"\operatorname{{sum}}\left({printer._print(self.args[0])}\right)"
 
 
@@ -151,7 +162,7 @@ class MatProduct(_Shown):
     def _sympystr(self, printer: Any) -> str:
         return self._args_text(printer, "·")
 
-    def _latex(self, printer: Any) -> str:
+    def _tex(self, printer: Any) -> str:
         return self._args_text(printer, r" \cdot ")
 
 
@@ -164,8 +175,9 @@ class Glyph(sympy.Symbol):
     def _sympystr(self, printer: Any) -> str:
         return str(self.name)
 
-    def _latex(self, printer: Any) -> str:
-        return _GLYPH_TEX[self.name]
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        tex = _GLYPH_TEX[self.name]
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
 
 def glyph(text: str, tex: str) -> Glyph:
@@ -190,17 +202,7 @@ def _tex_name(name: str) -> str:
 
 def value_shape(expr: sympy.Expr, problem: VectorProblem) -> tuple[str, ...]:
     """The shape of a vector value: () for a scalar."""
-    if expr.is_Symbol:
-        return problem.shapes.get(expr.name, ())
-    if isinstance(expr, dot):
-        left, right = (value_shape(arg, problem) for arg in expr.args)
-        if len(left) == 2:
-            return (left[0],)
-        return (right[1],) if len(right) == 2 else ()
-    if isinstance(expr, vsum):
-        return ()
-    shapes = [value_shape(arg, problem) for arg in expr.args]
-    return next((shape for shape in shapes if shape), ())
+    return core_value_shape(expr, problem.shapes)
 
 
 def shown(expr: sympy.Expr, problem: VectorProblem) -> sympy.Expr:
@@ -214,6 +216,8 @@ def shown(expr: sympy.Expr, problem: VectorProblem) -> sympy.Expr:
         return VecDot(*args)
     if isinstance(expr, vsum):
         return SumOf(args[0])
+    if isinstance(expr, ones):
+        return Glyph("1⃗")
     if expr.is_Mul:
         vectors = [
             shown_arg for arg, shown_arg in zip(expr.args, args, strict=True) if value_shape(arg, problem)
@@ -567,10 +571,17 @@ def vector_to_dict(d: VectorDerivation) -> dict[str, Any]:
         "local_derivatives": [_local_json(local, problem) for local in d.local],
         "paths": {wrt: _paths_json(result, problem) for wrt, result in results.items()},
         "result": {wrt: _result_text(result, problem) for wrt, result in results.items()},
-        "result_form": dict.fromkeys(results, "leaves"),
+        "result_form": {wrt: _form(result, problem) for wrt, result in results.items()},
         "verified": {wrt: _verified_json(d.verification.get(wrt)) for wrt in results},
         "at": _at_json(d.at),
     }
+
+
+def _form(result: VectorResult, problem: VectorProblem) -> str:
+    """``intermediates`` when a node kept its name (see :func:`chaintutor.core.vector.leaf_forms`)."""
+    names = {symbol.name for term in result.in_leaves for symbol in term.coefficient.free_symbols}
+    names |= {s.name for term in result.in_leaves for f in term.factors for s in f.body.free_symbols}
+    return "intermediates" if names & {node.name for node in problem.nodes} else "leaves"
 
 
 def _at_json(at: Any) -> dict[str, Any] | None:
