@@ -540,3 +540,43 @@ def test_a_variable_the_output_does_not_use_is_left_out_or_refused():
     assert list(data["result"]) == ["x"]
     outcome = runner.invoke(app, ["derive", "y = sum(x); x, t in R^n", "--wrt", "t"])
     assert outcome.exit_code == 2 and "does not depend on t" in outcome.output
+
+
+# --- random problems from a grammar: every one is verified, or refused as an InputError -------------
+
+_ACTIVATIONS = ["relu", "sigmoid", "tanh", "exp", "sin", "softplus"]
+
+
+def _random_value(rng, shape, depth):
+    """An expression of ``shape`` (n, m or s for a scalar) over w, x ∈ Rⁿ, b ∈ Rᵐ, W ∈ R^(m×n), z, t."""
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice({"n": ["w", "x"], "m": ["b"], "s": ["z", "t", "2", "0.5"]}[shape])
+    choice = rng.random()
+    if shape == "s" and choice < 0.45:
+        inner = rng.choice(["n", "m"])
+        if choice < 0.2:
+            return f"sum({_random_value(rng, inner, depth - 1)})"
+        return f"{_random_value(rng, inner, depth - 1)}·{_random_value(rng, inner, depth - 1)}"
+    if shape == "m" and choice < 0.3:
+        return f"W·({_random_value(rng, 'n', depth - 1)})"
+    if rng.random() < 0.3:
+        return f"{rng.choice(_ACTIVATIONS)}({_random_value(rng, shape, depth - 1)})"
+    other = shape if rng.random() < 0.6 else "s"
+    pair = [_random_value(rng, shape, depth - 1), _random_value(rng, other, depth - 1)]
+    rng.shuffle(pair)
+    return f"({pair[0]} {rng.choice('+-*')} {pair[1]})"
+
+
+def test_random_vector_problems_are_verified_or_refused():
+    rng = random.Random(2026)
+    derived = 0
+    for _ in range(40):
+        body = _random_value(rng, rng.choice("ssnm"), rng.randint(1, 3))
+        problem = f"y = {body}; w, x in R^n; W in R^(m×n); b in R^m"
+        try:
+            d = derive_verified(problem)
+        except InputError:
+            continue
+        derived += 1
+        assert all(check.ok for check in d.verification.values()), (problem, d.verification)
+    assert derived >= 30
