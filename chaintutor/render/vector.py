@@ -219,13 +219,28 @@ def shown(expr: sympy.Expr, problem: VectorProblem) -> sympy.Expr:
     if isinstance(expr, ones):
         return Glyph("1⃗")
     if expr.is_Mul:
-        vectors = [
-            shown_arg for arg, shown_arg in zip(expr.args, args, strict=True) if value_shape(arg, problem)
-        ]
-        if len(vectors) > 1:
-            scalars = [a for arg, a in zip(expr.args, args, strict=True) if not value_shape(arg, problem)]
-            return sympy.Mul(*scalars, Hadamard(*vectors))
+        return _shown_product(expr, problem)
     return expr.func(*args)
+
+
+def _shown_product(expr: sympy.Expr, problem: VectorProblem) -> sympy.Expr:
+    """Scalars first, then the vectors joined by ⊙, those with a negative power under one bar:
+    2·x ⊙ exp(u)/v rather than 2·x ⊙ 1/v ⊙ exp(u)."""
+    scalars, above, below = [], [], []
+    for factor in expr.args:
+        if not value_shape(factor, problem):
+            scalars.append(shown(factor, problem))
+        elif factor.is_Pow and factor.exp.is_number and factor.exp.is_negative:
+            below.append(shown(factor.base**-factor.exp, problem))
+        else:
+            above.append(shown(factor, problem))
+    if len(above) + len(below) < 2:
+        return sympy.Mul(*scalars, *above, *(sympy.Pow(b, -1) for b in below))
+    top = Hadamard(*above) if len(above) > 1 else (above[0] if above else sympy.Integer(1))
+    if not below:
+        return sympy.Mul(*scalars, top)
+    bottom = Hadamard(*below) if len(below) > 1 else below[0]
+    return sympy.Mul(*scalars, top, sympy.Pow(bottom, -1, evaluate=False))
 
 
 def _split(expr: sympy.Expr, problem: VectorProblem) -> tuple[sympy.Expr, sympy.Expr]:
@@ -235,11 +250,12 @@ def _split(expr: sympy.Expr, problem: VectorProblem) -> tuple[sympy.Expr, sympy.
     return sympy.Mul(*scalars), sympy.Mul(*vectors)
 
 
-def jacobian_pieces(jacobian: Jacobian, problem: VectorProblem) -> Formula:
+def jacobian_pieces(jacobian: Jacobian, problem: VectorProblem, in_product: bool = False) -> Formula:
     """A Jacobian in closed form: diag(w), xᵀ, 1⃗, 1⃗ᵀ, I, W, or a number."""
     body = jacobian.body
     if jacobian.kind == "scalar":
-        return (_scalar_piece(shown(body, problem)),)
+        value = shown(body, problem)
+        return (_scalar_piece(value) if in_product else value,)
     if jacobian.kind == "identity":
         return (Glyph("I"),)
     if jacobian.kind == "matrix":
@@ -276,7 +292,7 @@ def product_pieces(terms: tuple[ChainProduct, ...], problem: VectorProblem) -> F
             pieces.append(PLUS)
         factors: list[Any] = []
         for factor in term.factors:
-            shown_factor = list(jacobian_pieces(factor, problem))
+            shown_factor = list(jacobian_pieces(factor, problem, True))
             if len(term.factors) > 1 and len(shown_factor) == 1 and _compound(shown_factor[0]):
                 shown_factor = [OPEN, *shown_factor, CLOSE]  # (a ⊙ b)·xᵀ
             factors.extend(([TIMES] if factors else []) + shown_factor)
@@ -365,7 +381,8 @@ def _local_rows(local: LocalJacobian, problem: VectorProblem) -> list[RuleRow]:
             operand = (OPEN, *operand, CLOSE)
         entry: Formula = (Operator(local.wrt, True), *operand, EQUALS, shown(entries.result, problem))
         statement = f": {entries.statement}" if entries.statement else ""
-        rows.append(RuleRow(1, entry, f"entry by entry, {entries.title}{statement}"))
+        how = "" if local.key == "scalar" else "entry by entry, "
+        rows.append(RuleRow(1, entry, f"{how}{entries.title}{statement}"))
     return rows
 
 
@@ -393,7 +410,7 @@ def _result_section(d: VectorDerivation, result: VectorResult, number: int) -> S
         for index, (of, wrt) in enumerate(pairs):
             symbols.extend(([TIMES] if index else []) + [Deriv(of, wrt, True)])
         for index, jacobian in enumerate(path.jacobians):
-            jacobians.extend(([TIMES] if index else []) + list(jacobian_pieces(jacobian, problem)))
+            jacobians.extend(([TIMES] if index else []) + list(jacobian_pieces(jacobian, problem, True)))
         shapes.append(" · ".join(f"({j.rows}×{j.cols})" for j in path.jacobians))
     rights: list[Formula] = [tuple(symbols), tuple(jacobians)]
     simplified = product_pieces(result.in_intermediates, problem)
