@@ -13,26 +13,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from chaintutor.errors import InputError
 from chaintutor.parse.parser import Statement, _check_length, _parse_statement, _statement_spans
-from chaintutor.parse.point import _split_top_level, parse_point
 from chaintutor.parse.syntax import Product, Span
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_DECLARATION = re.compile(
-    rf"(?P<names>{_NAME}(?:\s*,\s*{_NAME})*)\s*(?:∈|\bin\b)\s*[Rℝ]\s*\^\s*"
-    rf"(?:(?P<dim>{_NAME})|\{{\s*(?P<braced>{_NAME})\s*\}}"
-    rf"|[({{]\s*(?P<rows>{_NAME})\s*(?:×|\*|,|\s+x\s+)\s*(?P<cols>{_NAME})\s*[)}}])"
-)
+_MEMBERSHIP = re.compile(r"∈|\bin\b")  # cheap: most problems declare nothing
+
+
+@cache
+def _declaration_pattern() -> re.Pattern[str]:
+    return re.compile(
+        rf"(?P<names>{_NAME}(?:\s*,\s*{_NAME})*)\s*(?:∈|\bin\b)\s*[Rℝ]\s*\^\s*"
+        rf"(?:(?P<dim>{_NAME})|\{{\s*(?P<braced>{_NAME})\s*\}}"
+        rf"|[({{]\s*(?P<rows>{_NAME})\s*(?:×|\*|,|\s+x\s+)\s*(?P<cols>{_NAME})\s*[)}}])"
+    )
+
+
 _SAME_WIDTH = str.maketrans({"@": "·", "⊙": "*", "⊗": "*", "⊘": "/"})
 
 Shape = tuple[str, ...]
 """() for a scalar, (n,) for a vector in Rⁿ, (m, n) for an m×n matrix."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Declaration:
     """``names ∈ R^shape``, as typed at ``span``."""
 
@@ -41,7 +48,7 @@ class Declaration:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VectorSyntax:
     """A vector problem as parsed: its declarations and its equations, in the order typed.
 
@@ -64,6 +71,8 @@ def shape_text_of(shape: Shape) -> str:
 
 def is_vector_problem(text: str) -> bool:
     """Whether ``text`` declares a vector or a matrix (cheap: no parsing, no SymPy)."""
+    if not _MEMBERSHIP.search(text):
+        return False
     return any(_declaration(text, start, end) is not None for start, end in _statement_spans(text))
 
 
@@ -109,7 +118,7 @@ def product_operators(syntax: VectorSyntax, product: Product) -> list[str]:
 
 
 def _declaration(text: str, start: int, end: int) -> Declaration | None:
-    match = _DECLARATION.fullmatch(text, start, end)
+    match = _declaration_pattern().fullmatch(text, start, end)
     if match is None:
         return None
     names = tuple(name.strip() for name in match.group("names").split(","))
@@ -128,6 +137,8 @@ def parse_vector_point(text: str) -> dict[str, PointValue]:
     >>> parse_vector_point("w=[1, 2.5], b=-1, W=[[1, 0], [0, pi]]")
     {'w': [1, 5/2], 'b': -1, 'W': [[1, 0], [0, pi]]}
     """
+    from chaintutor.parse.point import _split_top_level, parse_point  # SymPy, only for a point
+
     point: dict[str, PointValue] = {}
     offset = 0
     for part in _split_top_level(text):
@@ -142,6 +153,8 @@ def parse_vector_point(text: str) -> dict[str, PointValue]:
 
 
 def _value(text: str, value: str, start: int, name: str) -> PointValue:
+    from chaintutor.parse.point import _split_top_level, parse_point
+
     stripped = value.strip()
     if not stripped.startswith("["):
         try:
