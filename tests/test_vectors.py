@@ -76,6 +76,7 @@ _CALLS = {
     "I": lambda n: [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)],
     "ones": lambda n: [1.0] * n,
     "outer": lambda c, r: [[x * y for y in r] for x in c],
+    "transpose": lambda matrix: [list(column) for column in zip(*matrix, strict=True)],
 }
 _OPERATORS = {
     ast.Add: lambda a, b: a + b,
@@ -218,6 +219,19 @@ def expansion_inside_a_dot(n, m):
     return {"w": w, "x": x}, dot([a - shift for a in w], w)
 
 
+def row_times_matrix(n, m):
+    W, r = mat("W", m, n), vec("r", m)
+    columns = [sum(r[i] * W[i][j] for i in range(m)) for j in range(n)]
+    return {"W": W, "r": r}, sum(relu(c) ** 2 for c in columns)
+
+
+def row_times_matrix_layer(n, m):
+    W, r, c = mat("W", m, n), vec("r", m), vec("c", n)
+    return {"W": W, "r": r, "c": c}, [
+        sympy.tanh(sum(r[i] * W[i][j] for i in range(m)) + c[j]) for j in range(n)
+    ]
+
+
 PROBLEMS = [
     ("y = sum(w + x); w, x in R^n", "w,x", sum_of_sum),
     ("y = w ⊙ x; w, x ∈ R^n", "w,x", hadamard),
@@ -238,6 +252,8 @@ PROBLEMS = [
     ("y = x*sin(s); x in R^n", "x,s", scalar_outputs_vector),
     ("y = sum(tanh(t * W·x) * b); W in R^(m×n); x in R^n; b in R^m", "W,x,b,t", scaled_layer),
     ("y = (w - tanh(sum(x)))·w; w, x in R^n", "w,x", expansion_inside_a_dot),
+    ("y = sum(relu(r·W)^2); r in R^m; W in R^(m×n)", "r,W", row_times_matrix),
+    ("z = tanh(r·W + c); r in R^m; W in R^(m×n); c in R^n", "r,c", row_times_matrix_layer),
 ]
 
 SIZES = {"n": 4, "m": 2, "N": 2}
@@ -559,6 +575,8 @@ def _random_value(rng, shape, depth):
         return f"{_random_value(rng, inner, depth - 1)}·{_random_value(rng, inner, depth - 1)}"
     if shape == "m" and choice < 0.3:
         return f"W·({_random_value(rng, 'n', depth - 1)})"
+    if shape == "n" and choice < 0.15:
+        return f"({_random_value(rng, 'm', depth - 1)})·W"
     if rng.random() < 0.3:
         return f"{rng.choice(_ACTIVATIONS)}({_random_value(rng, shape, depth - 1)})"
     other = shape if rng.random() < 0.6 else "s"

@@ -104,8 +104,8 @@ def instantiate_jacobian(
     body = instantiate(jacobian.body, values, problem)
     if jacobian.kind == "scalar":
         return sympy.Matrix([[body]])
-    if jacobian.kind == "matrix":
-        return body
+    if jacobian.kind in ("matrix", "matrix_T"):
+        return body if jacobian.kind == "matrix" else body.T
     size = _size(jacobian.rows if jacobian.kind in ("diag", "identity", "column") else jacobian.cols, values)
     column = body if isinstance(body, sympy.MatrixBase) else sympy.Matrix([body] * size)
     if jacobian.kind in ("diag", "identity"):

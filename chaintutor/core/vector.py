@@ -259,6 +259,8 @@ class _Builder:
             return self._node("dot", dot(left, right), [left, right], (), name)
         if len(left_shape) == 2 and len(right_shape) == 1 and left_shape[1] == right_shape[0]:
             return self._node("matvec", dot(left, right), [left, right], (left_shape[0],), name)
+        if len(left_shape) == 1 and len(right_shape) == 2 and left_shape[0] == right_shape[0]:
+            return self._node("vecmat", dot(left, right), [left, right], (right_shape[1],), name)
         raise self._error(
             f"{self._text(left_node)} ∈ {shape_text(left_shape)} times {self._text(right_node)}"
             f" ∈ {shape_text(right_shape)}: the shapes do not fit a dot or matrix–vector product",
@@ -321,7 +323,7 @@ class _Builder:
     def _shown(self, symbol: sympy.Expr) -> str:
         """A node by what it computes (``W·x``), a variable by its name."""
         built = [node for node in self.nodes if node.name == str(symbol)]
-        if built and built[0].kind in ("dot", "matvec"):
+        if built and built[0].kind in ("dot", "matvec", "vecmat"):
             left, right = built[0].expr.args
             return f"{left}·{right}"
         return str(symbol)
@@ -376,8 +378,9 @@ class Jacobian:
 
     ``kind``: ``scalar`` (the number ``body``), ``identity`` (I), ``diag`` (diag(body)),
     ``column`` (the column vector body; 1⃗ when body is 1), ``row`` (bodyᵀ; 1⃗ᵀ when body is 1),
-    ``matrix`` (the matrix named by ``body``). ``outer`` stands for ∂(W·x)/∂W, a third-order
-    tensor that is only ever used through its product with a row: rᵀ·∂(W·x)/∂W = r·xᵀ.
+    ``matrix`` (the matrix named by ``body``), ``matrix_T`` (its transpose). ``outer`` stands for
+    ∂(W·x)/∂W, a third-order tensor that is only ever used through its product with a row:
+    rᵀ·∂(W·x)/∂W = r·xᵀ; ``outer_T`` for ∂(Wᵀ·r)/∂W, with aᵀ·∂(Wᵀ·r)/∂W = r·aᵀ.
     """
 
     kind: str
@@ -421,6 +424,9 @@ _RULES = {
     "matrix_vector": "matrix–vector product: ∂(W·x)/∂x = W",
     "matrix_by_matrix": "matrix–vector product: row i of W·x is Wᵢ·x, so a row rᵀ times ∂(W·x)/∂W"
     " is the matrix r·xᵀ",
+    "vector_matrix": "vector–matrix product: rᵀ·W is (Wᵀ·r)ᵀ, so ∂(Wᵀ·r)/∂r = Wᵀ",
+    "vector_matrix_by_matrix": "vector–matrix product: entry j of Wᵀ·r is Σᵢ Wᵢⱼ·rᵢ, so a row aᵀ times"
+    " ∂(Wᵀ·r)/∂W is the matrix r·aᵀ",
     "scalar": "scalar: {titles}",
     "scalar_expansion": "scalar expansion: every entry depends on {operand} alike, so the Jacobian is a"
     " column ({titles})",
@@ -438,7 +444,7 @@ def local_jacobian(problem: VectorProblem, node: VectorNode, operand: str) -> Lo
 
     if node.kind == "sum":
         return made("row", sympy.Integer(1), "sum_reduction")
-    left, right = node.expr.args if node.kind in ("dot", "matvec") else (None, None)
+    left, right = node.expr.args if node.kind in ("dot", "matvec", "vecmat") else (None, None)
     if node.kind == "dot":
         pairs = ((left, right), (right, left))
         return made("row", sympy.Add(*(other for mine, other in pairs if mine == symbol)), "dot_product")
@@ -447,6 +453,11 @@ def local_jacobian(problem: VectorProblem, node: VectorNode, operand: str) -> Lo
     if node.kind == "matvec":
         shape = problem.shapes[operand]
         return made("outer", right, "matrix_by_matrix", f"{shape[0]}×{shape[1]}")
+    if node.kind == "vecmat" and symbol == left:
+        return made("matrix_T", right, "vector_matrix")
+    if node.kind == "vecmat":
+        shape = problem.shapes[operand]
+        return made("outer_T", left, "vector_matrix_by_matrix", f"{shape[0]}×{shape[1]}")
     return _elementwise_jacobian(problem, node, operand, symbol, rows, cols)
 
 
@@ -486,7 +497,7 @@ def chain_product(jacobians: Sequence[Jacobian], shapes: dict[str, Shape]) -> Ch
     for jacobian in jacobians:
         if jacobian.kind in ("scalar", "identity"):
             coefficient *= jacobian.body  # c·I: the number c
-        elif jacobian.kind == "outer" and not (factors and factors[-1].kind == "row"):
+        elif jacobian.kind in ("outer", "outer_T") and not (factors and factors[-1].kind == "row"):
             raise InputError(
                 "a derivative by a matrix needs a scalar output: of a vector it is a third-order tensor",
                 hint="differentiate a scalar such as sum(…) or a loss, or choose vectors with --wrt",
@@ -528,6 +539,17 @@ def _merge(last: Jacobian, new: Jacobian, shapes: dict[str, Shape]) -> _Merged:
     if pair == ("row", "matrix"):
         row = last.body if value_shape(last.body, shapes) else last.body * ones(dimension_symbol(last.cols))
         return Jacobian("row", dot(row, new.body), last.rows, new.cols)
+    if pair == ("row", "matrix_T"):
+        row = last.body if value_shape(last.body, shapes) else last.body * ones(dimension_symbol(last.cols))
+        return Jacobian("row", dot(new.body, row), last.rows, new.cols)
+    if pair == ("row", "outer_T"):
+        return (
+            sympy.Integer(1),
+            (
+                Jacobian("column", new.body, new.cols.split("×")[0], "1"),
+                Jacobian("row", last.body, "1", last.cols),
+            ),
+        )
     if pair == ("row", "outer"):
         return (
             sympy.Integer(1),
@@ -560,7 +582,7 @@ def add_products(terms: Sequence[ChainProduct]) -> tuple[ChainProduct, ...]:
         by_form.setdefault(form, []).append(term)
     total: list[ChainProduct] = []
     for form, group in by_form.items():
-        if len(group) > 1 and len(form) <= 1 and form != ("matrix",):
+        if len(group) > 1 and len(form) <= 1 and form not in (("matrix",), ("matrix_T",)):
             if not form:
                 total.append(ChainProduct(sympy.Add(*(t.coefficient for t in group)), ()))
                 continue

@@ -43,7 +43,7 @@ def evaluate_at(derivation: VectorDerivation, text: str) -> VectorPoint:
     local = tuple(
         (item.of, item.wrt, _matrix_numbers(instantiate_jacobian(item.jacobian, values, problem)))
         for item in derivation.local
-        if item.jacobian.kind != "outer"
+        if item.jacobian.kind not in ("outer", "outer_T")
     )
     paths = {
         wrt: [_shaped(instantiate_result((path.product,), values, problem), result) for path in result.paths]

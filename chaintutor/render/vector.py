@@ -260,6 +260,8 @@ def jacobian_pieces(jacobian: Jacobian, problem: VectorProblem, in_product: bool
         return (Glyph("I"),)
     if jacobian.kind == "matrix":
         return (body,)
+    if jacobian.kind == "matrix_T":
+        return (Transposed(body),)
     if jacobian.kind == "diag":
         scalar, vector = _split(body, problem)
         matrix = Glyph("I") if vector == 1 else Diag(shown(vector, problem))
@@ -270,6 +272,8 @@ def jacobian_pieces(jacobian: Jacobian, problem: VectorProblem, in_product: bool
         return (_scaled(scalar, column, problem),)
     if jacobian.kind == "outer":
         return (Word("(a row rᵀ goes to r·"), Transposed(shown(body, problem)), Word(")"))
+    if jacobian.kind == "outer_T":
+        return (Word("(a row aᵀ goes to"), shown(body, problem), Word("·aᵀ)"))
     row = Glyph("1⃗ᵀ") if vector == 1 else Transposed(shown(vector, problem))
     return (_scaled(scalar, row, problem),)
 
@@ -527,6 +531,10 @@ def jacobian_text(jacobian: Jacobian, problem: VectorProblem) -> str:
         return f"{body}^T" if jacobian.body.is_Symbol else f"({body})^T"
     if jacobian.kind == "outer":
         return f"outer(r, {body}) for a row r^T"
+    if jacobian.kind == "outer_T":
+        return f"outer({body}, a) for a row a^T"
+    if jacobian.kind == "matrix_T":
+        return f"{body}^T"
     return _factor_text(jacobian, problem)
 
 
@@ -535,6 +543,8 @@ def _factor_text(jacobian: Jacobian, problem: VectorProblem) -> str:
     body = str(jacobian.body)
     if jacobian.kind in ("scalar", "matrix"):
         return body
+    if jacobian.kind == "matrix_T":
+        return f"transpose({body})"
     scalar_body = not value_shape(jacobian.body, problem)
     if jacobian.kind == "identity" or (jacobian.kind == "diag" and scalar_body):
         signs = {1: "", -1: "-"}
