@@ -598,3 +598,37 @@ def test_random_vector_problems_are_verified_or_refused():
         derived += 1
         assert all(check.ok for check in d.verification.values()), (problem, d.verification)
     assert derived >= 30
+
+
+@pytest.mark.parametrize(
+    ("problem", "declarations"),
+    [
+        ("L = (t - relu(dot(w, x) + b))^2; w, x in R^n", "w, x in R^n"),
+        (
+            "C = sum((t - relu(X·w + b))^2)/N; X in R^(N×n); w in R^n; t in R^N",
+            "X in R^(N×n); w in R^n; t in R^N",
+        ),
+        ("L = sum(sigmoid(W·x + b)); W in R^(m×n); x in R^n; b in R^m", "W in R^(m×n); x in R^n; b in R^m"),
+    ],
+)
+def test_equations_and_gradients_parse_back(problem, declarations):
+    from chaintutor.core.vector import leaf_forms, read_vector_problem
+    from chaintutor.render.vector import gradient_expr
+
+    d = derive_verified(problem)
+    data = json.loads(runner.invoke(app, ["derive", problem, "--format", "json"]).output)
+    shapes = "; ".join(
+        f"{e['name']} in R^{s[0]}" for e in data["equations"] if (s := data["shapes"][e["name"]])
+    )
+    for equation in data["equations"]:
+        text = f"{equation['name']}_back = {equation['expr']}; {declarations}" + (
+            f"; {shapes}" if shapes else ""
+        )
+        back = read_vector_problem(text)
+        assert back.node(f"{equation['name']}_back").expr == d.problem.node(equation["name"]).expr
+    for wrt, result in d.results.items():
+        gradient = gradient_expr(result.in_leaves)
+        if gradient is None or "ones(" in data["result"][wrt]:
+            continue
+        back = read_vector_problem(f"g = {data['result'][wrt]}; {declarations}")
+        assert sympy.expand(leaf_forms(back)[back.symbol("g")] - gradient) == 0, wrt
