@@ -47,7 +47,7 @@ def _block(block: Block) -> RenderableType:
             grid.add_column(style="cyan")
             grid.add_column()
             for row in rows:
-                grid.add_row(Text("  " * row.depth + formula(row.formula)), Text(row.rule))
+                grid.add_row(Text("  " * row.depth + formula(row.formula)), row.rule)
             return grid
         case Tree(root=root):
             return _tree(root)
@@ -64,15 +64,14 @@ def _equations(block: Equations) -> RenderableType:
     grid.add_column(no_wrap=True)
     for left, rights in block.rows:
         for index, right in enumerate(rights):
-            # Text, not markup: 1[u > 0] and [1, 1; v, u] would lose their brackets as Rich tags.
-            grid.add_row(Text(formula(left) if index == 0 else ""), "=", Text(formula(right)))
+            grid.add_row(formula(left) if index == 0 else "", "=", formula(right))
     return grid
 
 
 def _table(block: Table) -> RenderableType:
     table = RichTable(*block.header, header_style="bold", box=None, padding=(0, 2))
     for row in block.rows:
-        table.add_row(*(Text(cell) if isinstance(cell, str) else Text(formula(cell)) for cell in row))
+        table.add_row(*(cell if isinstance(cell, str) else Text(formula(cell)) for cell in row))
     return table
 
 
