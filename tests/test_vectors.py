@@ -330,10 +330,14 @@ def _flatten(entry):
 # --- the lecture's results in the lecture's form -----------------------------------------------------
 
 
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
 def _text(problem, *options):
+    """The text output, with u₁ read as u1 (the notation writes indices either way)."""
     outcome = runner.invoke(app, ["derive", problem, *options, "--format", "text"])
     assert outcome.exit_code == 0, outcome.output
-    return outcome.output
+    return outcome.output.translate(_SUBSCRIPTS)
 
 
 def test_the_derivative_of_a_sum_of_vectors_is_the_row_of_ones():

@@ -80,7 +80,7 @@ shape_text = shape_text_of
 class VectorNode:
     """One intermediate (or the output): ``name = expr``, one operation on its operands.
 
-    ``kind`` is ``elementwise``, ``dot`` (a·b), ``matvec`` (W·x) or ``sum``.
+    ``kind`` is ``elementwise``, ``dot`` (a·b), ``matvec`` (W·x), ``vecmat`` (r·W = Wᵀ·r) or ``sum``.
     """
 
     name: str
