@@ -152,7 +152,9 @@ def test_a_decimal_that_approximates_an_exact_constant_is_close_but_not_exact():
         assert result.correct is False and result.verdict == "close" and result.diagnosis == []
         assert result.to_dict()["verdict"] == "close"
         cli = runner.invoke(app, ["check", "2**(x**2)", answer])
-        assert cli.exit_code == 1 and cli.stdout.startswith("≈ close, but not exact")
+        read_as, verdict = cli.stdout.splitlines()[:2]  # 2x is implicit multiplication: read back first
+        assert cli.exit_code == 1 and read_as.startswith("Read as (your answer): 2·x·")
+        assert verdict == "≈ close, but not exact"
     assert check("x/2", "0.5").correct  # an exact decimal is exact
     assert check("sin(2.5*x)", "2.5cos(2.5x)").correct
     assert "verdict" not in check("x/2", "0.5").to_dict()
@@ -167,3 +169,95 @@ def test_right_answers_that_overflow_in_floats_are_right():
 def test_the_verdict_is_the_same_bytes_every_time():
     first = [check("asin(2*x*sqrt(1 - x**2))", "2/sqrt(1 - x^2)").detail for _ in range(3)]
     assert len(set(first)) == 1
+
+
+# --- abstract functions: the partials as textbooks write them (issue 19) ----------------------
+
+TWO_INNERS = "y = f(u, v); u = g(x, z); v = h(x, z)"
+F, G, H = sympy.Function("f"), sympy.Function("g"), sympy.Function("h")
+uu, vv = real("u", "v")
+# ∂y/∂x by the general chain rule, built here: ∂f/∂u·∂g/∂x + ∂f/∂v·∂h/∂x
+TWO_INNERS_X = sympy.Derivative(F(uu, vv), uu) * sympy.Derivative(G(x, z), x) + sympy.Derivative(
+    F(uu, vv), vv
+) * sympy.Derivative(H(x, z), x)
+ABSTRACT_NOTATIONS = [
+    "f_u*g_x + f_v*h_x",
+    "f_u g_x + f_v h_x",
+    "f_{u}·g_{x} + f_{v}·h_{x}",
+    "∂f/∂u·∂g/∂x + ∂f/∂v·∂h/∂x",
+    "df/du dg/dx + df/dv dh/dx",
+    "D[1]f·D[1]g + D[2]f·D[1]h",
+    "D_1 f D_1 g + D_2 f D_1 h",
+    "f_1 g_1 + f_2 h_1",
+    "f_u(u, v)·g_x(x, z) + ∂f/∂v(u, v)·∂h/∂x(x, z)",
+    "Derivative(f(u, v), u)*Derivative(g(x, z), x) + Derivative(f(u, v), v)*Derivative(h(x, z), x)",
+    "dy/dx = f_u g_x + f_v h_x",
+]
+
+
+@pytest.mark.parametrize("answer", ABSTRACT_NOTATIONS)
+def test_partials_of_abstract_functions_in_every_notation(answer):
+    result = check(TWO_INNERS, answer, "x")
+    assert result.correct, (answer, result.diagnosis)
+    assert sympy.simplify(result.answer - TWO_INNERS_X) == 0
+
+
+@pytest.mark.parametrize(
+    ("problem", "wrt", "answer"),
+    [
+        ("f(g(x))", None, "f'(g(x))·g'(x)"),
+        ("f(g(x))", None, "f′·g′"),
+        ("sqrt(g(x))", None, "g'(x)/(2 sqrt(g(x)))"),
+        ("z = f(x, y); x = g(t); y = h(t)", None, "f_x g' + f_y h'(t)"),
+        ("z = f(x, y); x = g(t); y = h(t)", None, "∂f/∂x·dg/dt + ∂f/∂y·dh/dt"),
+        ("y = f(u); u = g(x, z)", "x", "f'(u)·g_x"),
+    ],
+)
+def test_functions_of_one_variable_take_a_prime(problem, wrt, answer):
+    assert check(problem, answer, wrt).correct
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        ("f_u g_x", "missing_path"),
+        ("f_u g_x · f_v h_x", "paths_multiplied"),
+        ("g_x + f_v h_x", "missing_outer_derivative"),
+        ("f_u + f_v h_x", "missing_inner_derivative"),
+        ("(f_u + g_x) + f_v h_x", "factors_added"),
+        ("f_u g_z + f_v h_z", "wrong_variable"),
+        ("f_u h_x + f_v g_x", "unknown"),
+    ],
+)
+def test_a_wrong_abstract_answer_gets_the_mistake_of_the_general_chain_rule(answer, code):
+    result = check(TWO_INNERS, answer, "x")
+    assert not result.correct and [d.code for d in result.diagnosis] == [code]
+
+
+def test_f_prime_at_x_instead_of_at_the_inside_is_named():
+    result = check("f(g(x))", "f'(x)·g'(x)")
+    assert [d.code for d in result.diagnosis] == ["outer_at_wrong_argument"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        ("f'·g_x + f_v h_x", "f′ does not say which partial"),
+        ("f_w g_x", "f is applied to (u, v)"),
+        ("f_3 g_x", "f is applied to (u, v)"),
+        ("f_u g_x + q", "'q', which is not a variable"),
+        ("f(u) g_x", "does not apply 'f' to 1 argument"),
+        ("dy/dz = f_u g_x + f_v h_x", "the question is ∂y/∂x"),
+    ],
+)
+def test_an_abstract_answer_that_cannot_be_read(answer, fragment):
+    with pytest.raises(InputError) as caught:
+        check(TWO_INNERS, answer, "x")
+    assert fragment in str(caught.value) and caught.value.start is not None
+
+
+def test_the_check_command_grades_an_abstract_answer():
+    right = runner.invoke(app, ["check", TWO_INNERS, "∂f/∂u·∂g/∂x + ∂f/∂v·∂h/∂x", "--wrt", "x"])
+    assert right.exit_code == 0 and "correct" in right.stdout
+    wrong = runner.invoke(app, ["check", TWO_INNERS, "f_u g_x", "--wrt", "x", "--format", "json"])
+    assert wrong.exit_code == 1 and json.loads(wrong.stdout)["diagnosis"][0]["code"] == "missing_path"

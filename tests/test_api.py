@@ -68,7 +68,9 @@ def test_check_result_shows_itself_in_a_notebook():
     assert r"\cos{\left(x^{3} \right)}" in wrong.to_markdown()
     assert r"\begin{itemize}" in wrong._repr_latex_()
     right = check("sin(x**3)", "3x^2 cos(x^3)")
-    assert right.to_markdown().startswith("**✓ correct")
+    read_as, verdict, _ = right.to_markdown().split("\n\n", 2)
+    assert read_as == r"**Read as (your answer):** $3 \cdot x^{2} \cdot \cos\left(x^{3}\right)$"
+    assert verdict.startswith("**✓ correct")
     assert r"\frac{dy}{dx}" in right.to_latex()
 
 

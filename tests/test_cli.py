@@ -48,11 +48,11 @@ def test_text_shows_the_four_steps():
     result = runner.invoke(app, ["derive", SEED, "--format", "text"])
     assert result.exit_code == 0
     out = result.stdout
-    for line in ("u1 = x³", "u2 = sin(u1)", "u3 = u2²", "y  = ln(u3)"):
+    for line in ("u₁ = x³", "u₂ = sin(u₁)", "u₃ = u₂²", "y  = ln(u₃)"):
         assert line in out
-    for local in ("du1/dx", "du2/du1", "du3/du2", "dy/du3"):
+    for local in ("du₁/dx", "du₂/du₁", "du₃/du₂", "dy/du₃"):
         assert local in out
-    assert "dy/dx = dy/du3 · du3/du2 · du2/du1 · du1/dx" in out
+    assert "dy/dx = dy/du₃ · du₃/du₂ · du₂/du₁ · du₁/dx" in out
     assert "6x²·cos(x³)/sin(x³)" in out
     assert "Agrees with sympy.diff" in out
 
@@ -61,7 +61,7 @@ def test_piped_output_has_no_ansi_whatever_the_environment():
     piped = run_main("derive", SEED)
     assert piped.returncode == 0, piped.stderr
     assert "\x1b[" not in piped.stdout
-    assert "u2 = sin(u1)" in piped.stdout
+    assert "u₂ = sin(u₁)" in piped.stdout
 
 
 def test_same_input_same_bytes():

@@ -16,10 +16,13 @@ import pytest
 import sympy
 from sympy.core.function import AppliedUndef
 
+from chaintutor import check
 from chaintutor.core.derive import Derivation, derive
 from chaintutor.errors import InputError
+from chaintutor.grade.value import expected_value
 from chaintutor.parse import parse_statements, to_sympy
 from chaintutor.parse.activations import sigmoid, softplus
+from chaintutor.parse.point import parse_point
 from chaintutor.tutor.bank import Exercise, all_exercises, find_exercise, find_set, load_bank
 from chaintutor.tutor.generate import generate
 from tests.helpers import same_function
@@ -52,8 +55,9 @@ FUNCTIONS = [
     *("exp", "ln", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sigmoid", "softplus"),
 ]
 SOURCES = re.compile(
-    r"SEEDS\.md §[1-5] \(lecture worked example\)|OpenStax Calculus Vol\. 1 §\d+\.\d+ style"
-    r"|APEX Calculus §\d+\.\d+ style|written for chaintutor"
+    r"SEEDS\.md §[1-5] \(lecture worked example\)|OpenStax Calculus Vol\. [1-3] §\d+\.\d+ style"
+    r"|APEX Calculus §\d+\.\d+ style|Deep Learning \(Goodfellow et al\.\) §\d+\.\d+ style"
+    r"|written for chaintutor"
 )
 
 
@@ -85,6 +89,19 @@ def agree(shown: sympy.Expr, reference: sympy.Expr) -> bool:
     return same_function(elementary(shown), reference)
 
 
+def _at_named_intermediates(shown: sympy.Expr, derivation: Derivation) -> sympy.Expr:
+    """An abstract result is kept at the intermediates the decomposition named (f′(u1), u1 = g(x)):
+    their definitions put in, as sympy.diff writes the same derivative."""
+    named = {
+        derivation.graph.symbols[d.name]: d.expr
+        for d in derivation.graph.definitions
+        if d.name.startswith("u")
+    }
+    for _ in range(len(named)):
+        shown = shown.subs(named)
+    return shown
+
+
 def assert_reference_answers(problem: str, wrt: tuple[str, ...]) -> Derivation:
     """Derive ``problem``; every answer must be verified and equal the reference."""
     derivation = derive(problem, list(wrt))
@@ -94,6 +111,8 @@ def assert_reference_answers(problem: str, wrt: tuple[str, ...]) -> Derivation:
         shown = derivation.result[name]
         for _ in range(len(definitions)):  # a result kept in the intermediates
             shown = shown.subs(definitions)
+        if shown.atoms(AppliedUndef):  # f′ at an intermediate the decomposition named (u1 = g(x))
+            shown = _at_named_intermediates(shown, derivation)
         reference = sympy.diff(elementary(whole), sympy.Symbol(name, real=True))
         assert agree(shown, reference), (problem, name, shown, reference)
     return derivation
@@ -150,6 +169,109 @@ def test_some_exercises_hold_constants_fixed():
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_reference_answer_is_verified_and_equals_sympy_diff(exercise: Exercise):
     assert_reference_answers(exercise.problem, exercise.wrt)
+
+
+AT_POINT = [e for e in EXERCISES if e.at is not None]
+
+
+def table_functions(rows: tuple[tuple[str, bool, str, str], ...]) -> dict[sympy.Function, sympy.Lambda]:
+    """For each function of a table, a polynomial of low degree with exactly the table's
+    values and derivatives (Hermite interpolation by a linear solve): a concrete function that
+    the table describes, so the reference is sympy.diff of a concrete problem."""
+    x = sympy.Symbol("x_")
+    functions = {}
+    for name in sorted({row[0] for row in rows}):
+        conditions = [
+            (prime, sympy.Rational(at), sympy.Rational(value)) for f, prime, at, value in rows if f == name
+        ]
+        coefficients = sympy.symbols(f"c0:{len(conditions) + 1}")  # one spare: rows of f′ alone
+        polynomial = sum(c * x**k for k, c in enumerate(coefficients))
+        equations = [
+            (sympy.diff(polynomial, x) if prime else polynomial).subs(x, at) - value
+            for prime, at, value in conditions
+        ]
+        solution = sympy.solve(equations, coefficients, dict=True)[0]
+        free = {c: 0 for c in coefficients if c not in solution}
+        functions[sympy.Function(name)] = sympy.Lambda(x, polynomial.subs(solution).subs(free))
+    return functions
+
+
+def reference_value(exercise: Exercise, wrt: str) -> sympy.Expr:
+    """sympy.diff of the problem in the leaves (tables made concrete), at the exercise's point."""
+    whole, _ = in_leaves(exercise.problem)
+    for function, polynomial in table_functions(exercise.table_rows).items():
+        whole = whole.replace(function, polynomial)
+    point = {sympy.Symbol(name, real=True): value for name, value in parse_point(exercise.at or "").items()}
+    return sympy.diff(elementary(whole), sympy.Symbol(wrt, real=True)).subs(point)
+
+
+@pytest.mark.parametrize("exercise", AT_POINT, ids=lambda e: e.id)
+def test_a_value_at_a_point_equals_sympy_diff_there(exercise: Exercise):
+    for name in exercise.wrt:
+        expected = expected_value(exercise.problem, name, exercise.at or "", exercise.table_rows)
+        reference = reference_value(exercise, name)
+        assert abs(sympy.N(elementary(expected) - reference, 30)) < 1e-25, (
+            exercise.id,
+            name,
+            expected,
+            reference,
+        )
+
+
+def test_the_bank_covers_the_kinds_of_issue_19():
+    ids = {e.id for e in EXERCISES}
+    assert len(EXERCISES) >= 144
+    kinds = (
+        "quotient-",
+        "inverse-of-",
+        "parametric-",
+        "point-",
+        "table-",
+        "softmax-",
+        "l2-penalty-",
+        "backward-",
+    )
+    counts = {kind: sum(i.startswith(kind) for i in ids) for kind in kinds}
+    assert all(count >= 3 for count in counts.values()), counts
+    assert sum("cross-entropy" in i for i in ids) >= 3
+    assert all(e.at for e in EXERCISES if e.id.startswith(("point-", "table-", "backward-")))
+    assert all(e.table for e in EXERCISES if e.id.startswith("table-"))
+    assert all(e.statement for e in EXERCISES if e.id.startswith(("inverse-of-", "parametric-")))
+
+
+def test_a_table_gives_every_value_the_answer_needs_and_the_distractors_are_not_used():
+    table = find_exercise(BANK, "table-f-of-g")
+    assert (
+        expected_value(table.problem, "x", table.at or "", table.table_rows) == 12
+    )  # f'(1)·g'(2), not f'(2)·g'(2)
+    with pytest.raises(InputError, match="does not give f'\\(1\\)"):
+        expected_value(
+            table.problem, "x", table.at or "", [row for row in table.table_rows if row[:2] != ("f", True)]
+        )
+
+
+# The bank's abstract exercises, answered by hand in the notations students write.
+ABSTRACT_ANSWERS = {
+    ("abstract-one-inner", "x"): "f'(u)·∂g/∂x",
+    ("abstract-one-inner", "z"): "f′ g_z",
+    ("abstract-two-inners", "x"): "f_u g_x + f_v h_x",
+    ("abstract-two-inners", "z"): "D[1]f D[2]g + D[2]f D[2]h",
+    ("abstract-curve", "t"): "∂f/∂x·g'(t) + ∂f/∂y·h'(t)",
+}
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.at is None], ids=lambda e: e.id)
+def test_check_grades_the_exercise(exercise: Exercise):
+    """Every exercise but those asking for a number at a point (practice grades those): an answer
+    written from sympy.diff, or by hand for abstract functions, is graded right."""
+    whole, _ = in_leaves(exercise.problem)
+    for name in exercise.wrt:
+        if whole.atoms(AppliedUndef):
+            answer = ABSTRACT_ANSWERS[(exercise.id, name)]
+        else:
+            answer = str(sympy.diff(elementary(whole), sympy.Symbol(name, real=True)))
+        result = check(exercise.problem, answer, name)
+        assert result.correct, (exercise.id, name, answer, result.diagnosis)
 
 
 def test_lookups():
@@ -239,6 +361,19 @@ BAD_FILES = {
     "missing set": (good(), 1, "missing key 'set'"),
     "no exercises": (GOOD_SET, 1, "missing key 'exercise'"),
     "set title missing": ('[set]\nname = "s"\n' + good(), 1, "missing key 'title'"),
+    "at misses a variable": (GOOD_SET + good() + 'at = "y = 2"\n', 12, "'at' must give each independent"),
+    "at not a number": (GOOD_SET + good() + 'at = "x = pi"\n', 12, "'at' must give each independent"),
+    "table without at": (GOOD_SET + good() + 'table = ["g(1) = 2"]\n', 12, "'table' goes with 'at'"),
+    "table row unreadable": (
+        GOOD_SET + good() + 'at = "x = 1"\ntable = ["g of 1 is 2"]\n',
+        13,
+        "'table' goes with 'at'",
+    ),
+    "table row twice": (
+        GOOD_SET + good() + 'at = "x = 1"\ntable = ["g(1) = 2", "g(1) = 3"]\n',
+        13,
+        "distinct rows",
+    ),
 }
 
 
@@ -296,19 +431,28 @@ def generated(level: int, seed: int) -> Exercise:
     return generate(level, seed)
 
 
+def kind_of(exercise: Exercise) -> str:
+    return exercise.source.rsplit(": ", 1)[1].rstrip(")")
+
+
 def test_generator_is_deterministic_per_seed():
     for level in range(1, 6):
         exercise = generated(level, 0)
         assert generate(level, 0) == exercise
-        assert (exercise.id, exercise.level, exercise.wrt) == (f"gen-L{level}-S0", level, ("x",))
-    problems = {generated(level, seed).problem for level, seed in LEVELS_AND_SEEDS}
-    assert len(problems) == len(LEVELS_AND_SEEDS)
+        assert (exercise.id, exercise.level) == (f"gen-L{level}-S0", level)
+    asked = {(e.problem, e.wrt, e.at) for e in (generated(level, seed) for level, seed in LEVELS_AND_SEEDS)}
+    assert len(asked) == len(LEVELS_AND_SEEDS)
 
 
 @pytest.mark.parametrize(("level", "seed"), LEVELS_AND_SEEDS, ids=lambda value: str(value))
 def test_generated_exercise_has_its_level_and_verifies(level, seed):
     exercise = generated(level, seed)
     derivation = assert_reference_answers(exercise.problem, exercise.wrt)
+    decomposition, local, route = exercise.hints
+    assert all(f"/{'∂' if d.partial else 'd'}{d.wrt} = " in local for d in derivation.local_derivatives)
+    assert all(" → ".join(path.nodes) in route for path in derivation.paths[exercise.wrt[0]].listed)
+    if kind_of(exercise) != "chain":
+        return
     paths = derivation.paths["x"].count
     layers = len(derivation.graph.definitions)
     shape = {
@@ -319,10 +463,47 @@ def test_generated_exercise_has_its_level_and_verifies(level, seed):
         5: (paths == 1 and layers == 5) or paths == 3,
     }
     assert shape[level], (exercise.problem, paths, layers)
-    decomposition, local, route = exercise.hints
+    assert exercise.wrt == ("x",)
     assert all(f"{d.name} = " in decomposition for d in derivation.graph.definitions)
-    assert all(f"/{'∂' if d.partial else 'd'}{d.wrt} = " in local for d in derivation.local_derivatives)
-    assert all(" → ".join(path.nodes) in route for path in derivation.paths["x"].listed)
+
+
+KIND_SEEDS = range(40)
+
+
+@functools.cache
+def first_of_each_kind() -> dict[str, Exercise]:
+    """The first generated exercise of each kind (over every level and the seeds of KIND_SEEDS)."""
+    found: dict[str, Exercise] = {}
+    for seed in KIND_SEEDS:
+        for level in range(1, 6):
+            found.setdefault(kind_of(generated(level, seed)), generated(level, seed))
+    return found
+
+
+NEW_KINDS = (
+    "inverse function",
+    "quotient with a chain",
+    "chain at a point",
+    "table of values",
+    "parametric curve",
+    "softmax",
+    "softmax cross-entropy",
+    "L2 penalty",
+    "numeric backward pass",
+)
+
+
+@pytest.mark.parametrize("kind", NEW_KINDS)
+def test_the_generator_makes_each_kind_of_the_bank_and_it_verifies(kind):
+    exercise = first_of_each_kind()[kind]
+    if exercise.at is None:
+        assert_reference_answers(exercise.problem, exercise.wrt)
+    else:
+        [name] = exercise.wrt
+        expected = expected_value(exercise.problem, name, exercise.at, exercise.table_rows)
+        assert abs(sympy.N(elementary(expected) - reference_value(exercise, name), 30)) < 1e-25
+    assert (exercise.table != ()) == (kind == "table of values")
+    assert (exercise.statement is not None) == (kind in ("inverse function", "parametric curve"))
 
 
 def test_generated_exercises_pass_the_bank_validation(tmp_path):
@@ -337,6 +518,8 @@ def test_generated_exercises_pass_the_bank_validation(tmp_path):
             "hints": list(exercise.hints),
             "source": exercise.source,
         }
+        optional = {"at": exercise.at, "table": list(exercise.table), "statement": exercise.statement}
+        fields.update({key: value for key, value in optional.items() if value})
         lines.append("\n[[exercise]]\n")
         lines.extend(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in fields.items())
     (tmp_path / "generated.toml").write_text("".join(lines), encoding="utf-8")

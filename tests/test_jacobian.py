@@ -62,11 +62,15 @@ def test_entries_are_path_sums_with_their_counts():
     assert all(j.derivations[y].paths[v].count == 2 for y in j.outputs for v in j.wrt)
 
 
-def test_unknown_output_and_unused_definition_are_errors():
+def test_an_unknown_output_is_an_error_and_an_unused_definition_a_note():
     with pytest.raises(InputError, match="'y3' is not defined"):
-        derive_jacobian("y1 = u; y2 = u**2; u = x", "y1,y3")
-    with pytest.raises(InputError, match="no output depends on it"):
-        derive_jacobian("y1 = u; y2 = u**2; u = x; w = x", "y1,y2")
+        derive_jacobian("y1 = u; y2 = u**2; u = x; w = t", "y1,y3")
+    j = derive_jacobian("y1 = u; y2 = u**2; u = x; w = t", "y1,y2")
+    assert j.wrt == ("x",)
+    assert all(
+        d.graph.notes == ("w is defined but no output depends on it; it is left out",)
+        for d in j.derivations.values()
+    )
 
 
 def test_cli_json_keeps_the_schema_keys_and_adds_the_jacobian():
@@ -83,5 +87,5 @@ def test_cli_json_keeps_the_schema_keys_and_adds_the_jacobian():
 def test_cli_text_shows_layers_and_product():
     result = CliRunner().invoke(app, ["derive", CASES[0][0], "--outputs", "y1,y2", "--format", "text"])
     assert result.exit_code == 0
-    assert "J1 = [1, 1; v, u]" in result.stdout
-    assert "J = J1 · J2" in result.stdout
+    assert "J₁ = [1, 1; v, u]" in result.stdout
+    assert "J = J₁ · J₂" in result.stdout

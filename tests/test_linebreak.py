@@ -19,6 +19,8 @@ EXPRESSIONS = [
     -(x + y) * (x - y) * sympy.Rational(2, 3) * sympy.tan(z),
     -x * sympy.sin(x) - y * sympy.cos(y) - z * sympy.exp(z) * sympy.sin(x * z),
     sympy.Mul(*[sympy.cos(sympy.sin(x) ** k) for k in range(1, 8)]),
+    QUOTIENT := (8 * sympy.sqrt(x) * sympy.sin(y) + 4 * x * sympy.cos(z) + 2 * sympy.exp(x * y) + 1)
+    / (16 * sympy.sqrt(x) * sympy.sqrt(x + 1) * sympy.sqrt(y + 2)),
 ]
 
 
@@ -55,3 +57,16 @@ def test_width_reads_fractions_and_scripts_as_they_print():
     assert tex_width(r"\frac{dy}{du_{1}}") < tex_width("dy du_1")
     assert tex_width(r"\cos{\left(x \right)}") == tex_width(r"\cos(x)")
     assert tex_width(r"\text{path 1:}") == tex_width("path1:")
+
+
+def test_a_quotient_keeps_its_denominator_in_one_stacked_fraction():
+    """A textbook writes 1/(16√x·√(x + 1)·√(y + 2)) · (…), not 1/16 · 1/√x · 1/√(x + 1) · …"""
+    first, *rest = expression_chunks(QUOTIENT, printing.latex, width=25)
+    assert rest and first.tex.startswith(r"\frac{1}{16 ")
+    assert first.tex.count(r"\frac") == 1 and all(r"\frac" not in chunk.tex for chunk in rest)
+    assert (
+        sympy.simplify(
+            _read(printing.plain(QUOTIENT)) - _joined(expression_chunks(QUOTIENT, printing.plain, 25))
+        )
+        == 0
+    )

@@ -10,9 +10,9 @@ import pexpect
 import pytest
 
 from chaintutor.errors import InputError
-from chaintutor.tutor.bank import Exercise, ExerciseSet, load_bank
+from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, load_bank
 from chaintutor.tutor.practice import Event, Kind, Session, own_exercise, select_exercises
-from chaintutor.tutor.progress import Attempt
+from chaintutor.tutor.progress import Attempt, ProgressStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,16 +116,45 @@ def test_a_gradient_exercise_asks_each_partial_in_turn():
     assert session.feed("2y/(x^2 + y^2)")[-1].kind is Kind.SUMMARY
 
 
-def test_an_exercise_with_abstract_functions_is_shown_worked_and_the_session_goes_on():
+def test_an_exercise_with_abstract_functions_is_graded_in_the_notations_students_write():
     recorded = Recorder()
     abstract = exercise("y = f(u, v); u = x**2; v = sin(x)", id_="abstract")
     session = Session([abstract, exercise("sin(x**3)", id_="next")], record=recorded)
-    events = session.start()
-    assert [e.kind for e in events] == [Kind.EXERCISE, Kind.REVEAL, Kind.EXERCISE, Kind.ASK]
-    assert "cannot be checked" in events[1].text and "∂f/∂u" in events[1].lines[0]
-    assert "next" in events[2].text and session.prompt == "dy/dx ="
+    assert [e.kind for e in session.start()] == [Kind.EXERCISE, Kind.ASK]
+    wrong = session.feed("f_u·2x")
+    assert wrong[0].kind is Kind.WRONG and "y → v → x" in wrong[0].lines[0]  # a path left out
+    right = session.feed("∂f/∂u·2x + ∂f/∂v·cos(x)")
+    assert right[0].kind is Kind.CORRECT and "next" in texts(right, Kind.EXERCISE)[0]
     session.feed("quit")
-    assert recorded == [] and [r.exercise.id for r in session.results] == ["next"]
+    assert [(a.verdict, a.diagnosis, a.wrong_tries) for a in recorded] == [
+        ("wrong", ("missing_path",), 0),
+        ("correct", (), 1),
+    ]
+
+
+def test_a_value_from_a_table_is_graded_as_a_number():
+    bank = load_bank()
+    session = Session([find_exercise(bank, "table-f-of-g")])
+    start = session.start()
+    assert "Table of values: g(2) = 1, g′(2) = 3" in " ".join(texts(start, Kind.EXERCISE))
+    wrong = session.feed("-3")[0]  # f′(2)·g′(2): the outer derivative at x, not at g(2)
+    assert wrong.kind is Kind.WRONG and "taken at x instead of at its inside" in wrong.lines[0]
+    assert session.results[0].codes == ["outer_at_wrong_argument"]
+    error = session.feed("12x")[0]
+    assert error.kind is Kind.ERROR and "is a number" in error.text
+    right = session.feed("12")
+    assert right[0].kind is Kind.CORRECT and "dy/dx = 12" in right[0].lines
+
+
+def test_a_numeric_backward_pass_takes_a_decimal_to_three_significant_figures():
+    bank = load_bank()
+    session = Session([find_exercise(bank, "backward-sigmoid-neuron")])
+    session.start()
+    # ∂L/∂w = 2(σ(1) − 1)·σ(1)(1 − σ(1))·2 = −0.21150…
+    assert session.feed("-0.21")[0].text.startswith("≈ close")  # two figures only
+    assert session.feed("-0.2115")[0].kind is Kind.CORRECT
+    skipped = session.feed("skip")
+    assert "≈ -0.1058" in " ".join(texts(skipped, Kind.REVEAL))
 
 
 def test_choosing_a_set_by_number_name_or_exercise_id(tmp_path):
@@ -239,7 +268,7 @@ def test_select_exercises_one_way_at_most():
 
 @pytest.mark.parametrize(
     ("problem", "wrt", "fragment"),
-    [("f(x**2)", None, "abstract function"), ("sin(x)", ["z"], "z"), ("sin(x", None, "never closed")],
+    [("sin(x)", ["z"], "z"), ("sin(x", None, "never closed")],
 )
 def test_an_own_problem_that_cannot_be_practised_is_refused_up_front(problem, wrt, fragment):
     with pytest.raises(InputError, match=fragment):
@@ -331,3 +360,49 @@ def test_quit_and_ctrl_c_end_cleanly_with_a_summary(tmp_path, stop):
     assert stored(db) == [("exp(2*x)", "wrong")]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT ended_at IS NOT NULL FROM sessions").fetchone() == (1,)
+
+
+def test_wrong_tries_cost_score_and_set_resumes_at_the_first_unmastered_exercise(tmp_path):
+    db = tmp_path / "p.db"
+    first, second = load_bank_set("single-chains")[:2]  # sin(3x), then cos(x²)
+    child = spawn("--set", "single-chains", "--db", str(db))
+    child.expect("Exercise 1 of")
+    child.expect("dy/dx =")
+    child.sendline("3cos(3x)")  # right at once
+    child.expect("correct")
+    child.expect("Exercise 2 of")
+    child.expect("dy/dx =")
+    child.sendline("-sin(x^2)")  # two wrong tries
+    child.expect("not correct")
+    child.expect("dy/dx =")
+    child.sendline("2x sin(x^2)")
+    child.expect("not correct")
+    child.expect("dy/dx =")
+    child.sendline("-2x sin(x^2)")
+    child.expect("score 0.5 \\(2 wrong tries\\)")
+    child.expect("dy/dx =")  # the third exercise
+    child.sendline("quit")
+    child.expect(f"✓ {first.id} .* score 1\r\n")
+    child.expect(f"✓ {second.id} .*2 wrong.* score 0.5\r\n")
+    child.expect("1 unaided: no wrong try, no hint")
+    child.expect("Scoring: a right answer scores 1, less 0.25 per hint and 0.25 per wrong try")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with ProgressStore(db) as store:
+        records = store.best_scores()
+    assert records[(first.id, "x")].best_score > records[(second.id, "x")].best_score
+    assert records[(first.id, "x")].mastered and not records[(second.id, "x")].mastered
+
+    again = spawn("--set", "single-chains", "--db", str(db))  # resumes at the unmastered second
+    again.expect("Resuming at exercise 2 of")
+    again.expect(f"Exercise 2 of .* · {second.id} ·")
+    again.expect("dy/dx =")
+    again.sendline("quit")
+    again.expect(pexpect.EOF)
+    again.close()
+    assert again.exitstatus == 0
+
+
+def load_bank_set(name: str) -> tuple[Exercise, ...]:
+    return next(group.exercises for group in load_bank() if group.name == name)

@@ -1,5 +1,6 @@
 """The progress store: where it lives, what it keeps, two writers at once, SIGKILL, bad files."""
 
+import json
 import multiprocessing
 import os
 import signal
@@ -124,6 +125,59 @@ def test_best_score_counts_hints_and_final_answers_only(tmp_path):
             )
         record = store.best_scores()[("e", "x")]
     assert (record.attempts, record.solved, record.best_score) == (3, True, 0.75)
+
+
+def test_wrong_tries_and_hints_both_cost_and_only_an_unaided_answer_masters(tmp_path):
+    with ProgressStore(tmp_path / "p.db") as store:
+        session = store.start_session("practice")
+        for exercise_id, verdict, hints, wrong in (
+            ("helped", "correct", 3, 0),
+            ("retried", "wrong", 0, 0),
+            ("retried", "wrong", 0, 1),
+            ("retried", "correct", 0, 2),
+            ("unaided", "correct", 0, 0),
+        ):
+            attempt = Attempt("sin(x)", "x", "a", verdict, exercise_id, hints_used=hints, wrong_tries=wrong)
+            store.record(session, attempt)
+        records = store.best_scores()
+    scores = {key[0]: (record.solved, record.mastered, record.best_score) for key, record in records.items()}
+    assert scores == {
+        "helped": (True, False, 0.25),
+        "retried": (True, False, 0.5),
+        "unaided": (True, True, 1.0),
+    }
+
+
+def test_a_version_1_database_is_migrated_and_its_wrong_tries_filled_in(tmp_path):
+    db = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(db)
+    old.executescript(
+        """
+        CREATE TABLE sessions (id TEXT PRIMARY KEY, command TEXT NOT NULL, started_at TEXT NOT NULL,
+                               ended_at TEXT);
+        CREATE TABLE attempts (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id),
+            student TEXT NOT NULL DEFAULT '', exercise_id TEXT, set_name TEXT, problem TEXT NOT NULL,
+            wrt TEXT NOT NULL, step TEXT, answer TEXT, verdict TEXT NOT NULL, correct INTEGER NOT NULL,
+            equivalence TEXT, diagnosis TEXT NOT NULL DEFAULT '[]', hints_used INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT NOT NULL, answered_at TEXT NOT NULL);
+        INSERT INTO sessions VALUES ('s1', 'practice', '2026-01-01T00:00:00', NULL);
+        INSERT INTO attempts (session_id, exercise_id, problem, wrt, answer, verdict, correct, started_at,
+                              answered_at) VALUES
+            ('s1', 'e', 'sin(x)', 'x', 'a', 'wrong', 0, 't', 't'),
+            ('s1', 'e', 'sin(x)', 'x', 'b', 'wrong', 0, 't', 't'),
+            ('s1', 'e', 'sin(x)', 'x', 'cos(x)', 'correct', 1, 't', 't'),
+            ('s1', 'f', 'cos(x)', 'x', '-sin(x)', 'correct', 1, 't', 't');
+        PRAGMA user_version = 1;
+        """
+    )
+    old.close()
+    with ProgressStore(db) as store:
+        records = store.best_scores()
+        assert [a.wrong_tries for a in store.attempts()] == [0, 1, 2, 0]
+        store.record(store.start_session("practice"), Attempt("sin(x)", "x", "cos(x)", "correct", "g"))
+    assert rows(db, "PRAGMA user_version") == [(2,)]
+    assert (records[("e", "x")].best_score, records[("e", "x")].mastered) == (0.5, False)
+    assert (records[("f", "x")].best_score, records[("f", "x")].mastered) == (1.0, True)
 
 
 # --- two writers, SIGKILL ----------------------------------------------------------------------
@@ -279,12 +333,11 @@ def test_exercises_lists_the_sets_with_the_learners_scores(prepared):
     lines = result.stdout.splitlines()
     assert any(group.name in line and f"score 0.75/{len(group.exercises)}" in line for line in lines)
     row = next(line for line in lines if f" {first.id} " in line)
-    assert "✓" in row and "0.75" in row
+    assert "~" in row and "0.75" in row  # right with a hint: solved, not mastered
     row = next(line for line in lines if f" {second.id} " in line)
     assert "✗" in row and "0.00" in row
-    for other in load_bank()[1:]:
-        gradable = sum(is_gradable(e) for e in other.exercises)
-        assert f"{other.name} — {other.title} (score 0/{gradable}" in result.stdout
+    for other in load_bank()[1:]:  # every exercise counts: practice grades them all
+        assert f"{other.name} — {other.title} (score 0/{len(other.exercises)}" in result.stdout
     only = runner.invoke(app, ["exercises", "--db", str(db), "--set", group.name], env=WIDE)
     assert only.exit_code == 0 and load_bank()[1].name not in only.stdout
     assert runner.invoke(app, ["exercises", "--db", str(db), "--set", "nope"]).exit_code == 2
@@ -295,8 +348,7 @@ def test_progress_shows_mastery_per_set_and_the_most_frequent_mistakes(prepared)
     result = runner.invoke(app, ["progress", "--db", str(db)], env=WIDE)
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if group.name in line)
-    mastered = f"1/{len(group.exercises)}"
-    assert mastered in row and f"{round(100 / len(group.exercises))}%" in row
+    assert f"0/{len(group.exercises)}" in row and " 0%" in row  # right after a hint is not mastered
     mistakes = result.stdout[result.stdout.index("Most frequent mistakes") :].splitlines()
     codes = [line.split()[1] for line in mistakes if "│" in line and "_" in line]
     assert codes == ["missing_inner_derivative", "sign_error"]
@@ -306,17 +358,20 @@ def test_progress_shows_mastery_per_set_and_the_most_frequent_mistakes(prepared)
     assert "1 answers graded, 0 right" in bob.stdout
 
 
-def test_exercises_with_abstract_functions_are_listed_but_not_scored():
+def test_exercises_with_a_point_count_and_are_listed_as_not_graded_by_check():
     problems = ("sin(x**2)", "y = f(u, v); u = x**2; v = sin(x)")
-    exercises = tuple(Exercise(f"e{n}", p, ("x",), 1, ("h",), "test", "s") for n, p in enumerate(problems))
-    assert [is_gradable(e) for e in exercises] == [True, False]
-    records = {("e0", "x"): ExerciseRecord(1, True, 1.0)}
+    exercises = (
+        *(Exercise(f"e{n}", p, ("x",), 1, ("h",), "test", "s") for n, p in enumerate(problems)),
+        Exercise("e2", "sin(x**2)", ("x",), 1, ("h",), "test", "s", at="x = 1"),
+    )
+    assert [is_gradable(e) for e in exercises] == [True, True, False]
+    records = {("e0", "x"): ExerciseRecord(1, True, 1.0, mastered=True)}
     (status,) = set_statuses([ExerciseSet("s", "S", exercises)], records)
-    assert (status.mastered, len(status.graded), status.mastery, status.score) == (1, 1, 1.0, 1.0)
-    abstract = next(e for group in load_bank() for e in group.exercises if not is_gradable(e))
-    result = runner.invoke(app, ["exercises", "--set", abstract.set_name], env=WIDE)
-    row = next(line for line in result.stdout.splitlines() if f" {abstract.id} " in line)
-    assert "not graded" in row
+    assert (status.mastered, len(status.graded), status.score) == (1, 3, 1.0)
+    point = next(e for group in load_bank() for e in group.exercises if not is_gradable(e))
+    result = runner.invoke(app, ["exercises", "--set", point.set_name], env=WIDE)
+    row = next(line for line in result.stdout.splitlines() if f" {point.id} " in line)
+    assert "not by check" in result.stdout and point.id in row
 
 
 def test_reading_progress_does_not_create_a_database(tmp_path):
@@ -326,3 +381,61 @@ def test_reading_progress_does_not_create_a_database(tmp_path):
     assert not db.exists()
     report = progress_report(db, load_bank())
     assert report.total_attempts == 0 and all(s.mastered == 0 for s in report.sets)
+
+
+# --- every student, and the listings as data (issue 19) ---------------------------------------------
+
+
+def test_progress_without_student_lists_every_student_too(prepared):
+    db, *_ = prepared
+    result = runner.invoke(app, ["progress", "--db", str(db)], env=WIDE)
+    assert "Mastery per set" in result.stdout and "4 answers graded, 1 right" in result.stdout
+    students = result.stdout[result.stdout.index("Students") :].splitlines()
+    rows = [line.split("│")[1:-1] for line in students if line.startswith("│")]
+    assert [[cell.strip() for cell in row][:3] for row in rows] == [
+        ["(you, at this terminal)", "4", "1"],
+        ["bob", "1", "0"],
+    ]
+    document = json.loads(runner.invoke(app, ["progress", "--db", str(db), "--format", "json"]).stdout)
+    assert [(s["student"], s["answers"], s["right"]) for s in document["students"]] == [
+        ("", 4, 1),
+        ("bob", 1, 0),
+    ]
+    gradable = sum(is_gradable(e) for g in load_bank() for e in g.exercises)
+    assert document["students"][1]["mastered"] == 0 and document["students"][1]["exercises"] == gradable
+    one = json.loads(
+        runner.invoke(app, ["progress", "--db", str(db), "--student", "bob", "--format", "json"]).stdout
+    )
+    assert "students" not in one and one["answers"] == 1
+
+
+def test_progress_of_a_class_graded_into_a_database_lists_the_class(tmp_path):
+    answers = tmp_path / "class.csv"
+    answers.write_text(
+        'student;problem;answer\n"O\'Brien, Pat";sin(x);cos(x)\nada;x^2;2\nada;x^3;3x^2\n', encoding="utf-8"
+    )
+    db = tmp_path / "class.sqlite3"
+    assert runner.invoke(app, ["grade", str(answers), "--db", str(db)]).exit_code == 0
+    out = runner.invoke(app, ["progress", "--db", str(db)], env=WIDE).stdout
+    assert "answers graded" not in out and "(you" not in out  # nobody practised at this terminal
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")
+    ]
+    assert [row[:3] for row in rows] == [["O'Brien, Pat", "1", "1"], ["ada", "2", "1"]]
+
+
+def test_exercises_as_json_and_piped_are_whole():
+    bank = load_bank()
+    document = json.loads(runner.invoke(app, ["exercises", "--format", "json"]).stdout)
+    listed = [e["problem"] for group in document["sets"] for e in group["exercises"]]
+    assert listed == [e.problem for group in bank for e in group.exercises]
+    longest = max((e.problem for group in bank for e in group.exercises if "\n" not in e.problem), key=len)
+    assert len(longest) > 60
+    piped = subprocess.run(
+        [sys.executable, "-m", "chaintutor", "exercises"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert piped.returncode == 0 and longest in piped.stdout and "…" not in piped.stdout

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from chaintutor import derive
 from chaintutor.cli import app
 from chaintutor.parse import parse_expression, to_sympy
-from chaintutor.render.latex import escape_text
+from chaintutor.render.latex import KEPT_TOGETHER, escape_text, has_nested_fraction
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -203,9 +203,10 @@ def display_blocks(markdown: str) -> list[str]:
 
 
 def inline_math(markdown: str) -> list[str]:
-    """The ``$…$`` in table rows and list items, the only places the renderer puts them."""
-    rows = [line for line in markdown.split("\n") if line.startswith("| ") or line.lstrip().startswith("- ")]
-    return [math for row in rows for math in re.findall(r"\$([^$]+)\$", row)]
+    """The ``$…$`` in headings, prose, list items and table rows: every line outside the ``$$``
+    blocks and the diagram's code block (an escaped ``\\$`` is a dollar sign, not math)."""
+    outside = re.sub(r"^\$\$\n.*?\n\$\$$|^```.*?^```$", "", markdown, flags=re.M | re.S)
+    return re.findall(r"(?<![\\$])\$((?:[^$\\\n]|\\.)+?)\$", outside)
 
 
 @pytest.mark.parametrize("name", named(".md"))
@@ -368,3 +369,71 @@ def test_mermaid_and_dot_draw_each_variable_and_each_dependency_once(problem):
 def test_diagram_goldens_use_only_safe_node_ids(name):
     pattern = MERMAID_LINE if name.endswith(".mmd") else DOT_LINE
     assert all(pattern.fullmatch(line) for line in golden(name).splitlines())
+
+
+def test_prose_titles_and_rules_set_their_mathematics_as_math():
+    """Variables in prose are math ("$x$ reaches $y$"), rule statements are formulas, and the
+    gradient form is mathematics, not \\ensuremath inside \\text (which MathJax 3 refuses)."""
+    markdown, tex = golden("several-paths.md"), golden("several-paths.tex")
+    for write_up in (markdown, tex):
+        assert "$x$ reaches $y$ along 2 paths" in write_up and "Independent: $x$, $z$." in write_up
+        assert r"power rule: $\frac{d}{du}\,u^{n} = n\,u^{n-1}$" in write_up
+        assert r"&= \nabla y \cdot w',\ w = (u, v)\colon" in write_up
+        assert "textsuperscript" not in write_up and r"\text{\ensuremath" not in write_up
+    assert "## Step 3 · Every path from $y$ to $x$, multiplied" in markdown
+
+
+ALIGN = re.compile(r"\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}", re.S)
+
+
+def _align_blocks(tex: str) -> list[list[str]]:
+    return [block.split("\n") for block in ALIGN.findall(tex)]
+
+
+def _equations(block: list[str]) -> list[list[str]]:
+    """An ``align*`` block's lines grouped by equation: a line not starting '&' starts one."""
+    equations: list[list[str]] = []
+    for line in block:
+        if line.startswith("&") and equations:
+            equations[-1].append(line)
+        else:
+            equations.append([line])
+    return equations
+
+
+@pytest.mark.parametrize("problem", [CASES["several-paths"][0], *LONG.values()])
+def test_a_page_breaks_a_display_only_between_its_equations(problem):
+    """Inside one equation the lines end ``\\\\*`` (no page break), so "= ∇y · v′" can never
+    open a page alone; one longer than KEPT_TOGETHER lines may break, but not after its first
+    line or before its last."""
+    result = runner.invoke(app, ["derive", problem, "--format", "latex"])
+    blocks = _align_blocks(result.stdout)
+    assert blocks and any(line.endswith(r"\\*") for block in blocks for line in block)
+    for block in blocks:
+        for equation in _equations(block):
+            inside = equation[:-1]
+            kept = inside if len(equation) <= KEPT_TOGETHER else [inside[0], inside[-1]]
+            assert all(line.endswith(r" \\*") for line in kept), equation
+
+
+def test_a_fraction_inside_a_fraction_is_stacked_full_size_in_running_text():
+    """Inline, TeX sets the inner fraction of (1 + 1/(2√x))/(2√u₁) at script size; the rule
+    lines switch to display style for such a formula only."""
+    tex = runner.invoke(app, ["derive", "sqrt(x + sqrt(x + sqrt(x)))", "--format", "latex"]).stdout
+    lines = [line for line in tex.splitlines() if line.startswith(r"{\leftskip")]
+    nested = [line for line in lines if r"\frac{1 + \frac{1}{2 \sqrt{x}}}" in line]
+    assert nested and all(r"\noindent $\displaystyle \frac{" in line for line in nested)
+    assert r"\noindent $\frac{du_{1}}{dx}" in tex
+    assert has_nested_fraction(r"a + \frac{1}{u^{2} \sqrt{1 - \frac{1}{u^{2}}}}")
+    assert not has_nested_fraction(r"\frac{\{a\}}{b} + \frac{1}{2}")
+
+
+@pytest.mark.parametrize("problem", ["sech(2x)**2", "acsch(k*x)"])
+def test_rule_lines_with_stated_formulas_fit_the_margin(problem, tmp_path):
+    """A rule stated as a formula breaks only at its operators: the rule lines may stretch, but
+    none runs past the margin of a plain article (pdflatex reports an "Overfull \\hbox")."""
+    result = runner.invoke(app, ["derive", problem, "--format", "latex"])
+    assert result.exit_code == 0, result.output
+    assert "rule: $" in result.stdout
+    compile_latex(MINIMAL_AMSMATH % result.stdout, tmp_path)
+    assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text(errors="replace")

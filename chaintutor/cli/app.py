@@ -116,6 +116,7 @@ Exit codes:
 Environment variables:
   CHAINTUTOR_DB     the progress database (default: your data folder)
   CHAINTUTOR_DEBUG  set (to 1) to show tracebacks, like --debug
+  CHAINTUTOR_ASCII  set (to 1) for ASCII-only text (u1, x^2, sqrt(x)), like --ascii
 
 \b
 A problem that starts with a minus sign goes after --: chaintutor derive -- "-x**2".
@@ -210,6 +211,26 @@ TimeLimitOption = Annotated[
 ]
 DEFAULT_TIME_LIMIT = 8.0  # with start-up and the interruption's grace, a run ends within 10 s
 
+WidthOption = Annotated[
+    int | None,
+    typer.Option(
+        "--width",
+        min=20,
+        metavar="COLUMNS",
+        help="Break long formulas to fit this many columns (text and rich). Default: the terminal's "
+        "width on a terminal; piped or with -o, text is not wrapped (one formula per line, for scripts).",
+    ),
+]
+AsciiOption = Annotated[
+    bool,
+    typer.Option(
+        "--ascii",
+        envvar="CHAINTUTOR_ASCII",
+        help="ASCII only (u1, x^2, sqrt(x), e^x, theta), for a terminal without Unicode; "
+        "or set CHAINTUTOR_ASCII=1.",
+    ),
+]
+
 
 def _examples(*lines: str) -> str:
     """A help epilog: the examples as typed, never rewrapped."""
@@ -257,16 +278,35 @@ def derive(
         ),
     ] = ViewOption.auto,
     time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
+    line_width: WidthOption = None,
+    ascii: AsciiOption = False,
 ) -> None:
     """Derive PROBLEM step by step and check the result against sympy.diff."""
     if standalone and output_format is not DeriveFormat.latex:
         raise InputError("--standalone goes with --format latex")
+    _check_text_options(output_format.value, line_width, ascii)
     from chaintutor.core.deadline import time_limit as deadline
 
     with deadline(time_limit):
-        _derive_command(
-            problem, wrt, output_format, granularity, max_paths, at, output_file, standalone, outputs, view
-        )
+        options = (granularity, max_paths, at, output_file, standalone, outputs, view, (line_width, ascii))
+        _derive_command(problem, wrt, output_format, *options)
+
+
+def _check_text_options(output_format: str, line_width: int | None, ascii: bool) -> None:
+    """--width and --ascii shape text for people: not Markdown, LaTeX or JSON."""
+    if output_format not in ("auto", "rich", "text"):
+        for given, option in ((line_width is not None, "--width"), (ascii, "--ascii")):
+            if given:
+                raise InputError(f"{option} goes with --format text or rich")
+
+
+def _text_width(line_width: int | None, output_file: Path | None) -> int | None:
+    """The columns text is wrapped to: as asked, else the terminal's, else none (piped, a file)."""
+    if line_width is not None or output_file is not None or not sys.stdout.isatty():
+        return line_width
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 def _derive_command(
@@ -280,7 +320,9 @@ def _derive_command(
     standalone: bool,
     outputs: str | None,
     view: ViewOption,
+    shape: tuple[int | None, bool] = (None, False),
 ) -> None:
+    """``shape``: the text's width (None: unwrapped) and whether it is ASCII only."""
     from chaintutor.core.deadline import phase
     from chaintutor.core.stack import run_with_big_stack
     from chaintutor.render.formats import document_of, render
@@ -296,12 +338,19 @@ def _derive_command(
 
         with phase("render"):
             document = run_with_big_stack(document_of, subject, view.value)
-            run_with_big_stack(print_document, document, Console(highlight=False))
+            run_with_big_stack(print_document, document, Console(highlight=False, width=shape[0]), shape[1])
         _exit_if_unverified(subject)
         return
     text_format = "text" if chosen is DeriveFormat.rich else chosen.value
     with phase("render"):
-        text = run_with_big_stack(render, subject, text_format, standalone, view.value)
+        if text_format == "text":
+            from chaintutor.render import text as plain_text
+
+            document = run_with_big_stack(document_of, subject, view.value)
+            width = _text_width(shape[0], output_file)
+            text = run_with_big_stack(plain_text.render_document, document, width, shape[1])
+        else:
+            text = run_with_big_stack(render, subject, text_format, standalone, view.value)
     _emit(text, output_file)
     _exit_if_unverified(subject)
 
@@ -419,6 +468,8 @@ def check(
     output_format: Annotated[CheckFormat, typer.Option("--format")] = CheckFormat.text,
     output_file: OutputOption = None,
     time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
+    line_width: WidthOption = None,
+    ascii: AsciiOption = False,
 ) -> None:
     """Check ANSWER as the derivative of PROBLEM: exit 0 if right, 1 if wrong, with the likely
     mistake."""
@@ -426,11 +477,16 @@ def check(
     from chaintutor.core.deadline import time_limit as deadline
     from chaintutor.grade.check import check as check_answer
     from chaintutor.render.check import check_text
+    from chaintutor.render.text import wrap_text
 
+    _check_text_options(output_format.value, line_width, ascii)
     with deadline(time_limit):
         result = check_answer(problem, answer, wrt)
         with phase("render"):
-            text = _json(result.to_dict()) if output_format is CheckFormat.json else check_text(result)
+            if output_format is CheckFormat.json:
+                text = _json(result.to_dict())
+            else:
+                text = wrap_text(check_text(result), _text_width(line_width, output_file), ascii)
     _emit(text, output_file)
     if not result.correct:
         raise typer.Exit(1)
@@ -476,7 +532,7 @@ def practice(
 
     from chaintutor.cli.session import run_practice
     from chaintutor.tutor.bank import load_bank
-    from chaintutor.tutor.practice import Session, select_exercises
+    from chaintutor.tutor.practice import Session, first_unmastered, select_exercises
     from chaintutor.tutor.progress import ProgressStore, resolve_db_path
 
     if (level is not None or seed is not None) and not generated:
@@ -492,9 +548,14 @@ def practice(
         seed=seed,
     )
     with ProgressStore(resolve_db_path(db)) as store:
+        start_at = first_unmastered(chosen, store.best_scores()) if set_name is not None else 0
         session_id = store.start_session("practice")
         session = Session(
-            chosen, bank=bank, steps=steps, record=lambda attempt: store.record(session_id, attempt)
+            chosen,
+            bank=bank,
+            steps=steps,
+            record=lambda attempt: store.record(session_id, attempt),
+            start_at=start_at,
         )
         try:
             run_practice(session, Console(highlight=False))
@@ -510,9 +571,10 @@ class GradeFormat(StrEnum):
 
 
 @app.command(
-    short_help="Grade a file of students' answers: scores and the mistakes found.",
+    short_help="Grade a file of students' answers: statistics, mistakes, a gradebook (--format csv).",
     epilog=_examples(
         "chaintutor grade answers.csv",
+        "chaintutor grade answers.csv --format csv -o gradebook.csv",
         "chaintutor grade answers.toml --format markdown -o report.md --db class.sqlite",
     ),
 )
@@ -521,7 +583,8 @@ def grade(
         Path,
         typer.Argument(
             metavar="FILE",
-            help="Answers: TOML ([[answer]] tables) or CSV (student,exercise,problem,wrt,answer).",
+            help="Answers: TOML ([[answer]] tables) or CSV (student,exercise,problem,wrt,answer; optional"
+            " steps and tries; separated by commas, semicolons or tabs).",
             show_default=False,
         ),
     ],
@@ -539,7 +602,8 @@ def grade(
         ),
     ] = 5.0,
 ) -> None:
-    """Grade a file of students' answers: a score per student and the mistakes found."""
+    """Grade a file of students' answers: per question and per student, the mistakes found, and
+    with --format csv a gradebook (one row per student, one column per question, a total)."""
     from rich.console import Console
 
     from chaintutor.cli.session import grade_with_progress
@@ -549,13 +613,21 @@ def grade(
     from chaintutor.tutor.classroom import grade_rows, read_answers, recorder
 
     check_seconds(time_limit)
-    rows = read_answers(file, load_bank())
+    answers = read_answers(file, load_bank())
     with recorder(db) as record:
         console = Console(stderr=True)
         if console.is_terminal:
-            report = grade_with_progress(str(file), rows, console, record, time_limit)
+            report = grade_with_progress(str(file), answers.rows, console, record, time_limit)
         else:
-            report = grade_rows(str(file), rows, record, time_limit)
+            report = grade_rows(str(file), answers.rows, record, time_limit)
+    report = report.with_skipped(answers.skipped)
+    if answers.skipped:
+        lines = ", ".join(str(row.line) for row in answers.skipped[:10])
+        more = ", …" if len(answers.skipped) > 10 else ""
+        sys.stderr.write(
+            f"note: {len(answers.skipped)} rows of {file} were not graded"
+            f" (lines {lines}{more}); the report lists them with the reason\n"
+        )
     render = {
         GradeFormat.json: report_json,
         GradeFormat.markdown: report_markdown,
@@ -602,22 +674,31 @@ def exercises(
 def progress(
     output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.text,
     db: DbOption = None,
-    student: Annotated[str, typer.Option(help="Whose progress (a name recorded by grade --db).")] = "",
+    student: Annotated[
+        str | None,
+        typer.Option(help="Whose progress (a name recorded by grade --db); without it, every student too."),
+    ] = None,
     output_file: OutputOption = None,
 ) -> None:
-    """Mastery per set and your most frequent mistakes."""
+    """Mastery per set and your most frequent mistakes; without --student, every student in the
+    database too (the names grade --db recorded)."""
     from chaintutor.tutor.bank import load_bank
-    from chaintutor.tutor.progress import progress_report, resolve_db_path
+    from chaintutor.tutor.progress import progress_report, resolve_db_path, student_summaries
 
-    report = progress_report(resolve_db_path(db), load_bank(), student)
+    path, bank = resolve_db_path(db), load_bank()
+    report = progress_report(path, bank, student or "")
+    students = student_summaries(path, bank) if student is None else ()
     if output_format is ListFormat.json:
-        from chaintutor.render.progress import progress_to_dict
+        from chaintutor.render.progress import progress_to_dict, students_to_dict
 
-        _emit(_json(progress_to_dict(report)), output_file)
+        document = progress_to_dict(report)
+        if student is None:
+            document["students"] = students_to_dict(students)
+        _emit(_json(document), output_file)
         return
-    from chaintutor.cli.session import print_progress
+    from chaintutor.cli.session import print_progress_and_students
 
-    _print_table(print_progress, output_file, report)
+    _print_table(print_progress_and_students, output_file, report, students)
 
 
 def _print_table(draw: Any, output_file: Path | None, *args: Any) -> None:

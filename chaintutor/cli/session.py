@@ -22,7 +22,7 @@ from rich.text import Text
 from chaintutor.errors import visible
 from chaintutor.grade.mistakes import describe
 from chaintutor.tutor.classroom import ANSWER_SECONDS, AnswerRow, GradedAnswer, Report, grade_rows
-from chaintutor.tutor.progress import ProgressReport, SetStatus
+from chaintutor.tutor.progress import ProgressReport, SetStatus, StudentSummary
 
 if TYPE_CHECKING:  # practice loads SymPy: not for `exercises` and `progress`
     from chaintutor.tutor.practice import Event, Session
@@ -106,13 +106,14 @@ def print_exercises(console: Console, report: ProgressReport, only: str | None =
         table.add_column("tries", justify="right")
         table.add_column("score", justify="right")
         for status in group.exercises:
-            mark = "✓" if status.solved else ("✗" if status.tried else "")
+            # ✓ mastered (right unaided), ~ right with help, ✗ tried and never right
+            mark = "✓" if status.mastered else "~" if status.solved else ("✗" if status.tried else "")
             exercise = status.exercise
             problem = _shown(exercise.problem)
             if not status.gradable:
-                problem.append(" (abstract functions: worked, not graded)", style="dim")
+                problem.append(f" at {exercise.at}: a number, graded in practice (not by check)", style="dim")
             table.add_row(
-                _shown(mark, style="green" if status.solved else "red"),
+                _shown(mark, style="green" if status.mastered else "yellow" if status.solved else "red"),
                 _shown(exercise.id),
                 str(exercise.level),
                 problem,
@@ -164,6 +165,36 @@ def print_progress(console: Console, report: ProgressReport) -> None:
     else:
         console.print(_shown("No mistakes recorded yet.", style="dim"))
     console.print(_shown(f"Progress database: {report.database}", style="dim"))
+
+
+LEARNER = "(you, at this terminal)"
+
+
+def print_progress_and_students(
+    console: Console, report: ProgressReport, students: Sequence[StudentSummary]
+) -> None:
+    """``progress``: the learner's tables, unless the database holds only a class graded by
+    ``grade --db``; then every student in it, when there are named ones."""
+    named = any(student.student for student in students)
+    if not named or any(not student.student for student in students):
+        print_progress(console, report)
+    if named:
+        print_students(console, students)
+
+
+def print_students(console: Console, students: Sequence[StudentSummary]) -> None:
+    """Every student in the database: ``progress`` without ``--student``."""
+    table = Table(title="Students", title_justify="left")
+    table.add_column("student", no_wrap=True)
+    table.add_column("answers", justify="right")
+    table.add_column("right", justify="right")
+    table.add_column("mastered", justify="right")
+    table.add_column("score", justify="right")
+    for s in students:
+        name = _shown(s.student) if s.student else _shown(LEARNER, style="dim")
+        table.add_row(name, str(s.answers), str(s.right), f"{s.mastered}/{s.exercises}", f"{s.score:g}")
+    console.print(table)
+    console.print(_shown("One student's detail: chaintutor progress --student NAME", style="dim"))
 
 
 # --- grade -----------------------------------------------------------------------------------

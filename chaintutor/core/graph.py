@@ -22,6 +22,7 @@ from chaintutor.core.problem import Problem
 from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
 from chaintutor.parse.build import combine
+from chaintutor.parse.readback import Reading
 from chaintutor.parse.syntax import Call, Neg, Node, Power, Product, Sum, children
 
 INTERMEDIATE_PREFIXES = ("u", "v", "w", "q", "s", "t")
@@ -57,6 +58,8 @@ class DependencyGraph:
     symbols: dict[str, sympy.Symbol] = field(repr=False)
     typed: tuple[str, ...] = ()  # the user's own equations, in the order typed (output first)
     is_system: bool = False
+    reading: Reading | None = field(default=None, compare=False)  # the problem's "Read as" line
+    notes: tuple[str, ...] = field(default=(), compare=False)  # definitions left out, and why
     _by_name: dict[str, Definition] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -197,7 +200,16 @@ def _assemble(problem: Problem, values: dict[str, sympy.Expr], namer: _Namer) ->
     used = {child for definition in definitions for child in definition.depends_on}
     leaves = tuple(name for name in problem.names if name in used and name not in defined)
     typed = tuple(equation.name for equation in problem.equations)
-    return DependencyGraph(problem.output, tuple(definitions), leaves, symbols, typed, problem.is_system)
+    return DependencyGraph(
+        problem.output,
+        tuple(definitions),
+        leaves,
+        symbols,
+        typed,
+        problem.is_system,
+        problem.reading,
+        problem.notes,
+    )
 
 
 def _check_still_used(problem: Problem, defined: set[str]) -> None:

@@ -14,23 +14,109 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+# Every character that has a superscript form a terminal font draws (no q: Unicode has none).
+_SUPERSCRIPTS = dict(
+    zip(
+        "0123456789-abcdefghijklmnoprstuvwxyz",
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ",
+        strict=True,
+    )
+)
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _INTEGER_POWER = re.compile(r"\*\*(?:\((-\d+)\)|(\d+)(?![\d.]))")
+_LETTER_POWER = re.compile(r"\*\*([a-pr-z])(?![\w(])")
 _ADJOINT_NAME = re.compile(r"([A-Za-z]+)bar(\d*)")
-_NUMBER_TIMES_NAME = re.compile(r"(?<![\w.])(\d+)·(?=[A-Za-z(√|σ])")
+_INDEXED_NAME = re.compile(r"([A-Za-z]+?)_?(\d+)")
+_NUMBER_TIMES_NAME = re.compile(r"(?<![\w.])(\d+)·(?=[^\W\d_]|[(√|])")
+GREEK_LETTERS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
+    "xi": "ξ", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "chi": "χ",
+    "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ",
+    "Xi": "Ξ", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+}  # fmt: skip
+"""Variable names spelled out, as a textbook prints them (``theta`` is θ). ``pi`` is the constant."""
+
+# Inverse functions as a textbook writes them: arcsin, not asin (nor sin⁻¹, which a student
+# can take for 1/sin); the inverse hyperbolic functions with ISO 80000-2's ar- prefix.
+INVERSE_NAMES = {
+    **{f"a{name}": f"arc{name}" for name in ("sin", "cos", "tan", "sec", "csc", "cot")},
+    **{f"a{name}h": f"ar{name}h" for name in ("sin", "cos", "tan", "sec", "csc", "cot")},
+}
+
+
+def name_text(name: str, greek: bool = True) -> str:
+    """A variable's name as a textbook prints it: ``u1`` is u₁, ``x_2`` is x₂, an adjoint
+    ``ubar1`` is ū₁, and with ``greek`` ``theta`` is θ. Names are ASCII (the parser's rule)."""
+    letters = GREEK_LETTERS if greek else {}
+    adjoint = _ADJOINT_NAME.fullmatch(name)
+    if adjoint:
+        return letters.get(adjoint.group(1), adjoint.group(1)) + "\u0304" + _subscript(adjoint.group(2))
+    indexed = _INDEXED_NAME.fullmatch(name)
+    if indexed:
+        return letters.get(indexed.group(1), indexed.group(1)) + _subscript(indexed.group(2))
+    return letters.get(name, name)
+
+
+def _subscript(digits: str) -> str:
+    return digits.translate(_SUBSCRIPT_DIGITS)
+
+
+def _superscript(text: str) -> str | None:
+    """``text`` in superscript characters, if every one of them has a superscript form."""
+    if not all(char in _SUPERSCRIPTS for char in text):
+        return None
+    return "".join(_SUPERSCRIPTS[char] for char in text)
 
 
 class _UnicodePrinter(StrPrinter):
-    """StrPrinter with the notation of a lecture: ln, |x|, σ; powers fixed up afterwards."""
+    """StrPrinter with the notation of a lecture: ln, |x|, σ, √, eˣ, arcsin, u₁, θ; powers
+    fixed up afterwards."""
 
     def _print_Pow(self, expr: sympy.Expr, rational: bool = False) -> str:
-        """A negative integer power reads as a quotient: 1/sin(x)², not sin(x)⁻²."""
+        """A negative integer power reads as a quotient: 1/sin(x)², not sin(x)⁻²; a square
+        root is √x, √(x + 1)."""
         base, exponent = expr.as_base_exp()
         if exponent.is_Integer and exponent < 0:
             return "1/" + self.parenthesize(base**-exponent, PRECEDENCE["Mul"] + 1)
+        if exponent == sympy.S.Half:
+            return self._root(base)
+        if exponent == -sympy.S.Half:
+            return "1/" + self._root(base)
         return str(super()._print_Pow(expr, rational))
 
+    def _root(self, radicand: sympy.Expr) -> str:
+        """√ binds tighter than anything: bare before a name, a number or a function's brackets."""
+        text = self._print(radicand)
+        bare = radicand.is_Symbol or (radicand.is_Integer and radicand > 0) or radicand.is_Function
+        return "√" + (text if bare else f"({text})")
+
+    def _print_exp(self, expr: sympy.Expr) -> str:
+        """eˣ, e⁻²ˣ when the exponent can be written in superscripts (names of one letter),
+        else e^(…): never exp(…) beside the rule d/du eᵘ = eᵘ."""
+        exponent = expr.args[0]
+        text = unicode(exponent)
+        short = all(len(symbol.name) == 1 for symbol in exponent.free_symbols)
+        raised = _superscript(text) if short else None
+        return f"e{raised}" if raised is not None else f"e^({text})"
+
+    def _print_Exp1(self, expr: sympy.Expr) -> str:
+        return "e"
+
+    def _print_Pi(self, expr: sympy.Expr) -> str:
+        return "π"
+
+    def _print_Function(self, expr: sympy.Expr) -> str:
+        """arcsin(x) for asin(x)."""
+        shown = INVERSE_NAMES.get(expr.func.__name__)
+        if shown is None:
+            return str(super()._print_Function(expr))
+        return f"{shown}({self.stringify(expr.args, ', ')})"
+
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        """An adjoint's name (``ubar``, ``abar1``) as the lectures write it: ū, ā1."""
+        """An adjoint's name (``ubar``, ``abar1``) as the lectures write it: ū, ā1. Other names
+        stay as typed (u1, theta), as messages and practice prompts quote them: the text and
+        terminal writers print them as a textbook does (u₁, θ) with :func:`name_text`."""
         match = _ADJOINT_NAME.fullmatch(expr.name)
         return f"{match.group(1)}\u0304{match.group(2)}" if match else str(expr.name)
 
@@ -69,16 +155,52 @@ _PRINTER = _UnicodePrinter({"order": None})
 
 
 def unicode(expr: sympy.Basic) -> str:
-    """One line, no ANSI, Unicode superscripts for integer powers and · for products.
+    """One line, no ANSI: superscripts for integer powers, · for products, √, eˣ, arcsin.
 
     >>> x = sympy.Symbol("x")
     >>> unicode(6 * x**2 * sympy.cos(x**3) / sympy.sin(x**3))
     '6x²·cos(x³)/sin(x³)'
+    >>> unicode(2 * sympy.sqrt(x) * sympy.exp(sympy.Symbol("u1")) + sympy.asin(x))
+    '2√x·e^(u1) + arcsin(x)'
     """
     text = _PRINTER.doprint(expr)
     text = _INTEGER_POWER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
+    text = _LETTER_POWER.sub(lambda m: _SUPERSCRIPTS[m.group(1)], text)
     text = text.replace("**", "^").replace("*", "·")
     return _NUMBER_TIMES_NAME.sub(r"\1", text)
+
+
+_ASCII_GREEK = {letter: name for name, letter in GREEK_LETTERS.items()}
+_ASCII_SYMBOLS = _ASCII_GREEK | {
+    "·": "*", "−": "-", "′": "'", "→": "->", "∂": "d", "∇": "grad ", "Σ": "sum", "√": "sqrt",
+    "π": "pi", "≈": "~", "≠": "!=", "≤": "<=", "≥": ">=", "…": "...", "∘": " o ",
+    "✓": "OK", "✗": "X", "─": "-", "│": "|", "├": "|", "└": "`", "\u0304": "bar",
+}  # fmt: skip
+_ASCII_SYMBOLS |= {script: plain for plain, script in _SUPERSCRIPTS.items()}
+_SUBSCRIPT_RUN = re.compile("[₀-₉ⱼᵢ]+")
+_SUPERSCRIPT_RUN = re.compile("[" + "".join(_SUPERSCRIPTS.values()) + "]+")
+_ROOT_OF_NAME = re.compile(r"√([\w.]+(?:\([^()]*\))?)")
+
+
+def ascii_text(text: str) -> str:
+    """``text`` in ASCII, for a terminal without Unicode: u₁ is u1, x² is x^2, eˣ is e^x, √x is
+    sqrt(x), θ is theta, · is *; what the parser reads back."""
+    text = text.replace("σ(", "sigmoid(")  # the function; a variable σ is sigma
+    text = _SUBSCRIPT_RUN.sub(lambda m: _subscript_ascii(m.group()), text)
+    text = _ROOT_OF_NAME.sub(r"sqrt(\1)", text)
+    text = _SUPERSCRIPT_RUN.sub(lambda m: _power_ascii(m.group()), text)
+    return "".join(_ASCII_SYMBOLS.get(char, char) for char in text)
+
+
+def _subscript_ascii(run: str) -> str:
+    """u₁ is u1 (as typed); an index letter keeps its underscore: uⱼ is u_j."""
+    plain = run.translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉ⱼᵢ", "0123456789ji"))
+    return plain if plain.isdigit() else "_" + plain
+
+
+def _power_ascii(run: str) -> str:
+    plain = "".join(_ASCII_SYMBOLS[char] for char in run)
+    return "^" + (plain if len(plain) == 1 else f"({plain})")
 
 
 # Commands SymPy writes for some names that amsmath alone (the documented requirement) does not
@@ -133,7 +255,7 @@ class _TutorLatexPrinter(LatexPrinter):
         return rf"\frac{{{top} {name}}}{{{bottom}}}"
 
 
-_LATEX = _TutorLatexPrinter({"ln_notation": True, "order": None})
+_LATEX = _TutorLatexPrinter({"ln_notation": True, "order": None, "inv_trig_style": "full"})
 
 
 def latex(expr: sympy.Basic) -> str:

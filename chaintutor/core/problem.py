@@ -1,7 +1,9 @@
 """A problem as the user stated it: which names are defined, which is the output.
 
 This is where a system's meaning is checked (duplicates, cycles, an output used as an
-input, definitions nothing depends on), with a caret under the offending name.
+input), with a caret under the offending name. A definition the output does not depend on
+is left out with a note, not refused: a textbook may pose a problem that way on purpose
+(OpenStax Calculus 3, §4.5 #226: ``f = x**4; x = t; y = t``, df/dt).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from itertools import chain, count
 from chaintutor.errors import InputError
 from chaintutor.parse import parse_statements
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
+from chaintutor.parse.readback import Reading, read_back
 from chaintutor.parse.syntax import Call, Name, Node, Span, walk
 
 CONSTANT_NAMES = frozenset({"e", "E", "pi"})
@@ -35,6 +38,8 @@ class Problem:
     equations: tuple[Equation, ...]  # the output's first, then the others as typed
     is_system: bool
     names: tuple[str, ...]  # every variable name used, in order of first appearance
+    reading: Reading | None = None  # the "Read as" line, when reading the text took interpretation
+    notes: tuple[str, ...] = ()  # what was left out, and why ("y is defined but f does not depend on it")
 
     @property
     def defined(self) -> frozenset[str]:
@@ -45,22 +50,33 @@ def read_problem(text: str) -> Problem:
     """Parse ``text`` and check that it means one well-formed problem."""
     statements = parse_statements(text)
     called = _check_functions_are_not_variables(text, [s.rhs for s in statements])
+    reading = read_back(text, [(s.name, s.rhs) for s in statements])
     if len(statements) == 1 and statements[0].name is None:
         rhs = statements[0].rhs
         names = _names_in_order([rhs])
         output = _output_name({*names, *called})
-        return Problem(text, output, (Equation(output, rhs, None),), False, names)
+        return Problem(text, output, (Equation(output, rhs, None),), False, names, reading)
     equations = tuple(Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None)
     _check_system(text, equations)
-    return Problem(text, equations[0].name, equations, True, _names_in_order(e.rhs for e in equations))
+    used = _reachable(equations[0], {equation.name: equation for equation in equations})
+    kept = tuple(equation for equation in equations if equation.name in used)
+    output = equations[0].name
+    notes = tuple(
+        f"{equation.name} is defined but {output} does not depend on it; it is left out"
+        for equation in equations
+        if equation.name not in used
+    )
+    names = _names_in_order(e.rhs for e in kept)
+    return Problem(text, output, kept, True, names, reading, notes)
 
 
 def read_outputs(text: str, outputs: Sequence[str]) -> list[Problem]:
     """A system with several outputs: one problem per output, holding the equations it reaches.
 
-    Every output must be defined; every definition must be reached by some output.
+    Every output must be defined; a definition no output reaches is left out, with a note.
     """
     statements = parse_statements(text)
+    reading = read_back(text, [(s.name, s.rhs) for s in statements])
     equations = [Equation(s.name, s.rhs, s.name_span) for s in statements if s.name is not None]
     if len(equations) != len(statements):
         raise InputError("--outputs needs a system of equations NAME = expression", source=text)
@@ -72,16 +88,18 @@ def read_outputs(text: str, outputs: Sequence[str]) -> list[Problem]:
                 source=text,
                 hint="defined: " + ", ".join(by_name),
             )
-    problems, reached = [], set()
-    for output in dict.fromkeys(outputs):
-        reach = _reachable(by_name[output], by_name)
-        reached |= reach
+    reaches = {output: _reachable(by_name[output], by_name) for output in dict.fromkeys(outputs)}
+    reached = set().union(*reaches.values())
+    notes = tuple(
+        f"{equation.name} is defined but no output depends on it; it is left out"
+        for equation in equations
+        if equation.name not in reached
+    )
+    problems = []
+    for output, reach in reaches.items():
         own = (by_name[output], *(e for e in equations if e.name in reach and e.name != output))
         _check_system(text, own)
-        problems.append(Problem(text, output, own, True, _names_in_order(e.rhs for e in own)))
-    for equation in equations:
-        if equation.name not in reached:
-            raise _at(text, equation.name_span, f"'{equation.name}' is defined but no output depends on it")
+        problems.append(Problem(text, output, own, True, _names_in_order(e.rhs for e in own), reading, notes))
     return problems
 
 
@@ -155,7 +173,6 @@ def _check_system(text: str, equations: tuple[Equation, ...]) -> None:
                     f"'{node.func}' is defined as a variable but applied as a function",
                 )
     _check_acyclic(text, equations, seen)
-    _check_all_used(text, equations, seen)
 
 
 def _dependencies(equation: Equation, defined: dict[str, Equation]) -> list[Name]:
@@ -186,17 +203,6 @@ def _check_acyclic(text: str, equations: tuple[Equation, ...], defined: dict[str
                 state[use.name] = 1
                 path.append(use.name)
                 stack.append(iter(_dependencies(defined[use.name], defined)))
-
-
-def _check_all_used(text: str, equations: tuple[Equation, ...], defined: dict[str, Equation]) -> None:
-    reached = _reachable(equations[0], defined)
-    for equation in equations:
-        if equation.name not in reached:
-            raise _at(
-                text,
-                equation.name_span,
-                f"'{equation.name}' is defined but the output '{equations[0].name}' does not depend on it",
-            )
 
 
 def _at(text: str, span: Span | None, message: str, hint: str | None = None) -> InputError:

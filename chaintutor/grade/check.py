@@ -19,10 +19,11 @@ import sympy
 
 from chaintutor.core.deadline import enter
 from chaintutor.core.notation import plain, ratio
-from chaintutor.core.problem import CONSTANT_NAMES
+from chaintutor.core.problem import CONSTANT_NAMES, read_problem
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.walk import substitute
 from chaintutor.errors import InputError
+from chaintutor.grade.abstract import grade_answer
 from chaintutor.grade.diagnose import diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
 from chaintutor.grade.mistakes import Diagnosis
@@ -30,6 +31,7 @@ from chaintutor.grade.model import Model
 from chaintutor.parse.answer import Answer, read
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
+from chaintutor.parse.readback import Reading
 from chaintutor.parse.syntax import Call, Name, Node, Sum, walk
 
 
@@ -46,6 +48,8 @@ class CheckResult:
     problem_output: str = ""  # the output's name (y), for "dy/dx"
     typed: str = ""  # the answer's expression as typed (a leading "dy/dx =" left out)
     close: bool = False  # "close, but not exact": a decimal only approximates the exact answer
+    problem_reading: Reading | None = None  # "Read as" lines, when reading took interpretation
+    answer_reading: Reading | None = None
 
     @property
     def verdict(self) -> str:
@@ -66,6 +70,13 @@ class CheckResult:
         }
         if self.close:
             data["verdict"] = "close"
+        read_as = {
+            which: {"text": reading.text, "latex": reading.tex, "flags": list(reading.flags)}
+            for which, reading in (("problem", self.problem_reading), ("answer", self.answer_reading))
+            if reading is not None
+        }
+        if read_as:
+            data["read_as"] = read_as
         return data
 
 
@@ -89,6 +100,8 @@ def check(
 def _check(
     problem: str, answer: str, wrt: str | Sequence[str] | None, symbolic_seconds: float
 ) -> CheckResult:
+    if applies_abstract_functions(problem):
+        return _check_abstract(problem, answer, _one_name(wrt))
     enter("model")
     model = Model(problem, _one_name(wrt))
     enter("answer")
@@ -111,6 +124,34 @@ def _check(
         problem_output=model.output,
         typed=read_as.text,
         close=verdict.close,
+        problem_reading=model.problem.reading,
+        answer_reading=read_as.reading(answer),
+    )
+
+
+def applies_abstract_functions(problem: str) -> bool:
+    """Whether ``problem`` applies an abstract function (y = f(u, v)): graded by instantiation."""
+    return any(
+        isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
+        for equation in read_problem(problem).equations
+        for node in walk(equation.rhs)
+    )
+
+
+def _check_abstract(problem: str, answer: str, wrt: str | None) -> CheckResult:
+    enter("grade")
+    derivation, name, verdict = grade_answer(problem, answer, wrt)
+    return CheckResult(
+        problem=problem,
+        wrt=name,
+        correct=verdict.correct,
+        equivalence="exact" if verdict.exact else "numeric",
+        expected=verdict.expected,
+        answer=verdict.answer,
+        diagnosis=list(verdict.diagnosis),
+        detail="the abstract functions replaced by concrete ones, compared at random points",
+        problem_output=derivation.output,
+        typed=verdict.typed,
     )
 
 

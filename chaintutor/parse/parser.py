@@ -9,12 +9,16 @@ Precedence climbing with one method per level, loosest first::
     primary    := number | name | call | '(' expression ')' | '|' expression '|' | …
 
 Implicit multiplication has the same precedence as ``*`` and ``/`` and associates to the
-left, so ``1/2x`` is x/2, as it would be with an explicit ``*``. A unary minus takes the
-whole product after it (``-x^2`` is -(x²)); after ``*``, ``/`` or ``^`` it takes one factor.
+left, so ``1/2x`` is x/2, as it would be with an explicit ``*`` and as most calculators
+read it (the "Read as" line of :mod:`chaintutor.parse.readback` flags it, and ``e^2x``, e²·x).
+A unary minus takes the whole product after it (``-x^2`` is -(x²)); after ``*``, ``/`` or
+``^`` it takes one factor.
 
 A built-in function without brackets applies to a simple argument: one factor with its
 exponent (``sin x^2`` is sin(x²), ``sin x cos x`` is sin(x)·cos(x)), and a number written
-against a name is taken along (``sin 2x`` is sin(2x)). ``sin^2 x`` is sin(x)².
+against a name is taken along (``sin 2x`` is sin(2x)). ``sin^2 x`` is sin(x)², and
+``sin^-1 x``, ``tan^(-1)(x)`` and ``sin⁻¹x`` are the inverse functions (arcsin, arctan).
+``log_2 x`` and ``log_2(x)`` are the logarithm to base 2.
 
 Abs bars: a ``|`` where an operand is expected opens a bar, a ``|`` where an operator is
 expected closes the innermost open bar, or multiplies (``2|x|``) when no bar is open inside
@@ -27,6 +31,7 @@ limit, not Python, decides.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,7 +48,7 @@ from chaintutor.parse.functions import (
     suggest,
 )
 from chaintutor.parse.syntax import Call, Name, Neg, Node, Num, Power, Product, Span, Sum
-from chaintutor.parse.tokens import WHITESPACE, Token, tokenize
+from chaintutor.parse.tokens import MAX_DIGITS, WHITESPACE, Token, tokenize
 
 MAX_LENGTH = 20_000
 """The most characters a problem or an answer may have."""
@@ -55,6 +60,12 @@ MAX_DEPTH = 250
 _FRAMES_PER_LEVEL = 16
 
 _HINT_LENGTH = 30
+
+# ``log_2``, ``log_10``: a logarithm to the base written after the underscore.
+_LOG_BASE = re.compile(r"log_(\d+)", re.ASCII)
+
+# What ``function_exponent`` returns for ``^-1`` on a function with an inverse: not a power.
+_INVERSE = Num("-1", (0, 0))
 
 
 @dataclass(frozen=True)
@@ -168,7 +179,7 @@ def _left_side(source: str, tokens: list[Token], equals: Token) -> Token:
         start, end = (tokens[0].start, tokens[-1].end) if tokens else (equals.start, equals.end)
         raise InputError("the left side of '=' must be a single name", source=source, start=start, end=end)
     name = tokens[0]
-    if lookup(name.text) is not None or name.text in GREEK_FUNCTION_NAMES:
+    if lookup(name.text) is not None or name.text in GREEK_FUNCTION_NAMES or _LOG_BASE.fullmatch(name.text):
         raise InputError(
             f"'{source[name.start : name.end]}' is a function name; it cannot be defined",
             source=source,
@@ -447,6 +458,9 @@ class _Parser:
         info = lookup(token.text)
         if info is not None:
             return self.function(token, info)
+        base = _LOG_BASE.fullmatch(token.text)
+        if base is not None:
+            return self.based_logarithm(token, base.group(1))
         self.advance()
         touching = following.is_op("(") and following.start == token.end
         if touching and (self.variables is None or suggest(token.text) is not None):
@@ -476,18 +490,53 @@ class _Parser:
         return Call(token.text, args, (token.start, self.last_end), (token.start, token.end))
 
     def function(self, token: Token, info: FunctionInfo) -> Node:
-        """A built-in function, with brackets or a simple argument, maybe with a power."""
+        """A built-in function, with brackets or a simple argument, maybe with a power.
+
+        ``sin^-1``, ``sin^(-1)`` and ``sin⁻¹`` are the inverse function, arcsin, as textbooks
+        write it; the name's span then covers the ``^-1``.
+        """
         self.advance()
         exponent = self.function_exponent(token, info)
+        name_end = token.end
+        if exponent is _INVERSE:
+            info, exponent, name_end = FUNCTIONS[inverse_name(info.name) or info.name], None, self.last_end
         with self.nested(token):
             args = self.arguments(token, info)
-        call = Call(info.name, args, (token.start, self.last_end), (token.start, token.end))
+        call = Call(info.name, args, (token.start, self.last_end), (token.start, name_end))
         if exponent is None:
             return call
         return Power(call, exponent, (token.start, self.last_end))
 
+    def based_logarithm(self, token: Token, base: str) -> Node:
+        """``log_2 x`` or ``log_2(x)``: the logarithm to base 2, ``log(x, 2)``."""
+        if len(base) > MAX_DIGITS:
+            raise self.error(
+                f"the base of this logarithm has {len(base)} digits; the limit is {MAX_DIGITS}",
+                token.start,
+                token.end,
+            )
+        if base.lstrip("0") in ("", "1"):
+            raise self.error(
+                f"a logarithm to base {base} is undefined",
+                token.start,
+                token.end,
+                hint="the base of a logarithm is positive and not 1, as in log_2 x",
+            )
+        info = FUNCTIONS["log"]
+        self.advance()
+        exponent = self.function_exponent(token, info)  # log has no inverse in the table: never _INVERSE
+        with self.nested(token):
+            (argument,) = self.arguments(token, FunctionInfo("log"))
+        base_span = (token.start + len("log_"), token.end)
+        span = (token.start, self.last_end)
+        call = Call("log", (argument, Num(base, base_span)), span, (token.start, token.end))
+        if exponent is None:
+            return call
+        return Power(call, exponent, span)
+
     def function_exponent(self, name: Token, info: FunctionInfo) -> Node | None:
-        """The ``2`` of ``sin^2 x`` or ``sin²x``; a negative power is ambiguous and refused."""
+        """The ``2`` of ``sin^2 x`` or ``sin²x``, or ``_INVERSE`` for the ``-1`` of ``sin^-1``;
+        another negative power is ambiguous (1/sin(x)² or arcsin applied twice?) and refused."""
         token = self.peek()
         if token.kind == "super":
             self.advance()
@@ -497,22 +546,29 @@ class _Parser:
             power, span = self.function_exponent_number(name)
         else:
             return None
+        if power == "-1" and inverse_name(info.name) is not None:
+            return _INVERSE
         if power.startswith("-"):
             raise self.negative_function_power(name, info, power)
         return Num(power, span)
 
     def function_exponent_number(self, name: Token) -> tuple[str, Span]:
-        """The number after ``sin^``, with its sign, and the number's span."""
+        """The number after ``sin^``, with its sign, and the number's span; it may stand in
+        brackets (``tan^(-1)``)."""
+        opener = self.advance() if self.peek().is_op("(") else None
         sign = self.advance().text if self.peek().is_op("-", "+") else ""
         token = self.peek()
-        if token.kind != "num":
+        closed = opener is None or self.peek(1).is_op(")")
+        if token.kind != "num" or not closed:
             raise self.error(
                 f"the power of '{self.typed(name)}' must be a number, as in sin^2 x",
                 token.start,
-                token.end,
+                token.end if closed else self.peek(1).end,
                 hint=f"write ({self.typed(name)}(x))^n for other powers",
             )
         self.advance()
+        if opener is not None:
+            self.advance()
         return ("-" if sign == "-" else "") + token.text, (token.start, token.end)
 
     def negative_function_power(self, name: Token, info: FunctionInfo, power: str) -> InputError:

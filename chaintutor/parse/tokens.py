@@ -31,6 +31,8 @@ WHITESPACE = " \t\r\n\f\v"
 _NUMBER = re.compile(r"(?:\d+\.\d+|\.\d+)(?:[eE][+-]?\d+)?|\d+", re.ASCII)
 _EULER_AFTER_INTEGER = re.compile(r"[eE]\d", re.ASCII)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+# ``log_2x`` is log_2 applied to x: the base ends where the digits do.
+_LOG_BASE = re.compile(r"log_\d+(?=[A-Za-z])", re.ASCII)
 
 _OPERATORS = frozenset("+-*/^()[]|,=;")
 _UNICODE_OPERATORS = {"·": "*", "×": "*", "−": "-"}
@@ -102,7 +104,9 @@ class _Scanner:
                 self.pos += 1
             elif number := _NUMBER.match(self.source, self.pos, self.stop):
                 self._number(number.group())
-            elif name := _NAME.match(self.source, self.pos, self.stop):
+            elif name := _LOG_BASE.match(self.source, self.pos, self.stop) or _NAME.match(
+                self.source, self.pos, self.stop
+            ):
                 _refuse_keyword(name.group(), self.source, self.pos)
                 self._emit("name", name.group(), len(name.group()))
             elif char in _SUPERSCRIPT_DIGITS or char == _SUPERSCRIPT_MINUS:

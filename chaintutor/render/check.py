@@ -11,11 +11,14 @@ from chaintutor.core.notation import latex, unicode
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.grade.check import CheckResult
 from chaintutor.grade.equivalence import HOW_EQUAL
+from chaintutor.parse.readback import Reading
+from chaintutor.render.text import names_in
 
 
 def check_text(result: CheckResult) -> str:
-    """The verdict, the right derivative, and each mistake found: plain text, no ANSI."""
-    return run_with_big_stack(_check_text, result)
+    """The verdict, the right derivative, and each mistake found: plain text, no ANSI, the
+    names as ``derive`` prints them (u₁, θ)."""
+    return names_in(run_with_big_stack(_check_text, result))
 
 
 def check_markdown(result: CheckResult) -> str:
@@ -42,7 +45,25 @@ def _mistakes_title(result: CheckResult) -> str:
     return "Likely mistake:"
 
 
+def _readings(result: CheckResult) -> list[tuple[str, Reading]]:
+    """The problem's and the answer's "Read as" lines, for those that took interpretation."""
+    both = (("problem", result.problem_reading), ("your answer", result.answer_reading))
+    return [(which, reading) for which, reading in both if reading is not None]
+
+
+def _read_as_text(result: CheckResult) -> str:
+    lines = []
+    for which, reading in _readings(result):
+        lines.append(f"Read as ({which}): {reading.text}")
+        lines.extend(f"  Ambiguous: {flag}." for flag in reading.flags)
+    return "".join(line + "\n" for line in lines)
+
+
 def _check_text(result: CheckResult) -> str:
+    return _read_as_text(result) + _verdict_text(result)
+
+
+def _verdict_text(result: CheckResult) -> str:
     d = f"d{result.problem_output}/d{result.wrt}" if result.problem_output else "the derivative"
     if result.correct:
         return f"{_headline(result)}\n  {d} = {unicode(result.expected)}\n"
@@ -70,7 +91,12 @@ def _fraction(result: CheckResult) -> str:
 def _check_markdown(result: CheckResult) -> str:
     from chaintutor.render import markdown  # loaded for notebooks, not for the command line
 
-    lines = [f"**{markdown.escape(_headline(result))}**", ""]
+    lines = []
+    for which, reading in _readings(result):
+        lines.append(f"**Read as ({which}):** ${reading.tex}$")
+        lines += [f"- Ambiguous: {markdown.escape(flag)}." for flag in reading.flags]
+        lines.append("")
+    lines += [f"**{markdown.escape(_headline(result))}**", ""]
     if result.correct:
         lines.append(f"${_fraction(result)} = {latex(result.expected)}$")
         return "\n".join(lines) + "\n"
@@ -87,7 +113,11 @@ def _check_markdown(result: CheckResult) -> str:
 def _check_latex(result: CheckResult) -> str:
     from chaintutor.render.latex import escape_text
 
-    lines = [rf"\textbf{{{escape_text(_headline(result))}}}"]
+    lines = []
+    for which, reading in _readings(result):
+        lines.append(rf"\textbf{{Read as ({which}):}} \( {reading.tex} \)\par")
+        lines += [rf"Ambiguous: {escape_text(flag)}.\par" for flag in reading.flags]
+    lines.append(rf"\textbf{{{escape_text(_headline(result))}}}")
     if result.correct:
         lines.append(rf"\[ {_fraction(result)} = {latex(result.expected)} \]")
         return "\n".join(lines) + "\n"

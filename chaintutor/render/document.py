@@ -42,9 +42,11 @@ class Op:
 
 @dataclass(frozen=True)
 class Word:
-    """Plain words inside a formula line ("path 1:")."""
+    """Plain words inside a formula line ("path 1:"); ``tex``, when set, is how the renderers
+    that typeset (Markdown, LaTeX) write it as mathematics: ∇y · v′ as ``\\nabla y \\cdot v'``."""
 
     text: str
+    tex: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,17 @@ Formula: TypeAlias = tuple[Piece, ...]
 
 EQUALS, TIMES, PLUS, ARROW, OPEN, CLOSE, COLON = (Op(s) for s in ("=", "·", "+", "→", "(", ")", ":"))
 
+Phrase: TypeAlias = tuple[str | Formula, ...]
+"""Words with mathematics among them, for the renderers that typeset it: "$x$ reaches $y$".
+A block's plain ``text`` says the same with the formulas written out (see ``steps.said``)."""
+
 # --- blocks ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Prose:
     text: str
+    phrase: Phrase = ()  # the text with its mathematics as formulas; () when it has none
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class RuleRow:
     depth: int
     formula: Formula
     rule: str  # the rule and its statement, in words
+    phrase: Phrase = ()  # the same with the statement as a formula
 
 
 @dataclass(frozen=True)
@@ -131,15 +139,27 @@ class Tree:
 class Check:
     ok: bool
     text: str
+    phrase: Phrase = ()
 
 
-Block = Prose | Equations | Table | Rules | Tree | Check
+@dataclass(frozen=True)
+class ReadAs:
+    """How the input was read, in standard notation (``text`` in Unicode, ``tex`` in LaTeX),
+    with a sentence for each ambiguous form (``e^2x``, ``1/2x``)."""
+
+    text: str
+    tex: str
+    flags: tuple[str, ...] = ()
+
+
+Block = Prose | Equations | Table | Rules | Tree | Check | ReadAs
 
 
 @dataclass(frozen=True)
 class Section:
     title: str
     blocks: tuple[Block, ...]
+    phrase: Phrase = ()  # the title with its mathematics as formulas
 
 
 @dataclass(frozen=True)
@@ -147,3 +167,4 @@ class Document:
     title: str
     statement: Formula
     sections: tuple[Section, ...]
+    preface: tuple[Block, ...] = ()  # before the statement: how the input was read, notes

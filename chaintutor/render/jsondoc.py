@@ -19,6 +19,22 @@ SCHEMA_VERSION = 1
 
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:
+    return _contract_keys(d) | reading_to_dict(d.graph)
+
+
+def reading_to_dict(graph: DependencyGraph) -> dict[str, Any]:
+    """``read_as`` when reading the input took interpretation, ``notes`` when definitions were
+    left out: added only then, so that every other document stays as CONTRACT.md shows it."""
+    added: dict[str, Any] = {}
+    if graph.reading is not None:
+        reading = graph.reading
+        added["read_as"] = {"text": reading.text, "latex": reading.tex, "flags": list(reading.flags)}
+    if graph.notes:
+        added["notes"] = list(graph.notes)
+    return added
+
+
+def _contract_keys(d: Derivation) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "input": d.source,

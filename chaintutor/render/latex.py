@@ -38,8 +38,10 @@ from chaintutor.render.document import (
     Formula,
     Op,
     Operator,
+    Phrase,
     Piece,
     Prose,
+    ReadAs,
     RuleRow,
     Rules,
     Table,
@@ -105,6 +107,8 @@ _GROUPING_BUDGET = TEX_GROUPING_LIMIT - 10
 _GROUP_TOKEN = re.compile(r"\\\\|\\[{}]|\\(?:left|right|begin|end)(?![a-zA-Z])|[{}]")
 _SIZED_DELIMITER = re.compile(r"\\(?:left|right)(?:\.|(?![a-zA-Z]))")
 
+_FRACTION = re.compile(r"\\frac(?=\{)")
+_BRACE_TOKEN = re.compile(r"\\.|[{}]")  # an escaped brace (\{) is a character, not a group
 _SCRIPT_RUN = re.compile(r"[\u2070-\u209f\u1d2c-\u1d6a\u2c7c\u00b2\u00b3\u00b9]+")
 
 
@@ -123,8 +127,8 @@ def formula(pieces: Formula) -> str:
 
 def _piece(piece: Piece, last: bool) -> str:
     match piece:
-        case Word(text=text):
-            return _math_text(text) + ("" if last else r"\ ")
+        case Word(text=text, tex=tex):
+            return (tex or _math_text(text)) + ("" if last else r"\ ")
         case sympy.Basic():
             return printing.latex(piece)
         case Deriv(of=of, wrt=wrt, partial=partial):
@@ -198,19 +202,24 @@ def _math_text(text: str) -> str:
 def equation_lines(block: Equations) -> list[str]:
     """The rows of an ``align*`` or ``aligned`` environment, aligned on the first '='; a right
     side too long for the page goes on in indented lines."""
-    lines = []
+    return [line for row in equation_rows(block) for line in row]
+
+
+def equation_rows(block: Equations) -> list[list[str]]:
+    """The lines of each equation of the block: its left side's, then every '=' after it."""
+    rows = []
     for left, rights in block.rows:
         if block.inline:
-            lines.append(f"{formula(left)} &= " + " = ".join(formula(right) for right in rights))
+            rows.append([f"{formula(left)} &= " + " = ".join(formula(right) for right in rights)])
             continue
         label, left = _label_apart(left)
-        if label:
-            lines.append(f"{label} &")
+        lines = [f"{label} &"] if label else []
         for number, right in enumerate(rights):
             first, *more = formula_lines(right)
             lines.append(f"{formula(left) if number == 0 else ''} &= {first}".lstrip())
             lines.extend(rf"&\qquad {line}" for line in more)
-    return lines
+        rows.append(lines)
+    return rows
 
 
 def _label_apart(left: Formula) -> tuple[str, Formula]:
@@ -228,7 +237,38 @@ def environment(name: str, lines: list[str], argument: str = "") -> list[str]:
     return [opening, *body, rf"\end{{{name}}}"]
 
 
+KEPT_TOGETHER = 12  # an equation of up to this many lines never breaks across pages
+
+
+def kept_together(rows: list[list[str]]) -> list[str]:
+    """``align*`` lines that a page breaks only between equations: ``\\*`` (amsmath's "no page
+    break here") inside one, so that "= ∇y·v′" never opens a page alone. An equation longer
+    than ``KEPT_TOGETHER`` lines may break inside, but never after its first line or before
+    its last."""
+    body = []
+    for number, lines in enumerate(rows):
+        last_row = number == len(rows) - 1
+        for index, line in enumerate(lines):
+            if last_row and index == len(lines) - 1:
+                body.append(line)
+            elif index == len(lines) - 1:
+                body.append(line + r" \\")
+            elif len(lines) <= KEPT_TOGETHER or index in (0, len(lines) - 2):
+                body.append(line + r" \\*")
+            else:
+                body.append(line + r" \\")
+    return [r"\begin{align*}", *body, r"\end{align*}"]
+
+
 # --- text mode -----------------------------------------------------------------------------
+
+
+def words(text: str, phrase: Phrase) -> str:
+    """Text with its mathematics set as inline math ("$x$ reaches $y$"); the escaped ``text``
+    when the phrase is empty (it has no mathematics)."""
+    if not phrase:
+        return escape_text(text)
+    return "".join(escape_text(part) if isinstance(part, str) else f"${formula(part)}$" for part in phrase)
 
 
 def escape_text(text: str) -> str:
@@ -271,9 +311,11 @@ _PREAMBLE = r"""\documentclass{article}
 
 
 def render_document(document: Document, standalone: bool = False) -> str:
-    lines = [rf"\section*{{{escape_text(document.title)}}}", "", *_statement(document.statement)]
+    lines = [rf"\section*{{{escape_text(document.title)}}}"]
+    lines += [line for block in document.preface for line in ["", *_block(block)]]
+    lines += ["", *_statement(document.statement)]
     for section in document.sections:
-        lines += ["", rf"\subsection*{{{escape_text(section.title)}}}"]
+        lines += ["", rf"\subsection*{{{words(section.title, section.phrase)}}}"]
         for block in section.blocks:
             lines += ["", *_block(block)]
     body = _within_tex_grouping_limit("\n".join(lines) + "\n")
@@ -285,9 +327,9 @@ def render_document(document: Document, standalone: bool = False) -> str:
 def _statement(statement: Formula) -> list[str]:
     """``y = …`` displayed; on several aligned lines when it is too long for one."""
     if statement[1:2] == (EQUALS,):
-        lines = equation_lines(Equations(((statement[:1], (statement[2:],)),)))
-        if len(lines) > 1:
-            return environment("align*", lines)
+        rows = equation_rows(Equations(((statement[:1], (statement[2:],)),)))
+        if len(rows[0]) > 1:
+            return kept_together(rows)
     return [rf"\[ {formula(statement)} \]"]
 
 
@@ -322,10 +364,10 @@ def _within_tex_grouping_limit(tex: str) -> str:
 
 def _block(block: Block) -> list[str]:
     match block:
-        case Prose(text=text):
-            return [escape_text(text)]
+        case Prose(text=text, phrase=phrase):
+            return [words(text, phrase)]
         case Equations():
-            return environment("align*", equation_lines(block))
+            return kept_together(equation_rows(block))
         case Table(header=header, rows=rows):
             lines = [r" & \qquad ".join(_cell(cell) for cell in row) for row in rows]
             return environment("alignat*", lines, str(len(header)))
@@ -333,8 +375,13 @@ def _block(block: Block) -> list[str]:
             return _rule_list(rows)
         case Tree(root=root):
             return latex_tree(root, formula, escape_text)
-        case Check(ok=ok, text=text):
-            return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + escape_text(text)]
+        case Check(ok=ok, text=text, phrase=phrase):
+            return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + words(text, phrase)]
+        case ReadAs(tex=tex, flags=flags):
+            return [
+                rf"\textbf{{Read as:}} \( {tex} \)",
+                *(rf"\\ Ambiguous: {escape_text(flag)}." for flag in flags),
+            ]
         case _:
             assert_never(block)
 
@@ -342,13 +389,14 @@ def _block(block: Block) -> list[str]:
 def _rule_list(rows: tuple[RuleRow, ...]) -> list[str]:
     """One paragraph a line, indented by its depth: text and inline mathematics wrap at the
     margin (an aligned display would run past it), and no nesting limit applies (itemize
-    stops at four levels)."""
-    lines = [r"\smallskip"]
+    stops at four levels). A rule stated as a formula breaks only at its operators, so the
+    lines may stretch further than TeX's default before one runs past the margin."""
+    lines = [r"\smallskip", r"{\tolerance=1000\emergencystretch=2em"]
     for row in rows:
         indent = f"{1 + 1.5 * row.depth:g}em"
-        line = rf"${_inline_lines(row.formula)}$\quad {escape_text(row.rule)}"
+        line = rf"${_inline_lines(row.formula)}$\quad {words(row.rule, row.phrase)}"
         lines.append(rf"{{\leftskip={indent}\noindent {line}\par}}")
-    return [*lines, r"\smallskip"]
+    return [*lines, "}", r"\smallskip"]
 
 
 def _inline_lines(pieces: Formula) -> str:
@@ -356,9 +404,37 @@ def _inline_lines(pieces: Formula) -> str:
     an ``aligned`` block (inline mathematics cannot break inside ``\\left( … \\right)``)."""
     first, *more = formula_lines(pieces)
     if not more:
-        return first
+        return stacked(first)
     rest = "".join(rf" \\ &\qquad {line}" for line in more)
-    return rf"\begin{{aligned}}[t]& {first}{rest}\end{{aligned}}"
+    return stacked(rf"\begin{{aligned}}[t]& {first}{rest}\end{{aligned}}")
+
+
+def stacked(tex: str) -> str:
+    r"""Inline mathematics with a fraction inside a fraction set as a display sets it: inline,
+    TeX shrinks the inner fraction to the size of a script, where a textbook stacks both."""
+    return r"\displaystyle " + tex if has_nested_fraction(tex) else tex
+
+
+def has_nested_fraction(tex: str) -> bool:
+    """Whether a ``\\frac`` stands inside the numerator or denominator of another."""
+    for match in _FRACTION.finditer(tex):
+        position = match.end()
+        for _ in range(2):
+            end = _group_end(tex, position)
+            if r"\frac" in tex[position:end]:
+                return True
+            position = end
+    return False
+
+
+def _group_end(tex: str, start: int) -> int:
+    """Where the brace group opening at ``tex[start]`` closes (just past its '}')."""
+    depth = 0
+    for token in _BRACE_TOKEN.finditer(tex, start):
+        depth += {"{": 1, "}": -1}.get(token.group(), 0)
+        if depth == 0:
+            return token.end()
+    return len(tex)
 
 
 def _cell(cell: Formula | str) -> str:

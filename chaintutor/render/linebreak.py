@@ -111,6 +111,39 @@ def _product_chunks(expr: sympy.Expr, to_tex: Callable[[sympy.Basic], str], widt
     sign = ""
     if factors[0] == -1:
         sign, factors = "-", factors[1:]
+    chunks = _factor_chunks(_over_one_line(factors, to_tex, width), to_tex, width)
+    return [Chunk("", sign + chunks[0].tex), *chunks[1:]]
+
+
+def _over_one_line(
+    factors: list[sympy.Expr], to_tex: Callable[[sympy.Basic], str], width: float
+) -> list[sympy.Expr]:
+    """The factors with those below the fraction bar kept in one fraction, as a textbook
+    stacks it: 1/(16√x·√(x + 1)), not 1/16 · 1/√x · 1/√(x + 1). The fraction takes every
+    factor that fits on its line with it; the others (a sum too wide, say) follow it."""
+    below = [f for f in factors if _below_the_bar(f)]
+    if not below:
+        return factors
+    others = [f for f in factors if f not in below]
+    fitting = [f for f in others if tex_width(_factor_tex(f, to_tex)) <= width]
+    for above in (fitting, []):
+        fraction = sympy.Mul(*above, *below)
+        if tex_width(to_tex(fraction)) <= width:
+            return [fraction, *(f for f in others if f not in above)]
+    return factors
+
+
+def _below_the_bar(factor: sympy.Expr) -> bool:
+    """A factor SymPy prints under a fraction bar: 1/√x, (x + 1)⁻², the 16 of 1/16."""
+    if factor.is_Rational:
+        return factor.q != 1
+    return bool(factor.is_Pow and factor.exp.is_negative)
+
+
+def _factor_chunks(
+    factors: list[sympy.Expr], to_tex: Callable[[sympy.Basic], str], width: float
+) -> list[Chunk]:
+    """Each factor a chunk after a '·'; a sum too wide for a line cut into its terms."""
     chunks: list[Chunk] = []
     for index, factor in enumerate(factors):
         joiner = "" if index == 0 else r" \cdot "
@@ -124,7 +157,7 @@ def _product_chunks(expr: sympy.Expr, to_tex: Callable[[sympy.Basic], str], widt
             ]
         else:
             chunks.append(Chunk(joiner, tex))
-    return [Chunk("", sign + chunks[0].tex), *chunks[1:]]
+    return chunks
 
 
 def _factor_tex(factor: sympy.Expr, to_tex: Callable[[sympy.Basic], str]) -> str:

@@ -20,7 +20,10 @@ from chaintutor.render.document import (
     Document,
     Equations,
     Formula,
+    Phrase,
     Prose,
+    ReadAs,
+    RuleRow,
     Rules,
     Table,
     Tree,
@@ -32,29 +35,36 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
 
 
 def render_document(document: Document) -> str:
-    parts = [f"# {escape(document.title)}", display_math(latex.formula(document.statement))]
+    parts = [f"# {escape(document.title)}", *(_block(block) for block in document.preface)]
+    parts.append(display_math(latex.formula(document.statement)))
     for section in document.sections:
-        parts.append(f"## {escape(section.title)}")
+        parts.append(f"## {words(section.title, section.phrase)}")
         parts.extend(_block(block) for block in section.blocks)
     return "\n\n".join(parts) + "\n"
 
 
 def _block(block: Block) -> str:
     match block:
-        case Prose(text=text):
-            return escape(text)
+        case Prose(text=text, phrase=phrase):
+            return words(text, phrase)
         case Equations():
             return display_math(*latex.environment("aligned", latex.equation_lines(block)))
         case Table():
             return _table(block)
         case Rules(rows=rows):
-            return "\n".join(f"{'  ' * row.depth}- {_cell(row.formula)} — {escape(row.rule)}" for row in rows)
+            return "\n".join(_rule_line(row) for row in rows)
         case Tree(root=root):
             return f"```mermaid\n{mermaid(root)}```"
-        case Check(ok=ok, text=text):
-            return ("✓ " if ok else "✗ ") + escape(text)
+        case Check(ok=ok, text=text, phrase=phrase):
+            return ("✓ " if ok else "✗ ") + words(text, phrase)
+        case ReadAs(tex=tex, flags=flags):
+            return "\n".join([f"**Read as:** ${tex}$", *(f"- Ambiguous: {escape(flag)}." for flag in flags)])
         case _:
             assert_never(block)
+
+
+def _rule_line(row: RuleRow) -> str:
+    return f"{'  ' * row.depth}- {_cell(row.formula)} — {words(row.rule, row.phrase)}"
 
 
 def display_math(*lines: str) -> str:
@@ -73,7 +83,20 @@ def _table(block: Table) -> str:
 def _cell(cell: Formula | str) -> str:
     if isinstance(cell, str):
         return escape(cell)
-    return "$" + _NO_BAR.sub(r"\\vert ", latex.formula(cell)).strip() + "$"
+    return inline_math(cell)
+
+
+def inline_math(pieces: Formula) -> str:
+    """``$…$``, with no space inside the dollars and no '|' (see the module's docstring)."""
+    return "$" + _NO_BAR.sub(r"\\vert ", latex.stacked(latex.formula(pieces))).strip() + "$"
+
+
+def words(text: str, phrase: Phrase) -> str:
+    """Text with its mathematics as inline math ("$x$ reaches $y$"); plain ``text`` when the
+    phrase is empty (it has no mathematics)."""
+    if not phrase:
+        return escape(text)
+    return "".join(escape(part) if isinstance(part, str) else inline_math(part) for part in phrase)
 
 
 def escape(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaintutor.grade.mistakes import describe
-from chaintutor.tutor.progress import ExerciseStatus, ProgressReport, SetStatus
+from chaintutor.tutor.progress import ExerciseStatus, ProgressReport, SetStatus, StudentSummary
 
 
 def exercises_to_dict(report: ProgressReport, only: str | None = None) -> dict[str, Any]:
@@ -35,6 +35,22 @@ def progress_to_dict(report: ProgressReport) -> dict[str, Any]:
             {"code": code, "count": count, "description": describe(code)} for code, count in report.mistakes
         ],
     }
+
+
+def students_to_dict(students: tuple[StudentSummary, ...]) -> list[dict[str, Any]]:
+    """``progress`` without ``--student``: every student in the database (``""`` is the learner
+    at this terminal)."""
+    return [
+        {
+            "student": s.student,
+            "answers": s.answers,
+            "right": s.right,
+            "mastered": s.mastered,
+            "exercises": s.exercises,
+            "score": round(s.score, 4),
+        }
+        for s in students
+    ]
 
 
 def _set(group: SetStatus) -> dict[str, Any]:

@@ -48,8 +48,10 @@ from chaintutor.render.document import (
     Equations,
     Formula,
     Operator,
+    Phrase,
     Piece,
     Prose,
+    ReadAs,
     RuleRow,
     Rules,
     Section,
@@ -59,6 +61,8 @@ from chaintutor.render.document import (
     Value,
     Word,
 )
+from chaintutor.render.statements import statement_tex
+from chaintutor.render.text import formula as plain_formula
 
 if TYPE_CHECKING:  # a Jacobian is only needed with --outputs: derive alone does not load it
     from chaintutor.core.jacobian import Jacobian
@@ -85,7 +89,16 @@ def build_document(d: Derivation, view: str = "auto") -> Document:
         *(section for v, summary in taught.paths.items() for section in _target_sections(d, v, summary)),
         *((_point_section(d),) if d.at is not None else ()),
     ]
-    return Document("Chain rule, step by step", _statement(d), tuple(sections))
+    return Document("Chain rule, step by step", _statement(d), tuple(sections), preface(d.graph))
+
+
+def preface(graph: DependencyGraph) -> tuple[Block, ...]:
+    """What comes before the statement: how the input was read, when that took interpretation
+    (``2x``, ``sin^2 x``, ``log_2 x``), and the definitions left out because the output does
+    not depend on them."""
+    reading = graph.reading
+    read_as = () if reading is None else (ReadAs(reading.text, reading.tex, reading.flags),)
+    return (*read_as, *(Prose(f"Note: {note}.") for note in graph.notes))
 
 
 def _statement(d: Derivation) -> Formula:
@@ -115,10 +128,11 @@ def _layers_document(d: Derivation) -> Document:
     layers = Section(
         "Step 2 · Differentiate each layer, innermost first",
         (
-            Prose(
-                f"Every layer is a function of {target}. Differentiate each one with the rule its form "
-                f"calls for; where it uses an earlier layer, the chain rule multiplies by that "
-                f"layer's derivative, found just before."
+            said(
+                "Every layer is a function of ",
+                _name(target),
+                ". Differentiate each one with the rule its form calls for; where it uses an earlier "
+                "layer, the chain rule multiplies by that layer's derivative, found just before.",
             ),
             Rules(tuple(_layer_rows(d, target))),
             *_kink_note(ld.rule for ld in d.local_derivatives),
@@ -135,7 +149,7 @@ def _layers_document(d: Derivation) -> Document:
         substitute_back,
         *((_point_section(d),) if d.at is not None else ()),
     )
-    return Document("Chain rule, step by step", _statement(d), sections)
+    return Document("Chain rule, step by step", _statement(d), sections, preface(d.graph))
 
 
 def _layer_rows(d: Derivation, target: str) -> list[RuleRow]:
@@ -159,24 +173,27 @@ def _layer_rows(d: Derivation, target: str) -> list[RuleRow]:
         shown: Formula = (Deriv(definition.name, target, False), EQUALS, *pieces)
         if tuple(pieces) != (rate[definition.name],):
             shown = (*shown, EQUALS, rate[definition.name])
-        rows.append(RuleRow(0, shown, _layer_rule(definition.expr, [ld for ld, _ in terms], target)))
+        rows.append(_rule_row(0, shown, _layer_rule(definition.expr, [ld for ld, _ in terms], target)))
     return rows
 
 
-def _layer_rule(expr: sympy.Expr, terms: list[LocalDerivative], target: str) -> str:
+def _layer_rule(expr: sympy.Expr, terms: list[LocalDerivative], target: str) -> Phrase:
     """The rule that differentiates a layer, named as the textbook names it."""
     if len(terms) > 1:
         if expr.is_Add:
-            return "sum rule: (f + g)′ = f′ + g′"
+            return ("sum rule: ", _math("(f + g)′ = f′ + g′", "(f + g)' = f' + g'"))
         if _is_quotient(expr):
-            return "quotient rule: (f/g)′ = (f′·g − f·g′)/g²"
+            tex = r"\left(\frac{f}{g}\right)' = \frac{f'\,g - f\,g'}{g^{2}}"
+            return ("quotient rule: ", _math("(f/g)′ = (f′·g − f·g′)/g²", tex))
         if expr.is_Mul:
-            return "product rule: (f·g)′ = f′·g + f·g′"
-        return "chain rule for several inner functions: one term for each"
+            return ("product rule: ", _math("(f·g)′ = f′·g + f·g′", r"(f\,g)' = f'\,g + f\,g'"))
+        return ("chain rule for several inner functions: one term for each",)
     (local,) = terms
     if local.wrt == target:
         return _rule_text(local.rule)
-    return f"chain rule, with the {local.rule.title} for the outer layer: d/dx f(u) = f′(u)·du/dx"
+    tex = r"\frac{d}{dx}\,f(u) = f'(u)\,\frac{du}{dx}"
+    outer = f"chain rule, with the {local.rule.title} for the outer layer: "
+    return (outer, _math("d/dx f(u) = f′(u)·du/dx", tex))
 
 
 def _is_quotient(expr: sympy.Expr) -> bool:
@@ -206,7 +223,7 @@ def _equations_section(d: Derivation, pieces: tuple[Definition, ...]) -> Section
     introduced = any(piece.introduced for piece in pieces)
     order = [piece.name for piece in pieces] if introduced else d.graph.typed
     rows = tuple(((_symbol(d, name),), ((d.graph.definition(name).expr,),)) for name in order)
-    leaves = ", ".join(d.independent) or "none"
+    leaves = _listed([_name(leaf) for leaf in d.independent]) or ("none",)
     if introduced:
         title = "Step 1 · Name the layers, innermost first"
         note = "Each intermediate variable stands for one nested layer of the expression."
@@ -216,7 +233,7 @@ def _equations_section(d: Derivation, pieces: tuple[Definition, ...]) -> Section
     else:
         title = "Step 1 · The expression"
         note = "It has no nested layers to name: its local derivative is the whole derivative."
-    return Section(title, (Equations(rows), Prose(f"{note} Independent: {leaves}.")))
+    return Section(title, (Equations(rows), said(f"{note} Independent: ", *leaves, ".")))
 
 
 def _locals_section(local_derivatives: tuple[LocalDerivative, ...]) -> Section:
@@ -238,13 +255,13 @@ def _rule_rows(ld: LocalDerivative) -> list[RuleRow]:
     head: Formula = (Deriv(ld.of, ld.wrt, ld.partial), EQUALS, ld.expr)
     shown = _shown_steps(ld.rule)
     if len(shown) == 1:
-        return [RuleRow(0, head, _rule_text(ld.rule))]
+        return [_rule_row(0, head, _rule_text(ld.rule))]
     titles = list(dict.fromkeys(step.title for _, step in shown if _is_named(step)))
     rows = [RuleRow(0, head, "by " + _and([f"the {title}" for title in titles]))]
     for depth, step in shown:
         partial = ld.partial and step.variable == ld.rule.variable
         operation: Formula = (Operator(str(step.variable), partial), *_operand(step.expr))
-        rows.append(RuleRow(depth + 1, (*operation, EQUALS, step.result), _rule_text(step)))
+        rows.append(_rule_row(depth + 1, (*operation, EQUALS, step.result), _rule_text(step)))
     return rows
 
 
@@ -267,15 +284,59 @@ def _is_named(step: RuleStep) -> bool:
     return not isinstance(step, IdentityRule | ConstantRule)
 
 
-def _rule_text(step: RuleStep) -> str:
+def _rule_row(depth: int, shown: Formula, rule: Phrase) -> RuleRow:
+    return RuleRow(depth, shown, _plain(rule), rule)
+
+
+def _rule_text(step: RuleStep) -> Phrase:
     if isinstance(step, ChainRule):
-        inner = printing.unicode(step.inner.expr)
-        return f"chain rule with {printing.unicode(step.placeholder)} = {inner}: {step.statement}"
+        inner: Formula = (step.placeholder, EQUALS, step.inner.expr)
+        return ("chain rule with ", inner, ": ", *_statement_of(step))
     if isinstance(step, SumRule):
-        return "sum rule: differentiate term by term"
+        return ("sum rule: differentiate term by term",)
     if isinstance(step, ConstantRule):
-        return f"constant rule: no {printing.unicode(step.variable)} in it"
-    return f"{step.title}: {step.statement}" if step.statement else step.title
+        return ("constant rule: no ", (step.variable,), " in it")
+    if not step.statement:
+        return (step.title,)
+    return (f"{step.title}: ", *_statement_of(step))
+
+
+def _statement_of(step: RuleStep) -> Phrase:
+    """The rule's statement: a formula where it has one, else words, the function's name
+    among them as mathematics ("$f$ is unknown, …")."""
+    tex = statement_tex(step)
+    if tex:
+        return (_math(step.statement, tex),)
+    name = type(step.expr).__name__
+    if step.statement.startswith(name + " "):
+        return (_name(name), step.statement[len(name) :])
+    return (step.statement,)
+
+
+def _math(text: str, tex: str) -> Formula:
+    """Mathematics no expression spells: ``text`` in plain output, ``tex`` where it is typeset."""
+    return (Word(text, tex),)
+
+
+def _name(name: str) -> Formula:
+    return (sympy.Symbol(name),)
+
+
+def _listed(parts: list[Formula]) -> Phrase:
+    """Formulas separated by commas: "x, z"."""
+    phrase: list[str | Formula] = []
+    for part in parts:
+        phrase.extend((", ", part) if phrase else (part,))
+    return tuple(phrase)
+
+
+def _plain(phrase: Phrase) -> str:
+    return "".join(part if isinstance(part, str) else plain_formula(part) for part in phrase)
+
+
+def said(*phrase: str | Formula) -> Prose:
+    """Prose whose formulas the typesetting renderers set as mathematics ("$x$ reaches $y$")."""
+    return Prose(_plain(phrase), phrase)
 
 
 def _operand(expr: sympy.Expr) -> Formula:
@@ -329,7 +390,7 @@ def _target_sections(d: Derivation, target: str, summary: PathSummary) -> tuple[
     total = _total(d, target)
     if summary.count == 1 and summary.listed:
         return _chain_sections(d, target, summary.listed[0])
-    blocks: list[Block] = [Prose(_paths_sentence(d, target, summary.count))]
+    blocks: list[Block] = [_paths_sentence(d, target, summary.count)]
     general = (ChainSum(d.output, target, _free_letter(d.output, target)),)
     blocks.append(
         Equations((((total,), (general, _general_formula(d, target), *_gradient_form(d, target))),))
@@ -345,7 +406,8 @@ def _target_sections(d: Derivation, target: str, summary: PathSummary) -> tuple[
         blocks.append(Equations(tuple(rows)))
     if summary.truncated:
         blocks.append(Prose(f"Only the first {len(summary.listed)} of {summary.count} paths are listed."))
-    paths = Section(f"Step 3 · Every path from {d.output} to {target}, multiplied", tuple(blocks))
+    title = ("Step 3 · Every path from ", _name(d.output), " to ", _name(target), ", multiplied")
+    paths = _section(title, blocks)
     total_rows = Equations((((total,), _result_chain(d, target)),))
     notes = _form_notes(d, target)
     summed = Section(
@@ -361,32 +423,38 @@ def _form_notes(d: Derivation, target: str) -> tuple[Block, ...]:
     if d.in_intermediates[target] is None:
         rows = tuple(((sympy.Symbol(name),), ((expr,),)) for name, expr in d.adjoint_equations)
         return (
-            Prose(
+            said(
                 "Written out in the intermediates this sum would be far too large to print, so it is "
-                "written as backpropagation computes it: with the adjoint ū = ∂"
-                f"{d.output}/∂u of each node, every adjoint made from the adjoints above it:"
+                "written as backpropagation computes it: with the adjoint ",
+                (Adjoint("u"), EQUALS, Deriv(d.output, "u", True)),
+                " of each node, every adjoint made from the adjoints above it:",
             ),
             Equations(rows),
         )
     if contains(d.result[target], sympy.Derivative):
-        places = ", ".join(
-            f"{name} = {printing.unicode(form)}"
-            for name, form in d.leaf_forms.items()
-            if name != d.output and form is not None and not d.graph.is_leaf(name)
+        places = _listed(
+            [
+                (sympy.Symbol(name), EQUALS, form)
+                for name, form in d.leaf_forms.items()
+                if name != d.output and form is not None and not d.graph.is_leaf(name)
+            ]
         )
-        at = f", taken at {places}" if places else ""
-        return (Prose(f"The function is abstract, so its partial derivatives stay unevaluated{at}."),)
+        at = (", taken at ", *places) if places else ()
+        return (said("The function is abstract, so its partial derivatives stay unevaluated", *at, "."),)
     return (
         Prose("Written in the leaves this would be too large to print, so it stays in the intermediates."),
     )
 
 
-def _paths_sentence(d: Derivation, target: str, count: int) -> str:
+def _paths_sentence(d: Derivation, target: str, count: int) -> Prose:
     if count == 0:
-        return f"{d.output} does not depend on {target}."
-    return (
-        f"{target} reaches {d.output} along {count} path{'s' if count != 1 else ''}. "
-        "Multiply the local derivatives along each path, then add the paths."
+        return said(_name(d.output), " does not depend on ", _name(target), ".")
+    return said(
+        _name(target),
+        " reaches ",
+        _name(d.output),
+        f" along {count} path{'s' if count != 1 else ''}. "
+        "Multiply the local derivatives along each path, then add the paths.",
     )
 
 
@@ -421,7 +489,12 @@ def _gradient_form(d: Derivation, target: str) -> tuple[Formula, ...]:
             return ()
         velocities.append(sympy.diff(form, symbol))
     vector = next(name for name in ("v", "w", "q", "r", "s", "vec") if name not in d.graph.symbols)
-    label = Word(f"∇{d.output} · {vector}′, {vector} = ({', '.join(children)}):")
+    output, named = printing.latex(sympy.Symbol(d.output)), printing.latex(sympy.Symbol(vector))
+    listed = ", ".join(printing.latex(sympy.Symbol(child)) for child in children)
+    label = Word(
+        f"∇{d.output} · {vector}′, {vector} = ({', '.join(children)}):",
+        rf"\nabla {output} \cdot {named}',\ {named} = ({listed})\colon",
+    )
     return ((label, gradient, TIMES, sympy.Tuple(*velocities)),)
 
 
@@ -447,7 +520,12 @@ def _chain_sections(d: Derivation, target: str, path: Path) -> tuple[Section, ..
     multiply = Section(
         "Step 3 · Multiply along the chain",
         (
-            Prose(f"{target} reaches {d.output} along a single path, so the local derivatives multiply."),
+            said(
+                _name(target),
+                " reaches ",
+                _name(d.output),
+                " along a single path, so the local derivatives multiply.",
+            ),
             Equations((product_rows,)),
         ),
     )
@@ -484,7 +562,7 @@ def _point_section(d: Derivation) -> Section:
     """The forward pass, the local derivatives, the path values and the backward pass."""
     at = d.at
     assert at is not None
-    where = ", ".join(f"{name} = {float(value):.10g}" for name, value in at.point.items())
+    where = _listed([_assignment(name, float(value)) for name, value in at.point.items()])
     forward = Equations(
         tuple(
             ((_symbol(d, e.name),), ((e.expr,), (Value(float(at.values[e.name])),)))
@@ -507,15 +585,30 @@ def _point_section(d: Derivation) -> Section:
     ]
     for target in d.wrt:
         blocks.extend(_path_values(d, target))
+    tex = r"\overline{\text{parent}} \cdot \frac{\partial\,\text{parent}}{\partial\,\text{child}}"
     blocks.append(
-        Prose(
-            "Backward pass: start from the output's adjoint 1 and, parents first, "
-            "add adjoint(parent) · ∂parent/∂child into every child."
+        said(
+            "Backward pass: start from the output's adjoint 1 and, parents first, add ",
+            _math("adjoint(parent) · ∂parent/∂child", tex),
+            " into every child.",
         )
     )
     blocks.append(_backward_rows(d))
     blocks.extend(_gradient_checks(d))
-    return Section(f"Step 5 · The numbers at {where}: forward and backward pass", tuple(blocks))
+    return _section(("Step 5 · The numbers at ", *where, ": forward and backward pass"), blocks)
+
+
+def _assignment(name: str, value: float) -> Formula:
+    """``x = 0.5``, the number as the text shows it (ten significant digits, unbracketed)."""
+    digits = f"{value:.10g}"
+    mantissa, _, exponent = digits.partition("e")
+    tex = rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else digits
+    return (sympy.Symbol(name), EQUALS, Word(digits, tex))
+
+
+def _section(title: Phrase, blocks: list[Block] | tuple[Block, ...]) -> Section:
+    """A section whose title has mathematics in it."""
+    return Section(_plain(title), tuple(blocks), title)
 
 
 def _path_values(d: Derivation, target: str) -> list[Block]:
@@ -527,10 +620,14 @@ def _path_values(d: Derivation, target: str) -> list[Block]:
         pieces: list[Piece] = []
         for factor in factors:
             pieces.extend((TIMES, factor) if pieces else (factor,))
-        rows.append(
-            ((Word(f"path {index} to {target}:"), *_arrows(path)), (tuple(pieces), (Value(float(value)),)))
-        )
+        rows.append(((_path_to(index, target), *_arrows(path)), (tuple(pieces), (Value(float(value)),))))
     return [Equations(tuple(rows), inline=True)] if rows else []
+
+
+def _path_to(index: int, target: str) -> Word:
+    """ "path 1 to x:", the variable set as mathematics where it is typeset."""
+    tex = rf"\text{{path {index} to }}{printing.latex(sympy.Symbol(target))}\colon"
+    return Word(f"path {index} to {target}:", tex)
 
 
 def _backward_rows(d: Derivation) -> Equations:
@@ -562,21 +659,19 @@ def _gradient_checks(d: Derivation) -> list[Block]:
     for target in d.wrt:
         adjoint = float(at.gradient[target])
         if d.paths[target].truncated:
-            checks.append(
-                Prose(f"{target}: only some paths are listed, so their sum is not the whole gradient.")
-            )
+            unlisted = ": only some paths are listed, so their sum is not the whole gradient."
+            checks.append(said(_name(target), unlisted))
             continue
         total = float(sum(at.paths[target], sympy.Float(0)))
         agree = abs(adjoint - total) <= 1e-12 * max(1.0, abs(total))
         count = len(at.paths[target])
-        checks.append(
-            Check(
-                agree,
-                f"the adjoint of {target}, {adjoint:.10g}, "
-                f"{'equals' if agree else 'differs from'} the sum of its {count} path value"
-                f"{'s' if count != 1 else ''}, {total:.10g}",
-            )
+        phrase: Phrase = (
+            "the adjoint of ",
+            _name(target),
+            f", {adjoint:.10g}, {'equals' if agree else 'differs from'} the sum of its {count} path value"
+            f"{'s' if count != 1 else ''}, {total:.10g}",
         )
+        checks.append(Check(agree, _plain(phrase), phrase))
     return checks
 
 
@@ -589,10 +684,16 @@ def build_jacobian_document(j: Jacobian) -> Document:
     names = [sympy.Symbol(f"J{k}") for k in range(1, len(j.layers) + 1)]
     layer_blocks: list[Block] = []
     for name, layer in zip(names, j.layers, strict=True):
+        rows, columns = ", ".join(layer.rows), ", ".join(layer.columns)
+        tex = rf"\frac{{\partial({_tex_names(layer.rows)})}}{{\partial({_tex_names(layer.columns)})}}"
         layer_blocks.append(
-            Prose(
-                f"{name} = ∂({', '.join(layer.rows)})/∂({', '.join(layer.columns)}): row i holds the "
-                "partial derivatives of the i-th variable; a variable already at the bottom keeps a 1."
+            said(
+                (name, EQUALS, Word(f"∂({rows})/∂({columns})", tex)),
+                ": row ",
+                _name("i"),
+                " holds the partial derivatives of the ",
+                _name("i"),
+                "-th variable; a variable already at the bottom keeps a 1.",
             )
         )
         layer_blocks.append(Equations((((name,), ((layer.matrix,),)),)))
@@ -616,27 +717,41 @@ def build_jacobian_document(j: Jacobian) -> Document:
         ),
     )
     verdict = "equals" if j.agrees else "does NOT equal"
+    agreement: Phrase = ("every entry of ", _name("J"), f" {verdict} its sum over paths, derived separately")
+    entry_note: Phrase = (
+        "Entry ",
+        _math("(i, j)", "(i, j)"),
+        " of the product adds, over every path from ",
+        _math("yᵢ", "y_i"),
+        " down to ",
+        _math("xⱼ", "x_j"),
+        ", the product of the partial derivatives along it, as the chain rule for one output does.",
+    )
+    outputs = Word("outputs " + ", ".join(j.outputs), r"\text{outputs }" + _tex_names(j.outputs))
+    product_title: Phrase = (
+        "Step 3 · Multiply the layers: ",
+        _math("J(f∘g) = J_f · J_g", r"J(f \circ g) = J_f \cdot J_g"),
+    )
     return Document(
         "The vector chain rule, step by step",
-        (Word("outputs " + ", ".join(j.outputs)),),
+        (outputs,),
         (
             Section("Step 1 · The system", (system,)),
             Section("Dependency trees", trees),
             Section("Step 2 · The Jacobian of each layer", tuple(layer_blocks)),
-            Section("Step 3 · Multiply the layers: J(f∘g) = J_f · J_g", (product,)),
+            _section(product_title, (product,)),
             Section(
                 "Step 4 · Each entry is a sum over paths",
-                (
-                    Prose(
-                        "Entry (i, j) of the product adds, over every path from yᵢ down to xⱼ, the "
-                        "product of the partial derivatives along it, as the chain rule for one output does."
-                    ),
-                    entries,
-                    Check(j.agrees, f"every entry of J {verdict} its sum over paths, derived separately"),
-                ),
+                (said(*entry_note), entries, Check(j.agrees, _plain(agreement), agreement)),
             ),
         ),
+        preface(j.derivations[j.outputs[0]].graph),
     )
+
+
+def _tex_names(names: Collection[str]) -> str:
+    """Variables as LaTeX, comma-separated: ``y_{1}, y_{2}``."""
+    return ", ".join(printing.latex(sympy.Symbol(name)) for name in names)
 
 
 def dependency_tree(graph: DependencyGraph, varying: Collection[str] | None = None) -> TreeNode:

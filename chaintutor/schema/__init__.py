@@ -1,4 +1,4 @@
-"""The JSON Schemas of ``derive --format json`` and ``check --format json`` (package data).
+"""The JSON Schemas of ``derive``, ``check`` and ``grade --format json`` (package data).
 
 >>> from chaintutor import schema
 >>> schema.load("check")["required"]
@@ -15,17 +15,18 @@ import json
 from importlib.resources import files
 from typing import Any, Literal
 
-NAMES = ("derive", "check")
+NAMES = ("derive", "check", "grade")
+Name = Literal["derive", "check", "grade"]
 
 
-def text(name: Literal["derive", "check"]) -> str:
-    """The schema as shipped: ``derive.schema.json`` or ``check.schema.json``."""
+def text(name: Name) -> str:
+    """The schema as shipped: ``derive.schema.json``, ``check.schema.json`` or ``grade.schema.json``."""
     if name not in NAMES:
         raise ValueError(f"no schema called {name!r}: there are {', '.join(NAMES)}")
     return files(__name__).joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
 
 
-def load(name: Literal["derive", "check"]) -> dict[str, Any]:
+def load(name: Name) -> dict[str, Any]:
     """The schema as a dictionary."""
     loaded: dict[str, Any] = json.loads(text(name))
     return loaded

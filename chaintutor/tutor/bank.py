@@ -16,6 +16,17 @@ copy in the source tree. A file looks like this (CONTRACT.md, "Exercises")::
     hints = ["Name the layers from the inside out: …", "…"]
     source = "SEEDS.md §1 (lecture worked example)"
 
+Three optional keys ask for something other than the derivative as a function:
+
+- ``at = "x = 2"`` (the syntax of ``derive --at``, every independent variable given a number):
+  the derivative's value at that point, a number (a numeric backward pass, or f′(g(a)));
+- ``table = ["g(2) = 1", "g'(2) = 3", "f'(1) = 4"]`` (with ``at``, for a problem with abstract
+  functions of one variable): values of the functions and their derivatives, as a textbook's
+  table of values gives them; the answer is computed from them alone;
+- ``statement``: the exercise as the learner reads it, when the problem is a form the tool can
+  derive rather than the way a textbook puts it (a parametric curve ``x = t² + 1, y = t³ − t``
+  is practised as ``y = t**3 - t; t = sqrt(x - 1)``).
+
 Levels: 1 one layer (a function of a simple inner), 2 two layers, 3 three layers or a product
 with a composition, 4 a small system where a variable reaches the output along two paths,
 5 deep chains or many paths.
@@ -51,6 +62,12 @@ _SET_HEADER = re.compile(r"\s*\[\s*set\s*\]")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _SET_KEYS = ("name", "title")
 _EXERCISE_KEYS = ("id", "problem", "wrt", "level", "hints", "source")
+_OPTIONAL_KEYS = ("at", "table", "statement")
+# A number as the bank writes one: an integer, a decimal or a fraction (2, -0.5, 3/4).
+_NUMBER = r"-?\d+(?:\.\d+)?(?:/\d+)?"
+_AT_PAIR = re.compile(rf"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*({_NUMBER})\s*")
+# A row of a table of values: g(2) = 1, g'(2) = 3 (functions of one variable).
+_TABLE_ROW = re.compile(rf"\s*([fghFGH])('?)\(\s*({_NUMBER})\s*\)\s*=\s*({_NUMBER})\s*")
 
 # Ids and set names are unique across the bank: (kind, name) -> "file:line" of the first use.
 _Taken = dict[tuple[str, str], str]
@@ -67,6 +84,15 @@ class Exercise:
     hints: tuple[str, ...]  # progressively revealing
     source: str
     set_name: str
+    at: str | None = None  # "x = 2, w = 1/2": ask for the derivative's value there
+    table: tuple[str, ...] = ()  # "g(2) = 1", "g'(2) = 3": the abstract functions' values
+    statement: str | None = None  # how the exercise reads, when not "Differentiate PROBLEM"
+
+    @property
+    def table_rows(self) -> tuple[tuple[str, bool, str, str], ...]:
+        """The table, row by row: ``g'(2) = 3`` is ``("g", True, "2", "3")``."""
+        rows = (_TABLE_ROW.fullmatch(row) for row in self.table)
+        return tuple((m[1], bool(m[2]), m[3], m[4]) for m in rows if m)
 
 
 @dataclass(frozen=True)
@@ -208,12 +234,13 @@ def _read_exercise(
 ) -> Exercise:
     """The exercise whose ``[[exercise]]`` header is on ``line``."""
     what = f"exercise '{table['id']}'" if isinstance(table.get("id"), str) else f"the exercise at line {line}"
-    _check_keys(file, table, _EXERCISE_KEYS, line, what)
+    _check_keys(file, table, _EXERCISE_KEYS, line, what, _OPTIONAL_KEYS)
     exercise_id = _kebab(file, table, "id", line, what)
     _claim(file, taken, "id", exercise_id, file.key_line("id", line))
     problem = _text(file, table, "problem", line, what)
     wrt = _string_list(file, table, "wrt", line, what)
-    _check_wrt(file, problem, wrt, line, what)
+    leaves = _check_wrt(file, problem, wrt, line, what)
+    at = _at(file, table, leaves, line, what)
     return Exercise(
         id=exercise_id,
         problem=problem,
@@ -222,16 +249,25 @@ def _read_exercise(
         hints=_string_list(file, table, "hints", line, what),
         source=_text(file, table, "source", line, what),
         set_name=set_name,
+        at=at,
+        table=_table(file, table, at, line, what),
+        statement=_text(file, table, "statement", line, what) if "statement" in table else None,
     )
 
 
 def _check_keys(
-    file: _TomlFile, table: dict[str, Any], expected: tuple[str, ...], line: int, what: str
+    file: _TomlFile,
+    table: dict[str, Any],
+    expected: tuple[str, ...],
+    line: int,
+    what: str,
+    optional: tuple[str, ...] = (),
 ) -> None:
     for key in table:
-        if key not in expected:
-            close = difflib.get_close_matches(key, expected, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (expected: {', '.join(expected)})"
+        if key not in expected and key not in optional:
+            known = expected + optional
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (expected: {', '.join(known)})"
             raise file.error(file.key_line(key, line), f"{what}: unknown key '{key}'{hint}")
     for key in expected:
         if key not in table:
@@ -280,7 +316,37 @@ def _level(file: _TomlFile, table: dict[str, Any], line: int, what: str) -> int:
     return value
 
 
-def _check_wrt(file: _TomlFile, problem: str, wrt: tuple[str, ...], line: int, what: str) -> None:
+def _at(file: _TomlFile, table: dict[str, Any], leaves: list[str], line: int, what: str) -> str | None:
+    """``at``: a number for every independent variable, NAME = NUMBER pairs separated by commas."""
+    if "at" not in table:
+        return None
+    text = _text(file, table, "at", line, what)
+    pairs = [_AT_PAIR.fullmatch(part) for part in text.split(",")]
+    names = [pair[1] for pair in pairs if pair]
+    if not all(pairs) or sorted(names) != sorted(leaves):
+        message = (
+            f"{what}: 'at' must give each independent variable ({', '.join(leaves)}) a number, "
+            'as in "x = 2, w = -1/2"'
+        )
+        raise file.error(file.key_line("at", line), message)
+    return text
+
+
+def _table(file: _TomlFile, table: dict[str, Any], at: str | None, line: int, what: str) -> tuple[str, ...]:
+    """``table``: rows such as ``g(2) = 1`` or ``g'(2) = 3``, each at most once; only with ``at``."""
+    if "table" not in table:
+        return ()
+    rows = _string_list(file, table, "table", line, what)
+    keys = [match[1] + match[2] + match[3] if (match := _TABLE_ROW.fullmatch(row)) else None for row in rows]
+    if at is None or None in keys or len(set(keys)) != len(keys):
+        message = (
+            f"{what}: 'table' goes with 'at' and holds distinct rows such as \"g(2) = 1\" or \"g'(2) = 3\""
+        )
+        raise file.error(file.key_line("table", line), message)
+    return rows
+
+
+def _check_wrt(file: _TomlFile, problem: str, wrt: tuple[str, ...], line: int, what: str) -> list[str]:
     leaves = _leaves(file, problem, line, what)
     for name in wrt:
         if name not in leaves or wrt.count(name) > 1:
@@ -289,6 +355,7 @@ def _check_wrt(file: _TomlFile, problem: str, wrt: tuple[str, ...], line: int, w
                 file.key_line("wrt", line),
                 f"{what}: '{name}' in wrt {reason} (the independent variables are: {', '.join(leaves)})",
             )
+    return leaves
 
 
 def _leaves(file: _TomlFile, problem: str, line: int, what: str) -> list[str]:

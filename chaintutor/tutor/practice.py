@@ -10,7 +10,8 @@ The front end (:mod:`chaintutor.cli.session`) prints the events and feeds the li
 learner types; the tests feed scripted lines. Besides answers, a line may be a command:
 
 - ``hint``: the next hint of the exercise (its decomposition, then the local derivatives,
-  then the path structure); each one lowers the score of the answer by ``HINT_COST``;
+  then the path structure); each one lowers the score of the answer by ``HINT_COST``, as each
+  wrong try does by ``WRONG_TRY_COST`` (its diagnosis names the mistake: help too);
 - ``skip``: show the right answer and move on;
 - ``quit`` (or end of input, or Ctrl-C, through :meth:`Session.end`): stop with a summary;
 - ``help``: list the commands.
@@ -31,25 +32,36 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import sympy
+
 from chaintutor.core.derive import derive
 from chaintutor.core.notation import equation, ratio, unicode
 from chaintutor.core.outline import outline
 from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError
-from chaintutor.grade.check import CheckResult, check
+from chaintutor.grade.check import CheckResult, applies_abstract_functions, check
 from chaintutor.grade.equivalence import HOW_EQUAL
 from chaintutor.grade.model import Model
 from chaintutor.grade.steps import Step, StepGrader
+from chaintutor.grade.value import SIGNIFICANT_FIGURES, check_value, expected_value
 from chaintutor.tutor.bank import Exercise, ExerciseSet, find_exercise, find_set
 from chaintutor.tutor.generate import generate
 from chaintutor.tutor.hints import derivation_hints
-from chaintutor.tutor.progress import HINT_COST, Attempt, answer_score, is_gradable
+from chaintutor.tutor.progress import (
+    HINT_COST,
+    SCORING,
+    WRONG_TRY_COST,
+    Attempt,
+    ExerciseRecord,
+    answer_score,
+)
 
 OWN_SET = ""  # the set name of a problem the learner typed
 _ALIASES = {"exit": "quit", "q": "quit", "?": "help", "h": "hint"}
 HELP = (
     "Type your answer in the same language as the problems: 3x^2 cos(x^3), 3*x**2*cos(x**3).",
-    f"hint: the next hint (each one costs {HINT_COST:g} of the score)   skip: show the answer, move on",
+    f"hint: the next hint (each one costs {HINT_COST:g} of the score, as each wrong try costs"
+    f" {WRONG_TRY_COST:g})   skip: show the answer, move on",
     "quit (or Ctrl-D, Ctrl-C): stop here, with a summary",
 )
 
@@ -82,6 +94,7 @@ class QuestionResult:
     wrt: str
     label: str  # "dy/dx"
     tries: int = 0  # final answers graded
+    wrong: int = 0  # of them, wrong (a decimal that is only close is not counted)
     hints: int = 0
     solved: bool = False
     skipped: bool = False
@@ -91,18 +104,24 @@ class QuestionResult:
 
     @property
     def score(self) -> float:
-        return answer_score(self.solved, self.hints)
+        return answer_score(self.solved, self.hints, self.wrong)
+
+    @property
+    def unaided(self) -> bool:
+        """Right with no wrong try before it and no hint: what mastering takes."""
+        return self.solved and not self.wrong and not self.hints
 
 
 def own_exercise(problem: str, wrt: Sequence[str] | None = None) -> Exercise:
     """A problem the learner typed, as an exercise (every independent variable, unless ``wrt``).
 
-    Raises InputError when it cannot be practised: unreadable, or not gradable (abstract
-    functions, a variable it does not have).
+    Raises InputError when it cannot be practised: unreadable, or not gradable (a variable it
+    does not have, a function the grader cannot evaluate).
     """
     derivation = derive(problem, list(wrt) if wrt else None)
-    for name in derivation.wrt:
-        Model(problem, name)  # the grader's own checks, up front rather than at the first answer
+    if not applies_abstract_functions(problem):
+        for name in derivation.wrt:
+            Model(problem, name)  # the grader's own checks, up front rather than at the first answer
     return Exercise(
         id="",
         problem=problem,
@@ -172,7 +191,9 @@ class Session:
         steps: bool = False,
         record: Callable[[Attempt], object] | None = None,
         clock: Callable[[], float] = time.time,
+        start_at: int = 0,
     ) -> None:
+        """``start_at``: the index of the exercise to begin with (``practice --set`` resumes)."""
         if not exercises and not bank:
             raise ValueError("a session needs exercises, or a bank to choose them from")
         self.steps = steps
@@ -184,12 +205,14 @@ class Session:
         self._exercises: list[Exercise] = list(exercises)
         self._questions: list[tuple[Exercise, str]] = []
         self._index = 0  # of the next question
+        self._start_at = start_at
         self._choosing = not exercises
         self._hints_shown: Counter[str] = Counter()  # per exercise (its problem text)
         self._prompt = ""
         self._asked_at = clock()
         # the current question
         self._model: Model | None = None
+        self._expected: sympy.Expr | None = None  # the right answer, for a question without a model
         self._grader: StepGrader | None = None
         self._steps: list[Step] = []
         self._step = 0
@@ -204,7 +227,14 @@ class Session:
     def start(self) -> list[Event]:
         if self._choosing:
             return [self._menu(), self._ask("set ›")]
-        self._questions = [(exercise, wrt) for exercise in self._exercises for wrt in exercise.wrt]
+        remaining = self._exercises[self._start_at :]
+        self._questions = [(exercise, wrt) for exercise in remaining for wrt in exercise.wrt]
+        if self._start_at:
+            note = (
+                f"Resuming at exercise {self._start_at + 1} of {len(self._exercises)}, "
+                "the first not yet mastered (right with no wrong try and no hint)."
+            )
+            return [Event(Kind.NOTE, note), *self._begin_question()]
         return self._begin_question()
 
     def feed(self, line: str) -> list[Event]:
@@ -254,7 +284,7 @@ class Session:
             hint = f" (did you mean {close[0]}?)" if close else ""
             return [Event(Kind.ERROR, f"error: no set or exercise '{text}'{hint}"), self._ask(self._prompt)]
         self._choosing = False
-        self._exercises = chosen
+        self._exercises, self._start_at = chosen, 0
         return self.start()
 
     def _find(self, text: str) -> list[Exercise] | None:
@@ -281,26 +311,17 @@ class Session:
             self._index += 1
             if self._index == 1 or self._questions[self._index - 2][0] is not exercise:
                 events.append(self._statement(exercise))
-            if is_gradable(exercise):
-                return [*events, *self._question(exercise, wrt)]
-            events.append(self._worked(exercise, wrt))
+            return [*events, *self._question(exercise, wrt)]
         return [*events, *self.end()]
 
-    def _worked(self, exercise: Exercise, wrt: str) -> Event:
-        """An exercise with abstract functions: check cannot grade it, so it is shown worked."""
-        d = derive(exercise.problem, [wrt])
-        return Event(
-            Kind.REVEAL,
-            "Abstract functions: answers to this one cannot be checked. Work it out, then compare:",
-            (f"{ratio(d.output, wrt, len(d.independent) > 1)} = {unicode(d.result[wrt])}",),
-        )
-
     def _question(self, exercise: Exercise, wrt: str) -> list[Event]:
+        if exercise.at is not None or applies_abstract_functions(exercise.problem):
+            return self._plain_question(exercise, wrt)
         events: list[Event] = []
         previous = (
             self._grader if self._grader is not None and self._grader.problem == exercise.problem else None
         )
-        self._grader, self._steps, self._step = None, [], 0
+        self._grader, self._steps, self._step, self._expected = None, [], 0, None
         if self.steps:
             self._grader = StepGrader(exercise.problem, wrt)
             self._model = self._grader.model
@@ -315,18 +336,30 @@ class Session:
             events.append(self._steps_intro())
         return [*events, self._ask_current()]
 
+    def _plain_question(self, exercise: Exercise, wrt: str) -> list[Event]:
+        """A number at the exercise's point, or a derivative with abstract functions: no model
+        (the functions are known only by name, or through a table) and no steps; the answer
+        is graded by :func:`check_value` or by :func:`check` (by instantiation)."""
+        self._grader, self._model, self._steps, self._step = None, None, [], 0
+        if exercise.at is not None:
+            self._expected = expected_value(exercise.problem, wrt, exercise.at, exercise.table_rows)
+        else:
+            self._expected = derive(exercise.problem, [wrt]).result[wrt]
+        problem = read_problem(exercise.problem)
+        names = [name for name in problem.names if name not in problem.defined]
+        label = ratio(problem.output, wrt, len(names) > 1)
+        self.results.append(QuestionResult(exercise, wrt, label))
+        why = "asks for a number" if exercise.at is not None else "has abstract functions"
+        first = wrt == exercise.wrt[0]
+        events = [Event(Kind.NOTE, f"This exercise {why}: no steps.")] if self.steps and first else []
+        return [*events, self._ask_current()]
+
     def _statement(self, exercise: Exercise) -> Event:
         position = self._exercises.index(exercise) + 1
         title = f"Exercise {position} of {len(self._exercises)}"
         if exercise.id:
             title += f" · {exercise.id} · level {exercise.level}"
-        problem = read_problem(exercise.problem)
-        statement = problem.source if problem.is_system else f"{problem.output} = {problem.source}"
-        if len(exercise.wrt) == 1:
-            task = f"Differentiate {statement} with respect to {exercise.wrt[0]}."
-        else:
-            task = f"Differentiate {statement} with respect to each of {', '.join(exercise.wrt)}, in turn."
-        return Event(Kind.EXERCISE, title, (task,))
+        return Event(Kind.EXERCISE, title, _task(exercise))
 
     def _steps_intro(self) -> Event:
         assert self._grader is not None
@@ -391,7 +424,11 @@ class Session:
         exercise, result = self._current.exercise, self._current
         follows: tuple[str, ...] = ()
         try:
-            if self._grader is not None:
+            if exercise.at is not None:
+                checked = check_value(
+                    exercise.problem, text, result.wrt, exercise.at, exercise.table_rows, result.label
+                )
+            elif self._grader is not None:
                 checked, follows = self._grader.grade_final(text)
             else:
                 checked = check(exercise.problem, text, result.wrt)
@@ -400,6 +437,7 @@ class Session:
         codes = tuple(item.code for item in checked.diagnosis)
         self._store(text, "correct" if checked.correct else "wrong", checked.equivalence, codes)
         result.tries += 1
+        result.wrong += not checked.correct and not checked.close
         result.codes.extend(codes)
         if checked.correct:
             result.solved = True
@@ -418,11 +456,12 @@ class Session:
 
     def _accepted(self, checked: CheckResult) -> Event:
         result = self._current
-        lines = [f"{result.label} = {unicode(checked.expected)}"]
-        if result.hints:
-            lines.append(
-                f"score {result.score:g} ({result.hints} hint{'s' if result.hints > 1 else ''} used)"
-            )
+        lines = [f"{result.label} = {self._right_answer()}"]
+        help_taken = [_plural(result.hints, "hint")] if result.hints else []
+        if result.wrong:
+            help_taken.append(_plural(result.wrong, "wrong try", "wrong tries"))
+        if help_taken:
+            lines.append(f"score {result.score:g} ({', '.join(help_taken)})")
         return Event(Kind.CORRECT, f"✓ correct (equivalent {HOW_EQUAL[checked.equivalence]})", tuple(lines))
 
     def _follow_through(self, labels: tuple[str, ...], what: str) -> str:
@@ -446,14 +485,22 @@ class Session:
         return [Event(Kind.HINT, title, (exercise.hints[shown],)), self._ask(self._prompt)]
 
     def _skip(self) -> list[Event]:
-        assert self._model is not None
         result = self._current
         result.skipped = True
         self._store(None, "skipped")
-        answer = f"{result.label} = {unicode(self._model.right_answer)}"
+        answer = f"{result.label} = {self._right_answer()}"
         reveal = Event(Kind.REVEAL, "Skipped. The answer:", (answer,))
         self._steps, self._step = [], 0
         return [reveal, *self._begin_question()]
+
+    def _right_answer(self) -> str:
+        if self._expected is not None:
+            exact = unicode(self._expected)
+            if not self._expected.is_number or self._expected.is_Rational:
+                return exact
+            return f"{exact} ≈ {sympy.N(self._expected, 4)}"
+        assert self._model is not None
+        return unicode(self._model.right_answer)
 
     def _store(
         self,
@@ -477,6 +524,7 @@ class Session:
                 equivalence=equivalence,
                 diagnosis=codes,
                 hints_used=result.hints,
+                wrong_tries=result.wrong if step is None else 0,
                 started_at=self._asked_at,
                 answered_at=now,
             )
@@ -490,28 +538,70 @@ class Session:
             return Event(Kind.SUMMARY, "Session summary: nothing answered.")
         lines = [_result_line(result) for result in results]
         solved = [r for r in results if r.solved]
-        first = sum(r.tries == 1 and not r.hints for r in solved)
+        unaided = sum(r.unaided for r in solved)
         skipped = sum(r.skipped for r in results)
         hints = sum(r.hints for r in results)
+        wrong = sum(r.wrong for r in results)
         total = sum(r.score for r in results)
         lines.append("")
         lines.append(
-            f"{len(solved)} of {len(results)} right ({first} at the first try without a hint), "
-            f"{skipped} skipped, {hints} hint{'s' if hints != 1 else ''}: score {total:g} / {len(results)}"
+            f"{len(solved)} of {len(results)} right ({unaided} unaided: no wrong try, no hint), "
+            f"{skipped} skipped, {_plural(hints, 'hint')}, {_plural(wrong, 'wrong try', 'wrong tries')}: "
+            f"score {total:g} / {len(results)}"
         )
+        lines.append(f"Scoring: {SCORING}.")
         mistakes = Counter(code for result in results for code in result.codes)
         if mistakes:
             lines.append("Mistakes found: " + ", ".join(f"{code} ×{n}" for code, n in mistakes.most_common()))
         return Event(Kind.SUMMARY, "Session summary", tuple(lines))
 
 
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def first_unmastered(exercises: Sequence[Exercise], records: dict[tuple[str, str], ExerciseRecord]) -> int:
+    """Where ``practice --set`` resumes: the first exercise with a variable not yet mastered
+    (answered right with no wrong try and no hint); 0 when all are mastered."""
+    for index, exercise in enumerate(exercises):
+        records_of = [records.get((exercise.id, wrt)) for wrt in exercise.wrt]
+        mastered = all(record is not None and record.mastered for record in records_of)
+        if not mastered:
+            return index
+    return 0
+
+
+def _task(exercise: Exercise) -> tuple[str, ...]:
+    """What the learner is asked: the exercise's own statement, or "Differentiate …"; the point
+    and the table of values, for a number."""
+    problem = read_problem(exercise.problem)
+    if exercise.statement is not None:
+        task = exercise.statement
+    else:
+        statement = problem.source if problem.is_system else f"{problem.output} = {problem.source}"
+        variables = (
+            exercise.wrt[0] if len(exercise.wrt) == 1 else f"each of {', '.join(exercise.wrt)}, in turn"
+        )
+        task = f"Differentiate {statement} with respect to {variables}"
+        task += f", at {exercise.at}." if exercise.at is not None else "."
+    lines = [task]
+    if exercise.table:
+        lines.append("Table of values: " + ", ".join(row.replace("'", "′") for row in exercise.table) + ".")
+    if exercise.at is not None:
+        lines.append(
+            f"The answer is a number: exact, or a decimal to {SIGNIFICANT_FIGURES} significant figures."
+        )
+    return tuple(lines)
+
+
 def _result_line(result: QuestionResult) -> str:
     mark = "✓" if result.solved else ("–" if result.skipped else "✗")
     name = result.exercise.id or result.exercise.problem
-    tries = f"{result.tries} tr{'y' if result.tries == 1 else 'ies'}"
-    details = [tries]
+    details = [_plural(result.tries, "try", "tries")]
+    if result.wrong:
+        details.append(f"{result.wrong} wrong")
     if result.hints:
-        details.append(f"{result.hints} hint{'s' if result.hints > 1 else ''}")
+        details.append(_plural(result.hints, "hint"))
     if result.steps_asked:
         details.append(f"steps {result.steps_right}/{result.steps_asked} right")
     if result.skipped:

@@ -9,11 +9,22 @@ A file that is not a chaintutor database (not SQLite at all, another program's d
 newer schema, or unreadable) is an :class:`InputError` that names it: the store never
 recreates a file over history it cannot read.
 
-Schema, version 1 (``PRAGMA user_version``)::
+Schema, version 2 (``PRAGMA user_version``)::
 
     sessions(id, command, started_at, ended_at)
     attempts(id, session_id, student, exercise_id, set_name, problem, wrt, step, answer,
-             verdict, correct, equivalence, diagnosis, hints_used, started_at, answered_at)
+             verdict, correct, equivalence, diagnosis, hints_used, started_at, answered_at,
+             wrong_tries)
+
+Version 2 added ``wrong_tries``, the wrong final answers given to the same question before this
+attempt. A version-1 database is migrated when it is opened, in one transaction: the column is
+added and filled from the history it already holds (the wrong answers to the same question,
+earlier in the same session).
+
+Scoring (:func:`answer_score`): a right answer scores 1, less :data:`HINT_COST` for each hint
+and :data:`WRONG_TRY_COST` for each wrong try before it, never below 0; anything else scores 0.
+A question is *mastered* once it has been answered right unaided: with no wrong try before it
+and no hint (a decimal that was only close is not a wrong try).
 
 ``step`` is NULL for an exercise's final answer and names the step otherwise (``dy/du3``, a
 path ``y → u → x``); ``verdict`` is ``correct``, ``wrong``, ``unparseable`` or ``skipped``;
@@ -38,15 +49,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chaintutor.core.problem import read_problem
 from chaintutor.errors import InputError, visible
-from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
-from chaintutor.parse.syntax import Call, walk
 from chaintutor.tutor.bank import Exercise, ExerciseSet
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 30.0
 HINT_COST = 0.25  # each hint taken lowers the score of that answer by this much
+WRONG_TRY_COST = 0.25  # and so does each wrong try before it: its diagnosis named the mistake
+SCORING = (
+    f"a right answer scores 1, less {HINT_COST:g} per hint and {WRONG_TRY_COST:g} per wrong try"
+    " before it (never below 0); mastered: right with no wrong try and no hint"
+)
 VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 
 _SCHEMA = """
@@ -72,10 +85,21 @@ CREATE TABLE IF NOT EXISTS attempts (
     diagnosis   TEXT NOT NULL DEFAULT '[]',
     hints_used  INTEGER NOT NULL DEFAULT 0,
     started_at  TEXT NOT NULL,
-    answered_at TEXT NOT NULL
+    answered_at TEXT NOT NULL,
+    wrong_tries INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS attempts_by_exercise ON attempts (student, exercise_id, wrt);
 """
+# Version 1 → 2: the column, filled from the wrong final answers to the same question earlier
+# in the same session (a question is asked until it is answered right or skipped).
+_MIGRATE_TO_2 = (
+    "ALTER TABLE attempts ADD COLUMN wrong_tries INTEGER NOT NULL DEFAULT 0",
+    "UPDATE attempts SET wrong_tries = ("
+    " SELECT COUNT(*) FROM attempts AS earlier WHERE earlier.session_id = attempts.session_id"
+    " AND earlier.student = attempts.student AND earlier.problem = attempts.problem"
+    " AND earlier.wrt = attempts.wrt AND earlier.step IS NULL AND earlier.verdict = 'wrong'"
+    " AND earlier.id < attempts.id) WHERE step IS NULL",
+)
 _TABLES = frozenset({"sessions", "attempts"})
 
 
@@ -93,6 +117,7 @@ class Attempt:
     equivalence: str | None = None
     diagnosis: tuple[str, ...] = ()  # diagnosis codes
     hints_used: int = 0
+    wrong_tries: int = 0  # wrong final answers to this question before this one
     started_at: float = field(default_factory=time.time)  # when the question was put (epoch seconds)
     answered_at: float = field(default_factory=time.time)
     student: str = ""
@@ -102,9 +127,10 @@ class Attempt:
         return self.verdict == "correct"
 
 
-def answer_score(correct: bool, hints_used: int) -> float:
-    """1 for a right answer, less HINT_COST per hint; 0 for anything else."""
-    return max(0.0, 1.0 - HINT_COST * hints_used) if correct else 0.0
+def answer_score(correct: bool, hints_used: int, wrong_tries: int = 0) -> float:
+    """1 for a right answer, less HINT_COST per hint and WRONG_TRY_COST per wrong try before it
+    (never below 0); 0 for anything else."""
+    return max(0.0, 1.0 - HINT_COST * hints_used - WRONG_TRY_COST * wrong_tries) if correct else 0.0
 
 
 def default_db_path(
@@ -201,13 +227,22 @@ class ProgressStore:
             self._use_wal()
             if version < SCHEMA_VERSION:
                 with self._transaction():
-                    # Another process may have created it meanwhile: IF NOT EXISTS makes that harmless.
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            self._conn.execute(statement)
-                    self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    self._create_or_migrate()
         except sqlite3.Error as error:
             raise self._unusable(error) from None
+
+    def _create_or_migrate(self) -> None:
+        """Inside the write transaction, so the version is read again: another process may have
+        created or migrated the file meanwhile (IF NOT EXISTS makes creating twice harmless)."""
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 1:
+            for statement in _MIGRATE_TO_2:
+                self._conn.execute(statement)
+        elif version == 0:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._conn.execute(statement)
+        self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _check_integrity(self) -> None:
         """Nothing is written into a damaged database (``progress`` would refuse it later)."""
@@ -278,8 +313,8 @@ class ProgressStore:
             raise ValueError(f"unknown verdict {attempt.verdict!r}")
         return self._write(
             "INSERT INTO attempts (session_id, student, exercise_id, set_name, problem, wrt, step, answer,"
-            " verdict, correct, equivalence, diagnosis, hints_used, started_at, answered_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " verdict, correct, equivalence, diagnosis, hints_used, started_at, answered_at, wrong_tries)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id,
                 attempt.student,
@@ -296,6 +331,7 @@ class ProgressStore:
                 attempt.hints_used,
                 _timestamp(attempt.started_at),
                 _timestamp(attempt.answered_at),
+                attempt.wrong_tries,
             ),
         )
 
@@ -313,7 +349,7 @@ class ProgressStore:
         """Every attempt, oldest first (of one student, when given)."""
         sql = (
             "SELECT id, session_id, student, exercise_id, set_name, problem, wrt, step, answer, verdict,"
-            " equivalence, diagnosis, hints_used, started_at, answered_at FROM attempts"
+            " equivalence, diagnosis, hints_used, started_at, answered_at, wrong_tries FROM attempts"
         )
         parameters: tuple[str, ...] = ()
         if student is not None:
@@ -329,17 +365,20 @@ class ProgressStore:
             raise self._unusable(error) from None
 
     def best_scores(self, student: str = "") -> dict[tuple[str, str], ExerciseRecord]:
-        """Per (exercise id, wrt): attempts at the final answer, whether one was right, the best score."""
+        """Per (exercise id, wrt): attempts at the final answer, whether one was right, whether
+        one was right unaided (mastered), the best score."""
         rows = self._read(
-            "SELECT exercise_id, wrt, COUNT(*), MAX(correct), MIN(CASE WHEN correct THEN hints_used END)"
+            "SELECT exercise_id, wrt, COUNT(*), MAX(correct),"
+            " MAX(correct AND hints_used = 0 AND wrong_tries = 0),"
+            " MAX(CASE WHEN correct THEN 1.0 - ? * hints_used - ? * wrong_tries END)"
             " FROM attempts WHERE student = ? AND step IS NULL AND exercise_id IS NOT NULL"
             " AND verdict != 'skipped' GROUP BY exercise_id, wrt",
-            (student,),
+            (HINT_COST, WRONG_TRY_COST, student),
         )
         records = {}
-        for exercise_id, wrt, count, solved, fewest_hints in rows:
-            score = answer_score(True, fewest_hints) if solved else 0.0
-            records[(exercise_id, wrt)] = ExerciseRecord(count, bool(solved), score)
+        for exercise_id, wrt, count, solved, unaided, best in rows:
+            score = max(0.0, best) if solved else 0.0
+            records[(exercise_id, wrt)] = ExerciseRecord(count, bool(solved), score, bool(unaided))
         return records
 
     def answer_counts(self, student: str = "") -> tuple[int, int]:
@@ -350,6 +389,15 @@ class ProgressStore:
             (student,),
         )
         return graded, right
+
+    def student_counts(self) -> list[tuple[str, int, int]]:
+        """Every student with answers in the store (``""``, the learner at this terminal, among
+        them), by name: how many answers were graded, and how many were right."""
+        rows = self._read(
+            "SELECT student, SUM(verdict != 'skipped'), SUM(correct) FROM attempts"
+            " GROUP BY student ORDER BY student"
+        )
+        return [(student, graded, right) for student, graded, right in rows]
 
     def mistake_counts(self, student: str = "") -> Counter[str]:
         """How often each diagnosis code was found in this student's wrong answers."""
@@ -380,6 +428,7 @@ class StoredAttempt:
     hints_used: int
     started_at: str
     answered_at: str
+    wrong_tries: int = 0
 
 
 def diagnosis_codes(text: object, path: Path | None = None) -> tuple[str, ...]:
@@ -400,7 +449,7 @@ def diagnosis_codes(text: object, path: Path | None = None) -> tuple[str, ...]:
 
 def _stored(row: tuple[Any, ...]) -> StoredAttempt:
     (id_, session, student, exercise, set_name, problem, wrt, step, answer, verdict, equivalence) = row[:11]
-    codes, hints, started, answered = row[11:]
+    codes, hints, started, answered, wrong_tries = row[11:]
     return StoredAttempt(
         id_,
         session,
@@ -417,6 +466,7 @@ def _stored(row: tuple[Any, ...]) -> StoredAttempt:
         hints,
         started,
         answered,
+        wrong_tries,
     )
 
 
@@ -426,7 +476,8 @@ class ExerciseRecord:
 
     attempts: int
     solved: bool
-    best_score: float  # of the right answers, the one with the fewest hints; 0 if none
+    best_score: float  # the best score of the right answers; 0 if none
+    mastered: bool = False  # answered right unaided: no wrong try before it, no hint
 
 
 # --- the listings behind `exercises` and `progress` ------------------------------------------
@@ -438,7 +489,8 @@ class ExerciseStatus:
     attempts: int
     solved: bool  # every variable of the exercise answered right at least once
     score: float  # the mean of the best scores over its variables, 0 … 1
-    gradable: bool = True  # False: abstract functions, worked in practice but never scored
+    gradable: bool = True  # graded by check too (False: a number at a point, graded in practice only)
+    mastered: bool = False  # every variable answered right unaided (no wrong try, no hint)
 
     @property
     def tried(self) -> bool:
@@ -453,8 +505,8 @@ class SetStatus:
 
     @property
     def graded(self) -> tuple[ExerciseStatus, ...]:
-        """The exercises that count: those answers can be graded on."""
-        return tuple(status for status in self.exercises if status.gradable)
+        """The exercises that count: every one (practice grades them all)."""
+        return self.exercises
 
     @property
     def score(self) -> float:
@@ -462,11 +514,11 @@ class SetStatus:
 
     @property
     def mastered(self) -> int:
-        return sum(status.solved for status in self.graded)
+        return sum(status.mastered for status in self.graded)
 
     @property
     def mastery(self) -> float:
-        """The share of the set's (gradable) exercises answered right at least once."""
+        """The share of the set's exercises mastered: answered right unaided."""
         return self.mastered / len(self.graded) if self.graded else 0.0
 
     @property
@@ -484,13 +536,11 @@ class ProgressReport:
 
 
 def is_gradable(exercise: Exercise) -> bool:
-    """False for an exercise that applies abstract functions (y = f(u, v)): ``check`` cannot
-    grade those answers, so they are worked, not scored, and left out of the mastery."""
-    return not any(
-        isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS
-        for equation in read_problem(exercise.problem).equations
-        for node in walk(equation.rhs)
-    )
+    """Whether ``check`` grades answers to the exercise. Every exercise but those that ask for a
+    value at a point (``at``): their answer is a number, which practice grades
+    (:mod:`chaintutor.grade.value`) and ``check``, which compares derivatives as functions, does
+    not. Abstract functions are graded by instantiation (:mod:`chaintutor.grade.abstract`)."""
+    return exercise.at is None
 
 
 def set_statuses(
@@ -509,6 +559,7 @@ def set_statuses(
                     solved=all(part is not None and part.solved for part in parts),
                     score=sum(part.best_score for part in parts if part) / len(parts),
                     gradable=is_gradable(exercise),
+                    mastered=all(part is not None and part.mastered for part in parts),
                 )
             )
         statuses.append(SetStatus(group.name, group.title, tuple(rows)))
@@ -527,3 +578,37 @@ def progress_report(
         mistakes = store.mistake_counts(student)
         graded, right = store.answer_counts(student)
     return ProgressReport(path, set_statuses(bank, records), tuple(mistakes.most_common(top)), graded, right)
+
+
+@dataclass(frozen=True)
+class StudentSummary:
+    """One student's line in ``progress`` without ``--student``."""
+
+    student: str  # "" for the learner at this terminal
+    answers: int  # graded answers, steps and own problems included
+    right: int
+    mastered: int  # gradable exercises of the bank answered right
+    exercises: int  # gradable exercises in the bank
+    score: float  # the sum of the best scores over the bank's exercises
+
+
+def student_summaries(path: Path, bank: Iterable[ExerciseSet]) -> tuple[StudentSummary, ...]:
+    """Every student in the database at ``path``, by name (none if it does not exist yet)."""
+    if not path.exists():
+        return ()
+    groups = list(bank)
+    summaries = []
+    with ProgressStore(path, create=False) as store:
+        for student, answers, right in store.student_counts():
+            sets = set_statuses(groups, store.best_scores(student))
+            summaries.append(
+                StudentSummary(
+                    student,
+                    answers,
+                    right,
+                    mastered=sum(group.mastered for group in sets),
+                    exercises=sum(len(group.graded) for group in sets),
+                    score=sum(group.score for group in sets),
+                )
+            )
+    return tuple(summaries)
