@@ -186,7 +186,8 @@ def glyph(text: str, tex: str) -> Glyph:
 
 
 def _shape_glyph(rows: str, cols: str) -> Glyph:
-    return glyph(f"   ({rows}×{cols})", rf"\quad ({_tex_name(rows)} \times {_tex_name(cols)})")
+    dimensions = r" \times ".join(_tex_name(d) for d in (rows, *cols.split("×")))
+    return glyph(f"   ({rows}×{cols})", rf"\quad ({dimensions})")
 
 
 def _set_glyph(shape: tuple[str, ...]) -> Glyph:
