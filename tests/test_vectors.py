@@ -24,6 +24,7 @@ from chaintutor import InputError, derive
 from chaintutor.cli import app
 from chaintutor.core.instantiate import derive_verified, verify_by_instantiation
 from chaintutor.core.vector import ChainProduct, derive_vector
+from tests.test_katex import renderers  # noqa: F401  (the fixture: node, KaTeX and MathJax 3)
 
 runner = CliRunner()
 
@@ -636,3 +637,23 @@ def test_equations_and_gradients_parse_back(problem, declarations):
             continue
         back = read_vector_problem(f"g = {data['result'][wrt]}; {declarations}")
         assert sympy.expand(leaf_forms(back)[back.symbol("g")] - gradient) == 0, wrt
+
+
+def test_every_vector_formula_renders_in_katex_and_mathjax(renderers):  # noqa: F811 (the fixture)
+    """Markdown and LaTeX of the lecture's problems, a point included, through real KaTeX and
+    MathJax 3 (skipped without them, as in test_katex)."""
+    from chaintutor.render.formats import render
+    from tests.test_katex import latex_math, markdown_math, render_errors
+
+    formulas = []
+    for problem, point in [
+        ("y = max(0, w·x + b); w, x ∈ R^n", None),
+        ("C = sum((t - relu(X·w + b))^2)/N; X in R^(N×n); w in R^n; t in R^N", None),
+        ("z = tanh(r·W + c); r in R^m; W in R^(m×n); c in R^n", None),
+        ("y = ln(1 + exp(sin(w*x) + x^2)); w, x in R^n", None),
+        (NETWORK, NETWORK_POINT),
+    ]:
+        d = derive_verified(problem, None, point)
+        for output_format, extract in (("markdown", markdown_math), ("latex", latex_math)):
+            formulas += [(problem, tex, display) for tex, display in extract(render(d, output_format))]
+    assert render_errors(renderers, formulas) == []

@@ -14,6 +14,7 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from chaintutor.core.instantiate import InstantiationCheck
+from chaintutor.core.notation import latex, unicode
 from chaintutor.core.vector import (
     ChainProduct,
     Jacobian,
@@ -23,6 +24,7 @@ from chaintutor.core.vector import (
     VectorResult,
     dot,
     is_gradient,
+    leaf_forms,
     ones,
     shape_text,
     vsum,
@@ -47,7 +49,6 @@ from chaintutor.render.document import (
     RuleRow,
     Rules,
     Section,
-    Word,
 )
 
 # --- display objects ---------------------------------------------------------------------------
@@ -191,13 +192,15 @@ def _shape_glyph(rows: str, cols: str) -> Glyph:
 
 
 def _set_glyph(shape: tuple[str, ...]) -> Glyph:
+    return glyph(f"   ∈ {shape_text(shape)}", r"\quad \in " + _set_tex(shape))
+
+
+def _set_tex(shape: tuple[str, ...]) -> str:
     tex = {0: r"\mathbf{R}", 1: r"\mathbf{R}^{%s}", 2: r"\mathbf{R}^{%s \times %s}"}[len(shape)]
-    return glyph(f"   ∈ {shape_text(shape)}", r"\quad \in " + tex % tuple(_tex_name(d) for d in shape))
+    return tex % tuple(_tex_name(d) for d in shape)
 
 
 def _tex_name(name: str) -> str:
-    from chaintutor.core.notation import latex
-
     return latex(sympy.Symbol(name))
 
 
@@ -271,12 +274,20 @@ def jacobian_pieces(jacobian: Jacobian, problem: VectorProblem, in_product: bool
     if jacobian.kind == "column":
         column = Glyph("1⃗") if vector == 1 else shown(vector, problem)
         return (_scaled(scalar, column, problem),)
-    if jacobian.kind == "outer":
-        return (Word("(a row rᵀ goes to r·"), Transposed(shown(body, problem)), Word(")"))
-    if jacobian.kind == "outer_T":
-        return (Word("(a row aᵀ goes to"), shown(body, problem), Word("·aᵀ)"))
+    if jacobian.kind in ("outer", "outer_T"):
+        return (_through_a_row(jacobian, shown(body, problem)),)
     row = Glyph("1⃗ᵀ") if vector == 1 else Transposed(shown(vector, problem))
     return (_scaled(scalar, row, problem),)
+
+
+def _through_a_row(jacobian: Jacobian, vector: sympy.Expr) -> Glyph:
+    """∂(W·x)/∂W as what it does to a row: (rᵀ ↦ r·xᵀ); for ∂(Wᵀ·r)/∂W, (aᵀ ↦ r·aᵀ)."""
+    text, tex = unicode(vector), latex(vector)
+    if jacobian.kind == "outer":
+        return glyph(
+            f"(rᵀ ↦ r·{text}ᵀ)", rf"\left(r^{{\top}} \mapsto r \cdot \left({tex}\right)^{{\top}}\right)"
+        )
+    return glyph(f"(aᵀ ↦ {text}·aᵀ)", rf"\left(a^{{\top}} \mapsto \left({tex}\right) \cdot a^{{\top}}\right)")
 
 
 def _scalar_piece(value: sympy.Expr) -> sympy.Expr:
@@ -331,10 +342,23 @@ def build_vector_document(d: VectorDerivation) -> Document:
         sections.append(_result_section(d, d.results[wrt], number))
     if d.at is not None:
         sections.append(_point_section(d, len(sections) + 1))
-    statement = problem.source.replace("∈", " in ").replace("ℝ", "R")
-    return Document(
-        "The vector chain rule, step by step", (Word(" ".join(statement.split())),), tuple(sections)
-    )
+    return Document("The vector chain rule, step by step", _statement(problem), tuple(sections))
+
+
+def _statement(problem: VectorProblem) -> Formula:
+    """The output written in the variables, then the sets they live in: y = relu(b + w·x); w, x ∈ Rⁿ."""
+    output = problem.symbol(problem.output)
+    formula = (sympy.Symbol(problem.output), EQUALS, shown(leaf_forms(problem).get(output, output), problem))
+    by_set: dict[tuple[str, ...], list[str]] = {}
+    for leaf in problem.leaves:
+        by_set.setdefault(problem.shapes[leaf], []).append(leaf)
+    sets = [
+        glyph(f"; {', '.join(names)} ∈ {shape_text(shape)}",
+              rf";\ {', '.join(_tex_name(n) for n in names)} \in {_set_tex(shape)}")
+        for shape, names in by_set.items()
+        if shape
+    ]  # fmt: skip
+    return (*formula, *sets)
 
 
 def _shapes_section(problem: VectorProblem) -> Section:
