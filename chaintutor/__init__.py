@@ -59,7 +59,7 @@ def derive(
 def _derive_vectors(
     problem: str, wrt: Sequence[str] | str | None, at: str | Mapping[str, object] | None
 ) -> ShownVectorDerivation:
-    from chaintutor.core.instantiate import derive_verified
+    from chaintutor.core.vectorderive import derive_verified
     from chaintutor.render.vectordisplay import ShownVectorDerivation
 
     names = [name.strip() for name in wrt.split(",")] if isinstance(wrt, str) else wrt

@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 
 from chaintutor import InputError, derive
 from chaintutor.cli import app
-from chaintutor.core.instantiate import derive_verified, verify_by_instantiation
+from chaintutor.core.instantiate import verify_by_instantiation
 from chaintutor.core.vector import ChainProduct, derive_vector
+from chaintutor.core.vectorderive import derive_verified
 from tests.test_katex import renderers  # noqa: F401  (the fixture: node, KaTeX and MathJax 3)
 
 runner = CliRunner()

@@ -385,7 +385,7 @@ def _vector_subject(problem: str, wrt: str | None, at: str | None, outputs: str 
     """The vector chain rule (declarations such as 'w, x ∈ R^n'), verified by instantiation."""
     if outputs is not None:
         raise InputError("--outputs is not available for vector problems: a vector output is one already")
-    from chaintutor.core.instantiate import derive_verified
+    from chaintutor.core.vectorderive import derive_verified
 
     names = [name.strip() for name in wrt.split(",") if name.strip()] if wrt else None
     return derive_verified(problem, names, at)

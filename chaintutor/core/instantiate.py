@@ -11,8 +11,6 @@ zero), because the step 1[u > 0] has no symbolic zero test worth the name.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import sympy
@@ -22,7 +20,6 @@ from chaintutor.core.vector import (
     Jacobian,
     VectorDerivation,
     VectorProblem,
-    derive_vector,
     dimension_symbol,
     dot,
     ones,
@@ -165,18 +162,6 @@ def reference_jacobian(problem: VectorProblem, wrt: str, values: dict[sympy.Symb
         return variable.applyfunc(lambda entry: sympy.diff(single, entry))
     entries = list(variable) if isinstance(variable, sympy.MatrixBase) else [variable]
     return sympy.Matrix([[sympy.diff(out, entry) for entry in entries] for out in outputs])
-
-
-def derive_verified(text: str, wrt: Sequence[str] | None = None, at: str | None = None) -> VectorDerivation:
-    """The vector chain rule for ``text``, each result checked by instantiation; with ``at``
-    (``w=[1,2,-1],b=0.1``) the forward and backward pass at that point too."""
-    derivation = derive_vector(text, wrt)
-    derivation.verification.update(verify_by_instantiation(derivation))
-    if at is None:
-        return derivation
-    from chaintutor.core.vectorpoint import evaluate_at
-
-    return replace(derivation, at=evaluate_at(derivation, at))
 
 
 def verify_by_instantiation(derivation: VectorDerivation, seed: int = 17) -> dict[str, InstantiationCheck]:

@@ -628,7 +628,7 @@ class VectorDerivation:
 
 
 def derive_vector(text: str, wrt: Sequence[str] | None = None) -> VectorDerivation:
-    """The vector chain rule for ``text``, unverified (``instantiate.derive_verified`` checks it)."""
+    """The vector chain rule for ``text``, unverified (``vectorderive.derive_verified`` checks it)."""
     problem = read_vector_problem(text)
     targets = tuple(wrt) if wrt else _default_targets(problem)
     for target in targets:
