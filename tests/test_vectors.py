@@ -658,3 +658,9 @@ def test_every_vector_formula_renders_in_katex_and_mathjax(renderers):  # noqa: 
         for output_format, extract in (("markdown", markdown_math), ("latex", latex_math)):
             formulas += [(problem, tex, display) for tex, display in extract(render(d, output_format))]
     assert render_errors(renderers, formulas) == []
+
+
+@pytest.mark.parametrize(("name", "answer"), [("graph", []), ("check", ["x"])])
+def test_graph_and_check_say_vector_problems_are_for_derive(name, answer):
+    outcome = runner.invoke(app, [name, "y = max(0, w·x + b); w, x ∈ R^n", *answer])
+    assert outcome.exit_code == 2 and f"{name} does not take vector problems yet" in outcome.output

@@ -381,6 +381,17 @@ def _derive_subject(
     return derive_problem(problem, wrt, granularity=granularity, max_paths=max_paths, at=at)
 
 
+def _derive_only(problem: str, command: str) -> None:
+    """Vector problems are taught by derive; other commands say so rather than trip on '∈'."""
+    from chaintutor.parse.vectors import is_vector_problem
+
+    if is_vector_problem(problem):
+        raise InputError(
+            f"{command} does not take vector problems yet (declarations such as 'w, x ∈ R^n')",
+            hint=f'chaintutor derive "{problem}" teaches it with the vector chain rule',
+        )
+
+
 def _vector_subject(problem: str, wrt: str | None, at: str | None, outputs: str | None) -> Any:
     """The vector chain rule (declarations such as 'w, x ∈ R^n'), verified by instantiation."""
     if outputs is not None:
@@ -414,6 +425,8 @@ def graph(
     from chaintutor.core.graph import Granularity, build_graph
     from chaintutor.core.problem import read_problem
     from chaintutor.core.stack import run_with_big_stack
+
+    _derive_only(problem, "graph")
 
     def read() -> Any:
         return build_graph(read_problem(problem), Granularity(granularity.value))
@@ -480,6 +493,7 @@ def check(
     from chaintutor.render.text import wrap_text
 
     _check_text_options(output_format.value, line_width, ascii)
+    _derive_only(problem, "check")
     with deadline(time_limit):
         result = check_answer(problem, answer, wrt)
         with phase("render"):
