@@ -24,6 +24,7 @@ from chaintutor.errors import InputError
 if TYPE_CHECKING:
     from chaintutor.render.check import ShownCheck
     from chaintutor.render.display import ShownDerivation
+    from chaintutor.render.vectordisplay import ShownVectorDerivation
 
 __version__ = "0.1.0"
 __all__ = ["InputError", "__version__", "check", "derive"]
@@ -36,7 +37,7 @@ def derive(
     granularity: Literal["compositions", "fine"] = "compositions",
     max_paths: int = 32,
     at: str | Mapping[str, object] | None = None,
-) -> ShownDerivation:
+) -> ShownDerivation | ShownVectorDerivation:
     """Derive ``problem`` (an expression or a system, in the input language) step by step.
 
     ``wrt``: the independent variables to differentiate by, a list or ``"x,z"`` (default:
@@ -45,10 +46,25 @@ def derive(
     (all are counted). ``at``: a point (``"x=0.5,z=2"`` or ``{"x": 0.5}``) adds the numbers of
     the forward and backward pass. Raises :class:`InputError` for a problem that cannot be read.
     """
+    from chaintutor.parse.vectors import is_vector_problem
+
+    if is_vector_problem(problem):  # declarations such as 'w, x ∈ R^n': the vector chain rule
+        return _derive_vectors(problem, wrt, at)
     from chaintutor.core.derive import derive as _derive
     from chaintutor.render.display import ShownDerivation
 
     return ShownDerivation.of(_derive(problem, wrt, granularity=granularity, max_paths=max_paths, at=at))
+
+
+def _derive_vectors(
+    problem: str, wrt: Sequence[str] | str | None, at: str | Mapping[str, object] | None
+) -> ShownVectorDerivation:
+    from chaintutor.core.vectorderive import derive_verified
+    from chaintutor.render.vectordisplay import ShownVectorDerivation
+
+    names = [name.strip() for name in wrt.split(",")] if isinstance(wrt, str) else wrt
+    point = ",".join(f"{name}={value}" for name, value in at.items()) if isinstance(at, Mapping) else at
+    return ShownVectorDerivation.of(derive_verified(problem, names, point))
 
 
 def check(

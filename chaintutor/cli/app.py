@@ -367,7 +367,11 @@ def _exit_if_unverified(subject: Any) -> None:
 def _derive_subject(
     problem: str, wrt: str | None, granularity: str, max_paths: int, at: str | None, outputs: str | None
 ) -> Any:
-    """A Derivation, or a Jacobian when several outputs are named."""
+    """A Derivation, or a Jacobian when several outputs are named, or a vector derivation."""
+    from chaintutor.parse.vectors import is_vector_problem
+
+    if is_vector_problem(problem):
+        return _vector_subject(problem, wrt, at, outputs)
     if outputs is not None:
         from chaintutor.core.jacobian import derive_jacobian
 
@@ -375,6 +379,27 @@ def _derive_subject(
     from chaintutor.core.derive import derive as derive_problem
 
     return derive_problem(problem, wrt, granularity=granularity, max_paths=max_paths, at=at)
+
+
+def _derive_only(problem: str, command: str) -> None:
+    """Vector problems are taught by derive; other commands say so rather than trip on '∈'."""
+    from chaintutor.parse.vectors import is_vector_problem
+
+    if is_vector_problem(problem):
+        raise InputError(
+            f"{command} does not take vector problems yet (declarations such as 'w, x ∈ R^n')",
+            hint=f'chaintutor derive "{problem}" teaches it with the vector chain rule',
+        )
+
+
+def _vector_subject(problem: str, wrt: str | None, at: str | None, outputs: str | None) -> Any:
+    """The vector chain rule (declarations such as 'w, x ∈ R^n'), verified by instantiation."""
+    if outputs is not None:
+        raise InputError("--outputs is not available for vector problems: a vector output is one already")
+    from chaintutor.core.vectorderive import derive_verified
+
+    names = [name.strip() for name in wrt.split(",") if name.strip()] if wrt else None
+    return derive_verified(problem, names, at)
 
 
 @app.command(
@@ -400,6 +425,8 @@ def graph(
     from chaintutor.core.graph import Granularity, build_graph
     from chaintutor.core.problem import read_problem
     from chaintutor.core.stack import run_with_big_stack
+
+    _derive_only(problem, "graph")
 
     def read() -> Any:
         return build_graph(read_problem(problem), Granularity(granularity.value))
@@ -466,6 +493,7 @@ def check(
     from chaintutor.render.text import wrap_text
 
     _check_text_options(output_format.value, line_width, ascii)
+    _derive_only(problem, "check")
     with deadline(time_limit):
         result = check_answer(problem, answer, wrt)
         with phase("render"):

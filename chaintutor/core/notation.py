@@ -134,6 +134,10 @@ class _UnicodePrinter(StrPrinter):
     def _print_sigmoid(self, expr: sympy.Expr) -> str:
         return f"σ({self._print(expr.args[0])})"
 
+    def _print_Heaviside(self, expr: sympy.Expr) -> str:
+        """relu's derivative as the lecture writes it: the indicator 1[u > 0]."""
+        return f"1[{self._print(expr.args[0])} > 0]"
+
     def _print_Derivative(self, expr: sympy.Expr) -> str:
         """∂f/∂u for a partial of an abstract function; f′(u) when it has one argument."""
         function = expr.expr
@@ -223,6 +227,14 @@ class _TutorLatexPrinter(LatexPrinter):
 
     def _print_sigmoid(self, expr: sympy.Expr, exp: str | None = None) -> str:
         body = rf"\sigma\left({self._print(expr.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    def _print_Heaviside(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        body = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    def _print_relu(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        body = rf"\operatorname{{relu}}\left({self._print(expr.args[0])}\right)"
         return body if exp is None else rf"{body}^{{{exp}}}"
 
     def _print_softplus(self, expr: sympy.Expr, exp: str | None = None) -> str:

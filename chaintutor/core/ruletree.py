@@ -304,6 +304,7 @@ _FUNCTIONS: dict[str, tuple[str, str, str]] = {
     "Abs": ("abs", "absolute value rule", "d/du |u| = sign(u), for u ≠ 0"),
     "sigmoid": ("sigmoid", "sigmoid rule", "d/du σ(u) = σ(u)·(1 − σ(u))"),
     "softplus": ("softplus", "softplus rule", "d/du softplus(u) = σ(u)"),
+    "relu": ("relu", "ReLU rule", "d/du relu(u) = d/du max(0, u) = 1[u > 0]"),
 }
 
 

@@ -55,6 +55,10 @@ def _sigmoid(value: float) -> float:
     return exp / (1.0 + exp)
 
 
+def _step(value: float) -> float:
+    return 1.0 if value > 0 else 0.0
+
+
 def _softplus(value: float) -> float:
     return max(value, 0.0) + math.log1p(math.exp(-abs(value)))
 
@@ -90,6 +94,7 @@ _FUNCTIONS: dict[str, Callable[[float], float]] = {
     "sign": _sign,
     "sigmoid": _sigmoid,
     "softplus": _softplus,
+    "relu": lambda value: max(value, 0.0),
 }
 
 
@@ -177,6 +182,8 @@ def _instruction(node: sympy.Basic, index: dict[int, int]) -> tuple[int, object,
     if node.is_Pow:
         return _POW, None, args
     name = type(node).__name__
+    if name == "Heaviside":  # relu's derivative 1[u > 0]; its second argument, 0, is the value at 0
+        return _CALL, _step, args[:1]
     if name in _FUNCTIONS and len(args) == 1:
         return _CALL, _FUNCTIONS[name], args
     raise Unsupported(f"cannot evaluate {name} numerically")

@@ -74,3 +74,47 @@ def _evalf_through_exp(function: sympy.Function, prec: int) -> sympy.Expr | None
     if not function.args[0].is_number:
         return None
     return function.rewrite(sympy.exp)._eval_evalf(prec)
+
+
+class relu(sympy.Function):
+    """The rectified linear unit relu(x) = max(0, x), with relu′(x) = 1[x > 0].
+
+    At the kink x = 0 the derivative does not exist; the convention (as in every deep-learning
+    library) is 0 there, which is what ``Heaviside(x, 0)`` is. ``rewrite(sympy.Max)`` gives
+    max(0, x), the form an independent check differentiates.
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        if arg.is_number and arg.is_extended_real is True and arg.is_comparable:
+            return sympy.Max(sympy.Integer(0), arg)
+        if arg.is_extended_nonnegative:
+            return arg
+        if arg.is_extended_nonpositive:
+            return sympy.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        if argindex != 1:
+            raise ArgumentIndexError(self, argindex)
+        return step(self.args[0])
+
+    def _eval_is_real(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+    def _eval_is_nonnegative(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+    def _eval_rewrite_as_Max(self, arg: sympy.Expr, **kwargs: Any) -> sympy.Expr:
+        return sympy.Max(sympy.Integer(0), arg)
+
+
+def step(arg: sympy.Expr) -> sympy.Expr:
+    """The indicator 1[arg > 0]: the Heaviside step with the value 0 at 0 (relu's convention)."""
+    return sympy.Heaviside(arg, sympy.Integer(0))
+
+
+RELU_CONVENTION = "At u = 0, where relu has a kink, 1[u > 0] takes the value 0 (the usual convention)."
+"""The convention at the kink, stated once in every output that uses it."""

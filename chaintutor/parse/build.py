@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 import sympy
 
 from chaintutor.errors import InputError
-from chaintutor.parse.activations import sigmoid, softplus
-from chaintutor.parse.functions import ABSTRACT_FUNCTIONS, CANONICAL_NAMES
+from chaintutor.parse.activations import relu, sigmoid, softplus, step
+from chaintutor.parse.functions import ABSTRACT_FUNCTIONS, CANONICAL_NAMES, VECTOR_FUNCTIONS
 from chaintutor.parse.magnitude import (
     MAX_NUMBER_DIGITS,
     constant_refusal,
@@ -36,6 +36,7 @@ _NOT_IN_SYMPY: dict[str, Callable[..., sympy.Expr]] = {
     "abs": sympy.Abs,
     "sigmoid": sigmoid,
     "softplus": softplus,
+    "relu": relu,
 }
 
 _FUNCTIONS: dict[str, Callable[..., sympy.Expr]] = {
@@ -134,6 +135,14 @@ def _call(node: Call, args: Sequence[sympy.Expr], source: str | None) -> sympy.E
         return sympy.Function(node.func)(*args)
     if node.func == "Derivative":
         return _partial(node, args, source)
+    if node.func == "max":
+        return _maximum(node, args, source)
+    if node.func in VECTOR_FUNCTIONS:
+        raise _error(
+            f"{node.func}(…) takes vectors: declare them in the problem, as in 'w, x ∈ R^n'", node, source
+        )
+    if node.func == "Heaviside":
+        return _heaviside(node, args, source)
     return _FUNCTIONS[node.func](*args)
 
 
@@ -151,6 +160,21 @@ def _partial(node: Call, args: Sequence[sympy.Expr], source: str | None) -> symp
             source,
         )
     return sympy.Derivative(function, variable)
+
+
+def _maximum(node: Call, args: Sequence[sympy.Expr], source: str | None) -> sympy.Expr:
+    """``max(0, u)`` (or ``max(u, 0)``) is relu(u); other maxima have no derivative to teach."""
+    first, second = args
+    if first == 0 or second == 0:
+        return relu(second if first == 0 else first)
+    raise _error("only max(0, u), the ReLU, is supported", node, source)
+
+
+def _heaviside(node: Call, args: Sequence[sympy.Expr], source: str | None) -> sympy.Expr:
+    """``Heaviside(u, 0)``: relu's derivative 1[u > 0], as SymPy's str writes it (0 at 0)."""
+    if len(args) == 2 and args[1] != 0:
+        raise _error("only Heaviside(u, 0), the step 1[u > 0], is supported", node, source)
+    return step(args[0])
 
 
 def _number(node: Num, source: str | None) -> sympy.Expr:

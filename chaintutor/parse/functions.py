@@ -34,8 +34,11 @@ CANONICAL_NAMES: tuple[str, ...] = (
     *("a" + name for name in _TRIGONOMETRIC),
     *_HYPERBOLIC,
     *("a" + name for name in _HYPERBOLIC),
-    "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sign", "sigmoid", "softplus",
+    "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sign", "sigmoid", "softplus", "relu",
 )  # fmt: skip
+
+VECTOR_FUNCTIONS = {"sum": 1, "dot": 2}
+"""Functions of vectors, by their number of arguments: sum(v) and the dot product dot(u, v)."""
 
 ABSTRACT_FUNCTIONS = frozenset({"f", "g", "h", "F", "G", "H", "φ", "ψ"})
 """Names that make an abstract function when followed by ``(``, and a variable otherwise."""
@@ -56,6 +59,12 @@ FUNCTIONS: dict[str, FunctionInfo] = {
     "log": FunctionInfo("log", 1, 2),
     # The partial of an abstract function, as SymPy's str writes it: Derivative(f(u, v), u).
     "Derivative": FunctionInfo("Derivative", 2, 2),
+    # relu as max(0, u), the lecture's spelling; other maxima are refused when built.
+    "max": FunctionInfo("max", 2, 2),
+    # relu's derivative 1[u > 0] as SymPy's str writes it: Heaviside(u, 0).
+    "Heaviside": FunctionInfo("Heaviside", 1, 2),
+    # The vector reductions (chaintutor.parse.vectors); with scalars alone they are refused.
+    **{name: FunctionInfo(name, arity, arity) for name, arity in VECTOR_FUNCTIONS.items()},
     **_ALIASES,
 }
 """Every accepted spelling of a built-in function."""

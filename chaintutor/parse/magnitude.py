@@ -46,6 +46,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "Abs": abs,
     "sigmoid": lambda arg: 1 / (1 + mpmath.exp(-arg)),
     "softplus": lambda arg: mpmath.log(1 + mpmath.exp(arg)),
+    "relu": lambda arg: max(arg, 0),
 }
 
 _CACHE: dict[sympy.Basic, _Estimate] = {}

@@ -94,6 +94,10 @@ _TEXT_SYMBOLS = {
     "ⱼ": r"\ensuremath{_j}",
     "ᵢ": r"\ensuremath{_i}",
     "∘": r"\ensuremath{\circ}",
+    "∈": r"\ensuremath{\in}",
+    "⊙": r"\ensuremath{\odot}",
+    "δ": r"\ensuremath{\delta}",
+    "\u20d7": "",  # the arrow of 1⃗ (vectors): "1" in running text, \vec{1} in formulas
     "′": "'",
     "…": r"\ldots{}",
     "–": "--",

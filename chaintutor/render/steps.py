@@ -9,7 +9,7 @@ the drawing grows with the edges of the graph, not with the number of paths.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from chaintutor.core.ruletree import (
 )
 from chaintutor.core.ruletree import Step as RuleStep
 from chaintutor.core.walk import contains, substitute, tree_size
+from chaintutor.parse.activations import RELU_CONVENTION
 from chaintutor.render.document import (
     ARROW,
     CLOSE,
@@ -134,6 +135,7 @@ def _layers_document(d: Derivation) -> Document:
                 "layer, the chain rule multiplies by that layer's derivative, found just before.",
             ),
             Rules(tuple(_layer_rows(d, target))),
+            *_kink_note(ld.rule for ld in d.local_derivatives),
         ),
     )
     substitute_back = Section(
@@ -237,7 +239,15 @@ def _equations_section(d: Derivation, pieces: tuple[Definition, ...]) -> Section
 def _locals_section(local_derivatives: tuple[LocalDerivative, ...]) -> Section:
     rows = tuple(row for ld in local_derivatives for row in _rule_rows(ld))
     note = "Differentiate each definition on its own, holding every other variable fixed."
-    return Section("Step 2 · Local derivatives, one per edge", (Prose(note), Rules(rows)))
+    kink = _kink_note(ld.rule for ld in local_derivatives)
+    return Section("Step 2 · Local derivatives, one per edge", (Prose(note), Rules(rows), *kink))
+
+
+def _kink_note(rules: Iterable[RuleStep]) -> tuple[Prose, ...]:
+    """The convention at relu's kink, once, when a ReLU rule is at work."""
+    if any(step.key == "relu" for rule in rules for step in rule.walk()):
+        return (Prose(RELU_CONVENTION),)
+    return ()
 
 
 def _rule_rows(ld: LocalDerivative) -> list[RuleRow]:
