@@ -50,6 +50,7 @@ _BY_KEY = {
     "abs": _D + r"\lvert u \rvert = \operatorname{sign}(u),\ \text{for } u \neq 0",
     "sigmoid": _D + r"\sigma(u) = \sigma(u)\,\bigl(1 - \sigma(u)\bigr)",
     "softplus": _D + r"\operatorname{softplus}(u) = \sigma(u)",
+    "relu": _D + r"\operatorname{relu}(u) = \frac{d}{du}\,\max(0, u) = \mathbf{1}\left[u > 0\right]",
 }
 
 
