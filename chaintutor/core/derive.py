@@ -9,7 +9,7 @@ of paths; the listed paths are there to explain the sum, not to compute it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -31,7 +31,7 @@ from chaintutor.core.verify import (
     verify,
     verify_through_graph,
 )
-from chaintutor.core.walk import contains, substitute, symbols_in, tree_size
+from chaintutor.core.walk import contains, substitute, symbols_in, terms_with, tree_size
 from chaintutor.errors import InputError
 from chaintutor.parse.point import parse_point
 
@@ -222,13 +222,28 @@ def names_in(names: Sequence[str] | str) -> list[str]:
 def local_derivatives_of(graph: DependencyGraph) -> dict[Edge, LocalDerivative]:
     found = {}
     for definition in graph.definitions:
-        for child in definition.depends_on:
+        for child, expr in _partials(definition.expr, [graph.symbols[c] for c in definition.depends_on]):
             symbol = graph.symbols[child]
-            expr = sympy.diff(definition.expr, symbol)
             found[(definition.name, child)] = LocalDerivative(
                 definition.name, child, expr, rule_tree(definition.expr, symbol), definition.partial
             )
     return found
+
+
+def _partials(expr: sympy.Expr, symbols: list[sympy.Symbol]) -> Iterator[tuple[str, sympy.Expr]]:
+    """``sympy.diff(expr, s)`` for each symbol, a sum differentiated term by term once.
+
+    ``sympy.diff`` of a sum differentiates every term, each time: for a node with n inputs
+    that is n² term derivatives. The terms holding ``s`` are the only ones whose derivative is
+    not 0, and SymPy's sum is the same whatever terms of 0 it is given: the same expression,
+    for work that grows with the size of the sum.
+    """
+    if not expr.is_Add:
+        for symbol in symbols:
+            yield symbol.name, sympy.diff(expr, symbol)
+        return
+    for symbol in symbols:
+        yield symbol.name, sympy.Add(*(sympy.diff(term, symbol) for term in terms_with(expr, symbol)))
 
 
 def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
@@ -250,7 +265,12 @@ def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
 
 def adjoints_of(graph: DependencyGraph, locals_: dict[Edge, LocalDerivative]) -> dict[str, sympy.Expr]:
     """Reverse accumulation: adjoint(child) = Σ over parents adjoint(parent) · ∂parent/∂child."""
-    return backward(graph.edges(), _exprs(locals_), graph.output, sympy.Integer(1), sympy.Integer(0))
+    one, zero = sympy.Integer(1), sympy.Integer(0)
+    return backward(graph.edges(), _exprs(locals_), graph.output, one, zero, total=_sum_of)
+
+
+def _sum_of(terms: list[sympy.Expr]) -> sympy.Expr:
+    return sympy.Add(*terms)
 
 
 def _exprs(locals_: dict[Edge, LocalDerivative]) -> dict[Edge, sympy.Expr]:
@@ -276,7 +296,9 @@ def _adjoint_form(
         for name in (d.name for d in graph.definitions)
     }
     one, zero = sympy.Integer(1), sympy.Integer(0)
-    incoming = backward(graph.edges(), _exprs(locals_), graph.output, one, zero, stand_in=bar.__getitem__)
+    incoming = backward(
+        graph.edges(), _exprs(locals_), graph.output, one, zero, stand_in=bar.__getitem__, total=_sum_of
+    )
     equations = tuple(
         (adjoint_name(d.name), incoming[d.name])
         for d in reversed(graph.definitions)
