@@ -256,16 +256,19 @@ def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
     """Each node written in the leaves, bottom-up; None once it outgrows the size budget."""
     forms: dict[str, sympy.Expr | None] = {}
     mapping: dict[sympy.Basic, sympy.Basic] = {}
+    sizes: dict[sympy.Basic, int] = {}
     for definition in graph.definitions:
+        forms[definition.name] = None
         if any(forms.get(child, 0) is None for child in definition.depends_on):
-            forms[definition.name] = None
             continue
+        if tree_size(definition.expr, sizes) > LEAF_FORM_BUDGET:
+            continue  # measured before it is built: SymPy takes long to build a sum of huge terms
         form = substitute(definition.expr, mapping)
-        if tree_size(form) > LEAF_FORM_BUDGET:
-            forms[definition.name] = None
-            continue
-        forms[definition.name] = form
-        mapping[graph.symbols[definition.name]] = form
+        size = tree_size(form)
+        if size <= LEAF_FORM_BUDGET:
+            forms[definition.name] = form
+            mapping[graph.symbols[definition.name]] = form
+            sizes[graph.symbols[definition.name]] = size
     return forms
 
 

@@ -230,12 +230,15 @@ def _draw(rng: random.Random) -> sympy.Float:
     return sympy.Float(magnitude if rng.random() < 0.75 else -magnitude, PRECISION)
 
 
-def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> complex | None:
+def evaluate(
+    expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float], shared: dict[int, sympy.Basic] | None = None
+) -> complex | None:
     """The value at ``point``, or None where it is undefined, not a number, or too large to
-    compare in floating point (exp(exp(exp(x))) is, almost everywhere)."""
+    compare in floating point (exp(exp(exp(x))) is, almost everywhere). ``shared``: see
+    :func:`~chaintutor.core.evaluate.value_at`."""
     if contains(expr, AppliedUndef):  # an abstract function has no value; evalf of its partials
         return None  # at a point, Subs(Derivative(f(ξ), ξ), ξ, x + y), recurses without end
-    value = value_at(expr, point, refuse_above=LARGEST_COMPARED)
+    value = value_at(expr, point, refuse_above=LARGEST_COMPARED, shared=shared)
     if value is None or value.has(sympy.oo, -sympy.oo):  # ∞ inside a value not itself infinite
         return None
     try:
@@ -314,7 +317,8 @@ def verify_gradient_through_graph(
         except InputError:
             continue
         at = {graph.symbols[name]: value for name, value in values.items()}
-        got = [evaluate(result, at) for result in results.values()]
+        shared: dict[int, sympy.Basic] = {}  # the adjoints of the inputs share most of their terms
+        got = [evaluate(result, at, shared) for result in results.values()]
         known = [value for value in got if value is not None]
         if len(known) < len(got):
             continue
