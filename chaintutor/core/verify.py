@@ -41,6 +41,7 @@ class Verification:
     ok: bool
     method: str  # "symbolic" | "numeric" | "failed"
     detail: str  # how it was decided, for people
+    against: str = "sympy.diff"  # what the result was compared with
 
 
 def verify(
@@ -286,10 +287,12 @@ def verify_through_graph(
             break
     if agreed == 0:
         return Verification(False, "failed", "no point was found where both sides are defined")
-    against = "sympy.diff" if reference is not None else "a central difference of the forward pass"
-    return Verification(
-        True, "numeric", f"agrees with {against} at {agreed} random points; too large for a symbolic test"
-    )
+    against = "sympy.diff" if reference is not None else _FORWARD_PASS
+    detail = f"agrees with {against} at {agreed} random points; too large for a symbolic test"
+    return Verification(True, "numeric", detail, against)
+
+
+_FORWARD_PASS = "a central difference of the forward pass"
 
 
 def verify_gradient_through_graph(
@@ -335,7 +338,7 @@ def verify_gradient_through_graph(
         f"agrees with a central difference of the forward pass at {agreed} random points"
         " (every input at once, along random directions); too large for a symbolic test"
     )
-    return {name: Verification(True, "numeric", detail) for name in results}
+    return {name: Verification(True, "numeric", detail, _FORWARD_PASS) for name in results}
 
 
 def _directional_difference(

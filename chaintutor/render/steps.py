@@ -472,7 +472,7 @@ def _result_chain(d: Derivation, target: str, skip_first: bool = False) -> tuple
 def _check(d: Derivation, target: str) -> Check:
     check = d.verification[target]
     if check.ok:
-        return Check(True, f"Agrees with sympy.diff ({check.method}): {check.detail}.")
+        return Check(True, f"Agrees with {check.against} ({check.method}): {check.detail}.")
     return Check(False, f"Does NOT agree with sympy.diff: {check.detail}.")
 
 
@@ -635,8 +635,11 @@ def build_jacobian_document(j: Jacobian) -> Document:
     )
 
 
-def dependency_tree(graph: DependencyGraph, varying: Collection[str] | None = None) -> TreeNode:
-    """``varying``: the leaves differentiated by; the others are marked as held constant."""
+def dependency_tree(
+    graph: DependencyGraph, varying: Collection[str] | None = None, *, repeats_by_name: bool = False
+) -> TreeNode:
+    """``varying``: the leaves differentiated by; the others are marked as held constant.
+    ``repeats_by_name``: a node shown above is drawn by its name alone (big graphs)."""
     expanded: set[str] = set()
 
     def node(name: str) -> TreeNode:
@@ -647,7 +650,7 @@ def dependency_tree(graph: DependencyGraph, varying: Collection[str] | None = No
         definition = graph.definition(name)
         label: Formula = (symbol, EQUALS, definition.expr)
         if name in expanded:
-            return TreeNode(label, (), "shown above")
+            return TreeNode((symbol,) if repeats_by_name else label, (), "shown above")
         expanded.add(name)
         return TreeNode(label, tuple(node(child) for child in definition.depends_on))
 
@@ -673,8 +676,8 @@ def _backward_document(d: Derivation) -> Document:
     taught = outline(d)
     sections = (
         _equations_section(d, taught.pieces),
-        Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
-        _compact_locals_section(_on_the_way(d, taught.local_derivatives)),
+        Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt, repeats_by_name=True)),)),
+        _compact_locals_section(d, _on_the_way(d, taught.local_derivatives)),
         _adjoints_section(d),
         *(_adjoint_result_section(d, target, index) for index, target in enumerate(d.wrt, start=1)),
         *((_point_section(d),) if d.at is not None else ()),
@@ -682,15 +685,35 @@ def _backward_document(d: Derivation) -> Document:
     return Document("Chain rule, step by step", _statement(d, STATEMENT_BUDGET), sections)
 
 
-def _compact_locals_section(local_derivatives: tuple[LocalDerivative, ...]) -> Section:
-    """Each local derivative on one line with the rules it takes (the JSON has every rule tree)."""
-    rows = tuple(_rule_rows(ld)[0] for ld in local_derivatives)
+def _compact_locals_section(d: Derivation, local_derivatives: tuple[LocalDerivative, ...]) -> Section:
+    """Each local derivative on one line with the rules it takes (the JSON has every rule tree),
+    written with the node's own name where its definition reappears in it: for u = tanh(s),
+    du/ds = 1 − tanh²(s) = 1 − u², as backpropagation stores it. Each line then stays as short
+    as the node's definition allows, however wide the layer."""
+    rows = tuple(_head_row(ld, _with_node_name(d, ld.of, ld.expr)) for ld in local_derivatives)
     note = (
-        "Differentiate each definition on its own, holding every other variable fixed. "
+        "Differentiate each definition on its own, holding every other variable fixed. Where a "
+        "node's own definition reappears in its derivative, it is written with the node's name "
+        "(for u = tanh(s): du/ds = 1 − tanh²(s) = 1 − u²). "
         f"With {len(local_derivatives)} edges, each line names the rules it takes; "
         "--format json gives every rule tree step by step."
     )
     return Section("Step 2 · Local derivatives, one per edge", (Prose(note), Rules(rows)))
+
+
+def _with_node_name(d: Derivation, name: str, expr: sympy.Expr) -> sympy.Expr:
+    definition = d.graph.definition(name).expr
+    return expr.xreplace({definition: _symbol(d, name)}) if definition.args else expr
+
+
+def _head_row(ld: LocalDerivative, shown_as: sympy.Expr) -> RuleRow:
+    """The first line of :func:`_rule_rows`, without printing the lines under it."""
+    head: Formula = (Deriv(ld.of, ld.wrt, ld.partial), EQUALS, shown_as)
+    shown = _shown_steps(ld.rule)
+    if len(shown) == 1:
+        return RuleRow(0, head, _rule_text(ld.rule))
+    titles = list(dict.fromkeys(step.title for _, step in shown if _is_named(step)))
+    return RuleRow(0, head, "by " + _and([f"the {title}" for title in titles]))
 
 
 def _adjoints_section(d: Derivation) -> Section:
@@ -747,7 +770,11 @@ def _adjoint_result_section(d: Derivation, target: str, index: int) -> Section:
     if summary.listed:
         first = summary.listed[0]
         label: Formula = (Word("path 1:"), *_arrows(first), COLON, *_path_symbols(d, first))
-        blocks.append(Equations(((label, (_factors(first.factors),)),), inline=True))
+        factors = [
+            _with_node_name(d, parent, factor)
+            for (parent, _), factor in zip(pairwise(first.nodes), first.factors, strict=True)
+        ]
+        blocks.append(Equations(((label, (_factors(factors),)),), inline=True))
     rows: list[Formula] = [_adjoint_sum(d, target, _parents(d))]
     if d.result_form[target] == "leaves":
         rows.extend(_result_chain(d, target))

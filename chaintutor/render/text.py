@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import assert_never
 
@@ -55,9 +56,15 @@ def _piece(piece: Piece, index: int, count: int) -> str:
         case Word(text=text):
             return text + (" " if index < count - 1 else "")
         case sympy.Basic():
-            return printing.unicode(piece)
+            return _unicode(piece)
         case _:
             assert_never(piece)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unicode(expr: sympy.Basic) -> str:
+    """Printed once: a big graph's write-up shows a definition in its equations and its tree."""
+    return printing.unicode(expr)
 
 
 def render_document(document: Document) -> str:
