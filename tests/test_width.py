@@ -41,7 +41,8 @@ def network_value(inputs: list, layers: int, width: int) -> mpmath.mpf:
 
 
 def _unit(layer: int, j: int, below: list) -> mpmath.mpf:
-    return mpmath.tanh(sum(_exact(weight(layer, i, j)) * u for i, u in enumerate(below, 1)) + mpmath.mpf(j) / 9)
+    weighted = sum(_exact(weight(layer, i, j)) * u for i, u in enumerate(below, 1))
+    return mpmath.tanh(weighted + mpmath.mpf(j) / 9)
 
 
 def _exact(decimal: float) -> mpmath.mpf:
