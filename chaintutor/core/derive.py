@@ -157,7 +157,8 @@ def _derive(
     adjoints = adjoints_of(graph, locals_)
     substituted = {v: written_in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
     printable = {v: adjoints[v] if tree_size(adjoints[v]) <= LEAF_FORM_BUDGET else None for v in targets}
-    through_adjoints, adjoint_equations = _adjoint_form(graph, locals_)
+    needs_adjoints = any(printable[v] is None for v in targets)
+    through_adjoints, adjoint_equations = _adjoint_form(graph, locals_) if needs_adjoints else ({}, ())
     enter("simplify")
     result = {
         v: textbook_form(substituted[v])
@@ -169,7 +170,6 @@ def _derive(
     }
     enter("paths")
     paths = {v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets}
-    needs_adjoints = any(printable[v] is None for v in targets)
     enter("verify")
     verification = _verify_all(graph, targets, result, substituted, leaf_forms, adjoints)
     enter("evaluation")
@@ -187,7 +187,7 @@ def _derive(
         verification=verification,
         leaf_forms=leaf_forms,
         at=at_point,
-        adjoint_equations=adjoint_equations if needs_adjoints else (),
+        adjoint_equations=adjoint_equations,
     )
 
 

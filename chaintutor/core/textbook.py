@@ -41,11 +41,15 @@ def textbook_form(expr: sympy.Expr) -> sympy.Expr:
     if not _affordable(expr):
         return expr
     allowed = {type(f) for f in expr.atoms(sympy.Function)} | set(_TEXTBOOK_FUNCTIONS)
+    identities = {expr: with_identities(expr)}  # rewritings often give back what they were given
     candidates = {expr}
-    for start in dict.fromkeys((expr, with_identities(expr))):  # once when no identity applies
+    for start in dict.fromkeys((expr, identities[expr])):  # once when no identity applies
         candidates.add(start)
         for rewrite in _REWRITINGS:
-            candidates.add(with_identities(rewrite(start)))
+            rewritten = rewrite(start)
+            if rewritten not in identities:
+                identities[rewritten] = with_identities(rewritten)
+            candidates.add(identities[rewritten])
     fitting = [c for c in candidates if {type(f) for f in c.atoms(sympy.Function)} <= allowed]
     return _shortest(fitting, expr)
 
