@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import cmath
+import functools
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -375,34 +376,40 @@ class _Exact:
         return known if len(known) == len(got) else None
 
 
-# 40 digits in a context of its own: no other user of mpmath (another thread) sees its precision.
-_MP = mpmath.MPContext()
-_MP.dps = PRECISION + 10
-_IMAGINARY_NOISE = _MP.mpf(IMAGINARY_NOISE._mpf_)  # smaller: rounding, as in forward_pass
-_MP_FUNCTIONS = {
-    sympy.sin: _MP.sin,
-    sympy.cos: _MP.cos,
-    sympy.tan: _MP.tan,
-    sympy.sec: _MP.sec,
-    sympy.csc: _MP.csc,
-    sympy.cot: _MP.cot,
-    sympy.asin: _MP.asin,
-    sympy.acos: _MP.acos,
-    sympy.atan: _MP.atan,
-    sympy.sinh: _MP.sinh,
-    sympy.cosh: _MP.cosh,
-    sympy.tanh: _MP.tanh,
-    sympy.exp: _MP.exp,
-    sympy.log: _MP.ln,
-    sympy.Abs: abs,
+# mpmath's name of each elementary function.
+_MP_NAMES = {
+    sympy.sin: "sin",
+    sympy.cos: "cos",
+    sympy.tan: "tan",
+    sympy.sec: "sec",
+    sympy.csc: "csc",
+    sympy.cot: "cot",
+    sympy.asin: "asin",
+    sympy.acos: "acos",
+    sympy.atan: "atan",
+    sympy.sinh: "sinh",
+    sympy.cosh: "cosh",
+    sympy.tanh: "tanh",
+    sympy.exp: "exp",
+    sympy.log: "ln",
+    sympy.Abs: "fabs",
 }
+
+
+@functools.cache
+def _mp() -> Any:
+    """40 digits in a context of its own: no other user of mpmath (another thread) sees its
+    precision. Made on first use: a start-up that never needs it does not pay for it."""
+    context = mpmath.MPContext()
+    context.dps = PRECISION + 10
+    return context
 
 
 def _precise_can(expr: sympy.Expr) -> bool:
     return all(
         isinstance(node, sympy.Add | sympy.Mul | sympy.Pow | sympy.Symbol | sympy.Rational | sympy.Float)
         or node in (sympy.pi, sympy.E)
-        or (type(node) in _MP_FUNCTIONS and len(node.args) == 1)
+        or (type(node) in _MP_NAMES and len(node.args) == 1)
         for node in postorder(expr)
     )
 
@@ -416,16 +423,18 @@ class _Precise:
         self.graph = graph
 
     def number(self, value: sympy.Float) -> Any:
-        return _MP.mpf(value._mpf_)
+        return _mp().mpf(value._mpf_)
 
     def forward(self, point: dict[str, sympy.Float]) -> dict[str, Any] | None:
+        mp = _mp()
+        noise = mp.mpf(IMAGINARY_NOISE._mpf_)  # smaller: rounding, as in forward_pass
         values = {self.graph.symbols[name]: self.number(value) for name, value in point.items()}
         for definition in self.graph.definitions:
             value = _mp_value(definition.expr, values, {})
-            if value is None or abs(_MP.im(value)) > _IMAGINARY_NOISE:
+            if value is None or abs(mp.im(value)) > noise:
                 return None
-            value = _MP.re(value)
-            if not _MP.isfinite(value) or abs(value) > LARGEST_COMPARED:
+            value = mp.re(value)
+            if not mp.isfinite(value) or abs(value) > LARGEST_COMPARED:
                 return None
             values[self.graph.symbols[definition.name]] = value
         return {symbol.name: value for symbol, value in values.items()}
@@ -445,6 +454,7 @@ class _Precise:
 
 def _mp_value(expr: sympy.Expr, at: dict[sympy.Basic, Any], shared: dict[int, Any]) -> Any:
     """``expr`` in mpmath numbers, subexpressions once (``shared``); None where undefined."""
+    mp = _mp()
     try:
         for node in postorder(expr):
             if id(node) in shared:
@@ -453,22 +463,22 @@ def _mp_value(expr: sympy.Expr, at: dict[sympy.Basic, Any], shared: dict[int, An
             if node in at:
                 value = at[node]
             elif isinstance(node, sympy.Float):
-                value = _MP.mpf(node._mpf_)
+                value = mp.mpf(node._mpf_)
             elif isinstance(node, sympy.Rational):
-                value = _MP.mpf(node.p) / node.q
+                value = mp.mpf(node.p) / node.q
             elif node == sympy.pi:
-                value = +_MP.pi
+                value = +mp.pi
             elif node == sympy.E:
-                value = +_MP.e
+                value = +mp.e
             elif isinstance(node, sympy.Add):
-                value = _MP.fsum(args)
+                value = mp.fsum(args)
             elif isinstance(node, sympy.Mul):
-                value = _MP.fprod(args)
+                value = mp.fprod(args)
             elif isinstance(node, sympy.Pow):
-                value = _MP.power(args[0], args[1])
+                value = mp.power(args[0], args[1])
             else:
-                value = _MP_FUNCTIONS[type(node)](args[0])
-            if not _MP.isfinite(value):
+                value = getattr(mp, _MP_NAMES[type(node)])(args[0])
+            if not mp.isfinite(value):
                 return None
             shared[id(node)] = value
     except (ArithmeticError, ValueError, TypeError, KeyError):
