@@ -253,7 +253,11 @@ def _partials(expr: sympy.Expr, symbols: list[sympy.Symbol]) -> Iterator[tuple[s
 
 
 def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
-    """Each node written in the leaves, bottom-up; None once it outgrows the size budget."""
+    """Each node written in the leaves, bottom-up; None once it outgrows the size budget.
+
+    The size is measured before the form is built (SymPy takes long to build a sum of huge
+    terms), and again after: building can only grow it (a number times a sum is distributed),
+    except where SymPy cancels terms, which a form past the budget is not worth building for."""
     forms: dict[str, sympy.Expr | None] = {}
     mapping: dict[sympy.Basic, sympy.Basic] = {}
     sizes: dict[sympy.Basic, int] = {}
@@ -262,7 +266,7 @@ def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
         if any(forms.get(child, 0) is None for child in definition.depends_on):
             continue
         if tree_size(definition.expr, sizes) > LEAF_FORM_BUDGET:
-            continue  # measured before it is built: SymPy takes long to build a sum of huge terms
+            continue
         form = substitute(definition.expr, mapping)
         size = tree_size(form)
         if size <= LEAF_FORM_BUDGET:

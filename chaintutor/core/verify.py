@@ -9,11 +9,10 @@
 
 from __future__ import annotations
 
-import cmath
 import functools
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -115,98 +114,29 @@ def agreeing_points(
 
 
 def agree_in_floating_point(first: sympy.Expr, second: sympy.Expr) -> bool:
-    """A quick look before :func:`agreeing_points`: do the two agree (to 1e-9) at its first
-    POINTS_WANTED random points where both have a value in complex floating point?
+    """A quick look before :func:`agreeing_points`: do the two agree (to 1e-12) at its first
+    POINTS_WANTED random points where both have a value in mpmath's numbers?
 
-    Floating point is some fifty times faster than SymPy's 30-digit numbers and settles the
-    usual case, two forms of one result. False proves nothing (a form outside the functions
-    known here, rounding, no point with values): the 30-digit comparison then decides.
+    mpmath is some thirty times faster than SymPy's numbers for the elementary functions
+    (:func:`_precise_can`) and settles the usual case, two forms of one result. False proves
+    nothing (a form outside those functions, no point with values): SymPy's comparison decides.
     """
-    if not (_floating_point_can(first) and _floating_point_can(second)):
+    if not (_precise_can(first) and _precise_can(second)):
         return False
+    mp = _mp()
     symbols = sorted(symbols_in(first) | symbols_in(second), key=lambda s: s.name)
     agreed = 0
     for point in _random_points(symbols):
-        at = {symbol: complex(value) for symbol, value in point.items()}
-        one, other = _floating_point(first, at), _floating_point(second, at)
+        at: dict[sympy.Basic, Any] = {symbol: mp.mpf(value._mpf_) for symbol, value in point.items()}
+        one, other = _mp_value(first, at, {}), _mp_value(second, at, {})
         if one is None or other is None:
             continue
-        if abs(one - other) > 1e-9 * max(1.0, abs(other)):
+        if abs(one - other) > 1e-12 * max(1, abs(other)):
             return False
         agreed += 1
         if agreed == POINTS_WANTED:
             return True
     return False
-
-
-def _secant(z: complex) -> complex:
-    return 1 / cmath.cos(z)
-
-
-def _cosecant(z: complex) -> complex:
-    return 1 / cmath.sin(z)
-
-
-def _cotangent(z: complex) -> complex:
-    return 1 / cmath.tan(z)
-
-
-def _sign(z: complex) -> complex:
-    return z / abs(z) if z else 0j
-
-
-_FLOATING: dict[type, Callable[[complex], complex]] = {
-    sympy.sin: cmath.sin,
-    sympy.cos: cmath.cos,
-    sympy.tan: cmath.tan,
-    sympy.sec: _secant,
-    sympy.csc: _cosecant,
-    sympy.cot: _cotangent,
-    sympy.asin: cmath.asin,
-    sympy.acos: cmath.acos,
-    sympy.atan: cmath.atan,
-    sympy.sinh: cmath.sinh,
-    sympy.cosh: cmath.cosh,
-    sympy.tanh: cmath.tanh,
-    sympy.exp: cmath.exp,
-    sympy.log: cmath.log,
-    sympy.Abs: abs,
-    sympy.sign: _sign,
-}
-
-
-def _floating_point_can(expr: sympy.Expr) -> bool:
-    return all(
-        isinstance(node, sympy.Add | sympy.Mul | sympy.Pow | sympy.Symbol | sympy.Number | sympy.NumberSymbol)
-        or (type(node) in _FLOATING and len(node.args) == 1)
-        for node in postorder(expr)
-    )
-
-
-def _floating_point(expr: sympy.Expr, point: dict[sympy.Symbol, complex]) -> complex | None:
-    """The value in complex floating point, or None where it is undefined or not finite."""
-    values: dict[int, complex] = {}
-    try:
-        for node in postorder(expr):
-            args = [values[id(arg)] for arg in node.args]
-            if isinstance(node, sympy.Symbol):
-                value = point[node]
-            elif isinstance(node, sympy.Number | sympy.NumberSymbol):
-                value = complex(node)
-            elif isinstance(node, sympy.Add):
-                value = sum(args, 0j)
-            elif isinstance(node, sympy.Mul):
-                value = math.prod(args, start=1 + 0j)
-            elif isinstance(node, sympy.Pow):
-                value = args[0] ** args[1]
-            else:
-                value = complex(_FLOATING[type(node)](args[0]))
-            if not cmath.isfinite(value):
-                return None
-            values[id(node)] = value
-    except (ArithmeticError, ValueError, TypeError, KeyError):
-        return None
-    return values[id(expr)]
 
 
 def _too_large(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> bool:
@@ -393,6 +323,7 @@ _MP_NAMES = {
     sympy.exp: "exp",
     sympy.log: "ln",
     sympy.Abs: "fabs",
+    sympy.sign: "sign",
 }
 
 
