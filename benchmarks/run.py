@@ -1,10 +1,11 @@
 """Speed of chaintutor against the floor its dependencies set, on this machine: run on demand,
 never in the tests.
 
-    python benchmarks/run.py            # everything (about a minute)
+    python benchmarks/run.py            # everything (a few minutes)
     python benchmarks/run.py --quick    # fewer repetitions
 
-Prints each measurement next to its target from the issues (cold start, depth, width, check).
+Prints each measurement next to its target from the issues (cold start, depth, width, check;
+homework, sums and network write-ups against plain ``sympy.diff`` on the same expression).
 
 The cold start is compared with the thinnest program that has chaintutor's dependencies: a
 Typer app with one ``str`` argument that prints the seed's ``sympy.diff`` (``FLOOR`` below).
@@ -18,6 +19,7 @@ Bytecode is written on the first run, as ``pip install`` does, even under PYTHON
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import statistics
@@ -182,6 +184,111 @@ def check_latency() -> None:
         )
 
 
+def paired(text: str, wrt: list[str] | None, runs: int) -> tuple[float, float]:
+    """Median CPU seconds of ``derive(text)`` and of plain ``sympy.diff`` on the same expression
+    (the whole problem in the leaves, for every variable), in this process, SymPy's cache
+    cleared before each. CPU time (this process, all threads) is less disturbed than wall time
+    by the other jobs of a shared machine."""
+    import sympy
+    from sympy.core.cache import clear_cache
+
+    from chaintutor import derive
+
+    ours, theirs = [], []
+    for _ in range(runs):
+        clear_cache()
+        start = time.process_time()
+        d = derive(text, wrt=wrt)
+        ours.append(time.process_time() - start)
+        whole, symbols = d.leaf_forms[d.output], [d.graph.symbols[v] for v in d.wrt]
+        clear_cache()
+        start = time.process_time()
+        for symbol in symbols:
+            sympy.diff(whole, symbol)
+        theirs.append(time.process_time() - start)
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def homework(runs: int) -> None:
+    print("5. Homework: 28 textbook problems, derive against plain sympy.diff (CPU seconds, one process)")
+    from tests.homework import HOMEWORK
+
+    problems = [(text, [v]) for text, v, _ in HOMEWORK if ";" not in text][:28]
+    ours = theirs = 0.0
+    for text, wrt in problems:
+        mine, plain = paired(text, wrt, runs)
+        ours, theirs = ours + mine, theirs + plain
+    report("derive, 28 problems in total", ours, "", True)
+    report("sympy.diff, the same 28", theirs, "", True)
+    report("ratio derive / sympy.diff", ours / theirs, "≤ 4", ours / theirs <= 4)
+
+
+def sum_of_products(terms: int) -> str:
+    """Σ sin(kx + 1)·cos(x² + k), k = 1 … terms: one node with 2·terms inputs."""
+    return " + ".join(f"sin({k}*x + 1)*cos(x^2 + {k})" for k in range(1, terms + 1))
+
+
+def sums(runs: int) -> None:
+    print("6. Sums: Σ sin(kx+1)·cos(x²+k), derive against sympy.diff (CPU seconds, one process)")
+    from chaintutor import derive
+
+    measured = []
+    for terms in (50, 200, 500):
+        mine, plain = paired(sum_of_products(terms), None, runs if terms < 500 else 1)
+        edges = len(derive(sum_of_products(terms)).local_derivatives)
+        measured.append((edges, mine))
+        ratio = mine / plain
+        target, ok = ("≤ 2.5", ratio <= 2.5) if terms == 200 else ("", True)
+        report(f"{terms} terms ({edges} edges): {mine:.2f} s vs {plain:.2f} s, ratio", ratio, target, ok)
+    (few, few_seconds), (many, many_seconds) = measured[0], measured[-1]
+    slope = math.log(many_seconds / few_seconds) / math.log(many / few)
+    report("log-log slope of derive time against edges, 50 to 500 terms", slope, "≤ 1.15", slope <= 1.15)
+
+
+LAYER_LETTERS = "abcdgjkmnprz"  # no e (Euler's number), no f g h (abstract functions), no x y
+
+
+def network(layers: int, width: int) -> str:
+    """A tanh network: y = the sum of the last layer; each unit tanh(Σ ±c·(unit below) + j/9)
+    with c in 1 … 3; inputs x1 … x{width}. Written compactly: 12×16 must fit the input limit."""
+
+    def weighted(layer: int, i: int, name: str, j: int) -> str:
+        size = (3 * i + 5 * j + 7 * layer) % 3 + 1
+        return f"{'-' if (i + j + layer) % 2 else '+'}{size if size > 1 else ''}{name}"
+
+    lines = ["y=" + "+".join(f"{LAYER_LETTERS[layers - 1]}{j}" for j in range(1, width + 1))]
+    for layer in range(layers, 0, -1):
+        below = [f"x{i}" if layer == 1 else f"{LAYER_LETTERS[layer - 2]}{i}" for i in range(1, width + 1)]
+        for j in range(1, width + 1):
+            total = "".join(weighted(layer, i, name, j) for i, name in enumerate(below, 1)).lstrip("+")
+            lines.append(f"{LAYER_LETTERS[layer - 1]}{j}=tanh({total}+{j}/9)")
+    return ";".join(lines)
+
+
+def write_ups() -> None:
+    print("7. Write-ups of tanh networks, end to end through the CLI (wall seconds, bytes)")
+    small = network(4, 4)
+    taken, sizes = {}, {}
+    for output_format in ("text", "markdown", "latex"):
+        command = chaintutor("derive", small, "--format", output_format)
+        start = time.perf_counter()
+        sizes[output_format] = len(subprocess.run(command, check=True, capture_output=True, env=ENV).stdout)
+        taken[output_format] = time.perf_counter() - start
+        report(
+            f"4×4 network, --format {output_format} ({sizes[output_format]:,} bytes)",
+            taken[output_format],
+            "",
+            True,
+        )
+    report("4×4 network, Markdown seconds", taken["markdown"], "≤ 3", taken["markdown"] <= 3)
+    report("4×4 network, Markdown kilobytes", sizes["markdown"] / 1000, "≤ 150", sizes["markdown"] <= 150_000)
+    for output_format in ("markdown", "latex"):
+        ratio = taken[output_format] / taken["text"]
+        report(f"4×4 network, {output_format} / text time", ratio, "≤ 2", ratio <= 2)
+    seconds = wall(chaintutor("derive", network(12, 16), "--format", "text", "--time-limit", "300"))
+    report("12×16 network, --format text, seconds", seconds, "≤ 10", seconds <= 10)
+
+
 VECTOR_PROBLEMS = (
     "y = max(0, w·x + b); w, x ∈ R^n",
     "L = (t - relu(dot(w, x) + b))^2; w, x in R^n",
@@ -191,7 +298,7 @@ VECTOR_PROBLEMS = (
 
 
 def vector_chain_rule() -> None:
-    print("5. The vector chain rule (seconds, in one process): the derivation is symbolic in n")
+    print("8. The vector chain rule (seconds, in one process): the derivation is symbolic in n")
     from chaintutor.core.instantiate import components, reference_jacobian, verify_by_instantiation
     from chaintutor.core.vector import derive_vector, read_vector_problem
 
@@ -215,17 +322,31 @@ def vector_chain_rule() -> None:
         report(f"for contrast: sympy.diff in components, loss, n={n}", seconds, "", True)
 
 
+SECTIONS = ("start", "depth", "width", "check", "homework", "sums", "write-ups", "vectors")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions of the cold start")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--only", choices=SECTIONS, nargs="+", default=SECTIONS, help="run only these sections"
+    )
     options = parser.parse_args()
-    cold_start(3 if options.quick else 9)
-    depth()
-    width()
-    check_latency()
-    vector_chain_rule()
+    runs = {
+        "start": lambda: cold_start(3 if options.quick else 9),
+        "depth": depth,
+        "width": width,
+        "check": check_latency,
+        "homework": lambda: homework(3 if options.quick else 5),
+        "sums": lambda: sums(1 if options.quick else 3),
+        "write-ups": write_ups,
+        "vectors": vector_chain_rule,
+    }
+    for section in SECTIONS:
+        if section in options.only:
+            runs[section]()
 
 
 if __name__ == "__main__":

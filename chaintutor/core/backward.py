@@ -31,6 +31,7 @@ def backward(
     one: N,
     zero: N,
     stand_in: Callable[[str], N] | None = None,
+    total: Callable[[list[N]], N] | None = None,
 ) -> dict[str, N]:
     """The adjoint ∂output/∂node of every node below ``output``, and ``output``'s own (``one``).
 
@@ -42,13 +43,33 @@ def backward(
     ``one`` and ``zero`` are that number type's 1 and 0. ``stand_in``: each parent contributes
     ``stand_in(parent) · local`` instead of its accumulated adjoint, which gives every node's
     adjoint equation ū = Σ p̄·∂p/∂u, written in the parents' adjoint symbols.
+
+    A child's terms are collected in a list and summed once, when the child is next needed:
+    ``total`` sums a list (``sympy.Add(*terms)`` builds a sum of n terms in one go, where adding
+    them one at a time rebuilds a growing sum n times); by default they are added in order.
     """
-    adjoint = {output: one}
+    terms: dict[str, list[N]] = {}
+    done: dict[str, N] = {output: one}
+
+    def adjoint_of(name: str) -> N:
+        if name not in done:
+            collected = terms.get(name, [])
+            done[name] = total(collected) if total is not None else _in_order(collected, zero)
+        return done[name]
+
     for parent, children in reversed(_by_parent(edges)):
-        upstream = adjoint.get(parent, zero) if stand_in is None else stand_in(parent)
+        upstream = adjoint_of(parent) if stand_in is None else stand_in(parent)
         for child in children:
-            adjoint[child] = adjoint.get(child, zero) + upstream * local[(parent, child)]
-    return adjoint
+            terms.setdefault(child, []).append(upstream * local[(parent, child)])
+    return {output: one} | {child: adjoint_of(child) for child in terms}
+
+
+def _in_order(terms: list[N], zero: N) -> N:
+    """zero + t1 + t2 + …, left to right: the same rounding as adding them one at a time."""
+    sum_ = zero
+    for term in terms:
+        sum_ = sum_ + term
+    return sum_
 
 
 def _by_parent(edges: Iterable[Edge]) -> list[tuple[str, list[str]]]:

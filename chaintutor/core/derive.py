@@ -9,7 +9,7 @@ of paths; the listed paths are there to explain the sum, not to compute it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -27,11 +27,13 @@ from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.textbook import textbook_form
 from chaintutor.core.verify import (
     Verification,
+    agree_in_floating_point,
     agreeing_points,
     verify,
+    verify_gradient_through_graph,
     verify_through_graph,
 )
-from chaintutor.core.walk import contains, substitute, symbols_in, tree_size
+from chaintutor.core.walk import contains, substitute, symbols_in, terms_with, tree_size
 from chaintutor.errors import InputError
 from chaintutor.parse.point import parse_point
 
@@ -39,6 +41,10 @@ DEFAULT_MAX_PATHS = 32
 MAX_PATHS_LIMIT = 10_000  # listed paths per variable: memory grows with them
 LEAF_FORM_BUDGET = 25_000  # nodes of a result printed in the leaves (shared subtrees counted each time)
 PATH_PRODUCT_BUDGET = 2_000  # nodes of one path's product printed in the leaves
+# Nodes of the whole problem in the leaves past which its flattened sympy.diff is not worth its
+# cost (a 4-layer network of 4 tanh units, 4,765 nodes, takes seconds) for results that stay in
+# the intermediates: those are checked numerically against the forward pass instead.
+FLAT_DIFF_BUDGET = 2_000
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,8 @@ def _derive(
     adjoints = adjoints_of(graph, locals_)
     substituted = {v: written_in_leaves(adjoints[v], graph, leaf_forms) for v in targets}
     printable = {v: adjoints[v] if tree_size(adjoints[v]) <= LEAF_FORM_BUDGET else None for v in targets}
-    through_adjoints, adjoint_equations = _adjoint_form(graph, locals_)
+    needs_adjoints = any(printable[v] is None for v in targets)
+    through_adjoints, adjoint_equations = _adjoint_form(graph, locals_) if needs_adjoints else ({}, ())
     enter("simplify")
     result = {
         v: textbook_form(substituted[v])
@@ -163,9 +170,8 @@ def _derive(
     }
     enter("paths")
     paths = {v: _path_summary(graph, v, locals_, leaf_forms, max_paths) for v in targets}
-    needs_adjoints = any(printable[v] is None for v in targets)
     enter("verify")
-    verification = {v: _verify(graph, v, result[v], substituted[v], leaf_forms, adjoints[v]) for v in targets}
+    verification = _verify_all(graph, targets, result, substituted, leaf_forms, adjoints)
     enter("evaluation")
     at_point = None if at is None else _at_point(graph, locals_, paths, at)
     return Derivation(
@@ -181,7 +187,7 @@ def _derive(
         verification=verification,
         leaf_forms=leaf_forms,
         at=at_point,
-        adjoint_equations=adjoint_equations if needs_adjoints else (),
+        adjoint_equations=adjoint_equations,
     )
 
 
@@ -222,35 +228,62 @@ def names_in(names: Sequence[str] | str) -> list[str]:
 def local_derivatives_of(graph: DependencyGraph) -> dict[Edge, LocalDerivative]:
     found = {}
     for definition in graph.definitions:
-        for child in definition.depends_on:
+        for child, expr in _partials(definition.expr, [graph.symbols[c] for c in definition.depends_on]):
             symbol = graph.symbols[child]
-            expr = sympy.diff(definition.expr, symbol)
             found[(definition.name, child)] = LocalDerivative(
                 definition.name, child, expr, rule_tree(definition.expr, symbol), definition.partial
             )
     return found
 
 
+def _partials(expr: sympy.Expr, symbols: list[sympy.Symbol]) -> Iterator[tuple[str, sympy.Expr]]:
+    """``sympy.diff(expr, s)`` for each symbol, a sum differentiated term by term once.
+
+    ``sympy.diff`` of a sum differentiates every term, each time: for a node with n inputs
+    that is n² term derivatives. The terms holding ``s`` are the only ones whose derivative is
+    not 0, and SymPy's sum is the same whatever terms of 0 it is given: the same expression,
+    for work that grows with the size of the sum.
+    """
+    if not expr.is_Add:
+        for symbol in symbols:
+            yield symbol.name, sympy.diff(expr, symbol)
+        return
+    for symbol in symbols:
+        yield symbol.name, sympy.Add(*(sympy.diff(term, symbol) for term in terms_with(expr, symbol)))
+
+
 def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:
-    """Each node written in the leaves, bottom-up; None once it outgrows the size budget."""
+    """Each node written in the leaves, bottom-up; None once it outgrows the size budget.
+
+    The size is measured before the form is built (SymPy takes long to build a sum of huge
+    terms), and again after: building can only grow it (a number times a sum is distributed),
+    except where SymPy cancels terms, which a form past the budget is not worth building for."""
     forms: dict[str, sympy.Expr | None] = {}
     mapping: dict[sympy.Basic, sympy.Basic] = {}
+    sizes: dict[sympy.Basic, int] = {}
     for definition in graph.definitions:
+        forms[definition.name] = None
         if any(forms.get(child, 0) is None for child in definition.depends_on):
-            forms[definition.name] = None
+            continue
+        if tree_size(definition.expr, sizes) > LEAF_FORM_BUDGET:
             continue
         form = substitute(definition.expr, mapping)
-        if tree_size(form) > LEAF_FORM_BUDGET:
-            forms[definition.name] = None
-            continue
-        forms[definition.name] = form
-        mapping[graph.symbols[definition.name]] = form
+        size = tree_size(form)
+        if size <= LEAF_FORM_BUDGET:
+            forms[definition.name] = form
+            mapping[graph.symbols[definition.name]] = form
+            sizes[graph.symbols[definition.name]] = size
     return forms
 
 
 def adjoints_of(graph: DependencyGraph, locals_: dict[Edge, LocalDerivative]) -> dict[str, sympy.Expr]:
     """Reverse accumulation: adjoint(child) = Σ over parents adjoint(parent) · ∂parent/∂child."""
-    return backward(graph.edges(), _exprs(locals_), graph.output, sympy.Integer(1), sympy.Integer(0))
+    one, zero = sympy.Integer(1), sympy.Integer(0)
+    return backward(graph.edges(), _exprs(locals_), graph.output, one, zero, total=_sum_of)
+
+
+def _sum_of(terms: list[sympy.Expr]) -> sympy.Expr:
+    return sympy.Add(*terms)
 
 
 def _exprs(locals_: dict[Edge, LocalDerivative]) -> dict[Edge, sympy.Expr]:
@@ -276,7 +309,9 @@ def _adjoint_form(
         for name in (d.name for d in graph.definitions)
     }
     one, zero = sympy.Integer(1), sympy.Integer(0)
-    incoming = backward(graph.edges(), _exprs(locals_), graph.output, one, zero, stand_in=bar.__getitem__)
+    incoming = backward(
+        graph.edges(), _exprs(locals_), graph.output, one, zero, stand_in=bar.__getitem__, total=_sum_of
+    )
     equations = tuple(
         (adjoint_name(d.name), incoming[d.name])
         for d in reversed(graph.definitions)
@@ -329,6 +364,35 @@ def _leaf_mapping(
     return {graph.symbols[name]: form for name, form in forms.items() if form is not None}
 
 
+def _verify_all(
+    graph: DependencyGraph,
+    targets: tuple[str, ...],
+    result: dict[str, sympy.Expr],
+    substituted: dict[str, sympy.Expr | None],
+    forms: dict[str, sympy.Expr | None],
+    adjoints: dict[str, sympy.Expr],
+) -> dict[str, Verification]:
+    """Each result against ``sympy.diff`` of the whole problem written in the leaves, where that
+    is affordable. Where it is not and the results stay in the intermediates, every local
+    derivative is already ``sympy.diff``'s own, and one numeric check of the forward pass covers
+    all the results together; only if it does not settle them is each checked on its own."""
+    whole = forms[graph.output]
+    in_graph = {
+        v: adjoints[v]
+        for v in targets
+        if substituted[v] is None and not contains(result[v], sympy.Derivative)
+    }
+    together = None
+    if in_graph and (whole is None or tree_size(whole) > FLAT_DIFF_BUDGET):
+        together = verify_gradient_through_graph(graph, in_graph)
+    return {
+        v: together[v]
+        if together is not None and v in together
+        else _verify(graph, v, result[v], substituted[v], forms, adjoints[v])
+        for v in targets
+    }
+
+
 def _verify(
     graph: DependencyGraph,
     target: str,
@@ -346,7 +410,7 @@ def _verify(
     if substituted is None or reference is None:
         return verify_through_graph(graph, adjoint, target, reference)
     check = verify(substituted, reference, [symbol], function=whole)
-    if check.ok and shown is not substituted:
+    if check.ok and shown is not substituted and not agree_in_floating_point(shown, substituted):
         points = agreeing_points(shown, substituted, [symbol])
         if isinstance(points, str):
             return Verification(False, "failed", "the simplified form " + points)

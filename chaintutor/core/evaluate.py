@@ -98,7 +98,11 @@ def _number(
 
 
 def value_at(
-    expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic], *, refuse_above: float | None = None
+    expr: sympy.Expr,
+    point: Mapping[sympy.Basic, sympy.Basic],
+    *,
+    refuse_above: float | None = None,
+    shared: dict[int, sympy.Basic] | None = None,
 ) -> sympy.Expr | None:
     """``expr`` with the numbers of ``point`` put in, to PRECISION digits, perhaps complex; None
     where that is not a finite number (undefined, or beyond SymPy's evaluation), ``sympy.oo``
@@ -110,10 +114,14 @@ def value_at(
     bound, before exp(exp(…)) is computed to a number with a million-digit exponent, and
     never asks for more digits of π than the bound's exponent needs: a single ``evalf`` of the
     whole can run for minutes (π^(e^(π^e)), or the real part of log(asin(2))).
+
+    ``shared``: the values already found for subexpressions (by their id), kept between calls at
+    the same point and bound, so expressions that share subtrees (the adjoints of several
+    inputs) evaluate each one once. The caller keeps the expressions alive while it holds it.
     """
     bound = sympy.Float(refuse_above if refuse_above is not None else HARD_BOUND)
     try:
-        value = _bounded(expr, point, bound)
+        value = _bounded(expr, point, bound, values=shared)
     except _TooLarge:
         return sympy.oo
     except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
@@ -143,10 +151,17 @@ def real_everywhere(expr: sympy.Expr, point: Mapping[sympy.Basic, sympy.Basic]) 
 
 
 def _bounded(
-    expr: sympy.Basic, point: Mapping[sympy.Basic, sympy.Basic], bound: sympy.Float, *, real: bool = False
+    expr: sympy.Basic,
+    point: Mapping[sympy.Basic, sympy.Basic],
+    bound: sympy.Float,
+    *,
+    real: bool = False,
+    values: dict[int, sympy.Basic] | None = None,
 ) -> sympy.Expr | None:
-    values: dict[int, sympy.Basic] = {}
+    values = {} if values is None else values
     for node in postorder(expr):
+        if id(node) in values:
+            continue
         if node in point:
             new = sympy.sympify(point[node]).evalf(_WORKING)
         elif isinstance(node, sympy.Symbol | sympy.Derivative | sympy.Subs | AppliedUndef):

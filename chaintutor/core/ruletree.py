@@ -20,6 +20,8 @@ from typing import ClassVar
 import sympy
 from sympy.core.function import AppliedUndef
 
+from chaintutor.core.walk import occurs_in, sum_without, terms_with
+
 
 @dataclass(frozen=True, eq=False)
 class Step:
@@ -310,7 +312,7 @@ _FUNCTIONS: dict[str, tuple[str, str, str]] = {
 
 def rule_tree(expr: sympy.Expr, variable: sympy.Symbol) -> Step:
     """The rule tree that differentiates ``expr`` with respect to ``variable``."""
-    if not expr.has(variable):
+    if not occurs_in(expr, variable):
         return ConstantRule(expr, variable, sympy.Integer(0))
     if expr == variable:
         return IdentityRule(expr, variable, sympy.Integer(1))
@@ -334,8 +336,8 @@ def rule_tree(expr: sympy.Expr, variable: sympy.Symbol) -> Step:
 
 def _sum(expr: sympy.Expr, variable: sympy.Symbol) -> Step:
     """Term by term; the terms without the variable are one constant, whose derivative is 0."""
-    terms = [rule_tree(term, variable) for term in expr.args if term.has(variable)]
-    constant = sympy.Add(*(term for term in expr.args if not term.has(variable)))
+    terms = [rule_tree(term, variable) for term in terms_with(expr, variable)]
+    constant = sum_without(expr, variable)  # both linear in the sum, asked once per input
     if constant != 0:
         terms.append(ConstantRule(constant, variable, sympy.Integer(0)))
     return SumRule(expr, variable, sympy.Add(*(step.result for step in terms)), tuple(terms))

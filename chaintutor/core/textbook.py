@@ -41,13 +41,17 @@ def textbook_form(expr: sympy.Expr) -> sympy.Expr:
     if not _affordable(expr):
         return expr
     allowed = {type(f) for f in expr.atoms(sympy.Function)} | set(_TEXTBOOK_FUNCTIONS)
+    identities = {expr: with_identities(expr)}  # rewritings often give back what they were given
     candidates = {expr}
-    for start in (expr, with_identities(expr)):
+    for start in dict.fromkeys((expr, identities[expr])):  # once when no identity applies
         candidates.add(start)
         for rewrite in _REWRITINGS:
-            candidates.add(with_identities(rewrite(start)))
+            rewritten = rewrite(start)
+            if rewritten not in identities:
+                identities[rewritten] = with_identities(rewritten)
+            candidates.add(identities[rewritten])
     fitting = [c for c in candidates if {type(f) for f in c.atoms(sympy.Function)} <= allowed]
-    return min(fitting, key=lambda c: _measure(c, unchanged=c == expr))
+    return _shortest(fitting, expr)
 
 
 def _affordable(expr: sympy.Expr) -> bool:
@@ -62,12 +66,23 @@ def _affordable(expr: sympy.Expr) -> bool:
     )
 
 
-def _measure(expr: sympy.Expr, unchanged: bool) -> tuple[int, int, bool, int, str]:
+def _shortest(candidates: list[sympy.Expr], original: sympy.Expr) -> sympy.Expr:
     """Fewer operations, then fewer negative exponents, then the chain rule's own form (as
-    σ(u)·(1 − σ(u)) is taught), then the shorter and finally the alphabetically first text."""
-    text = sympy.sstr(expr, order="lex")
+    σ(u)·(1 − σ(u)) is taught), then the shorter and finally the alphabetically first text.
+    Only the candidates still tied are printed."""
+    measured = [(_measure(c, unchanged=c == original), c) for c in candidates]
+    best = min(measure for measure, _ in measured)
+    return min((c for measure, c in measured if measure == best), key=_printed)
+
+
+def _measure(expr: sympy.Expr, unchanged: bool) -> tuple[int, int, bool]:
     negative_powers = sum(1 for p in expr.atoms(sympy.Pow) if p.exp.is_number and p.exp.is_negative)
-    return (int(sympy.count_ops(expr)), negative_powers, not unchanged, len(text), text)
+    return (int(sympy.count_ops(expr)), negative_powers, not unchanged)
+
+
+def _printed(expr: sympy.Expr) -> tuple[int, str]:
+    text = sympy.sstr(expr, order="lex")
+    return len(text), text
 
 
 def with_identities(expr: sympy.Expr) -> sympy.Expr:

@@ -7,6 +7,7 @@ subexpression once and never recurse, so deep nests cannot raise RecursionError.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 
@@ -152,3 +153,35 @@ def symbols_in(expr: sympy.Basic) -> set[sympy.Symbol]:
 def contains(expr: sympy.Basic, kind: type) -> bool:
     """``expr.has(kind)``, visiting each distinct subexpression once."""
     return any(isinstance(node, kind) for node in postorder(expr))
+
+
+def occurs_in(expr: sympy.Expr, symbol: sympy.Symbol) -> bool:
+    """``expr.has(symbol)``; for a sum, looked up in its index (asked once per input of a wide
+    node, walking the whole sum each time would cost the square of its size)."""
+    return symbol in term_index(expr) if expr.is_Add else expr.has(symbol)
+
+
+@functools.lru_cache(maxsize=16)
+def term_index(expr: sympy.Expr) -> dict[sympy.Symbol, frozenset[int]]:
+    """Where each symbol occurs among the terms of the sum ``expr``: the positions of the terms
+    in ``expr.args``. Kept for the last few sums, which are asked about once per input."""
+    index: dict[sympy.Symbol, set[int]] = {}
+    for position, term in enumerate(expr.args):
+        for symbol in symbols_in(term):
+            index.setdefault(symbol, set()).add(position)
+    return {symbol: frozenset(positions) for symbol, positions in index.items()}
+
+
+def terms_with(expr: sympy.Expr, symbol: sympy.Symbol) -> list[sympy.Expr]:
+    """The terms of the sum ``expr`` in which ``symbol`` occurs (as ``has`` finds it), in order."""
+    return [expr.args[position] for position in sorted(term_index(expr).get(symbol, ()))]
+
+
+def sum_without(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
+    """The sum of the terms of the sum ``expr`` in which ``symbol`` does not occur: SymPy's own
+    sum of them (its terms are already combined and sorted), built without sorting them again."""
+    holding = term_index(expr).get(symbol, frozenset())
+    terms = [term for position, term in enumerate(expr.args) if position not in holding]
+    if len(terms) < 2:
+        return terms[0] if terms else sympy.Integer(0)
+    return sympy.Add._from_args(terms)

@@ -5,17 +5,21 @@ The reference for every key is the JSON Schema shipped in :mod:`chaintutor.schem
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
+from chaintutor.core import notation
 from chaintutor.core.derive import Derivation, PathSummary
 from chaintutor.core.graph import DependencyGraph
-from chaintutor.core.notation import plain
 from chaintutor.core.ruletree import Step
 
 if TYPE_CHECKING:
     from chaintutor.core.jacobian import Jacobian
 
 SCHEMA_VERSION = 1
+
+# Each expression printed once: a wide node's rule trees repeat its definition on every edge.
+plain = functools.lru_cache(maxsize=4096)(notation.plain)
 
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:

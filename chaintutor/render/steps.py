@@ -82,6 +82,8 @@ def build_document(d: Derivation, view: str = "auto") -> Document:
     taught = outline(d)
     if view == "auto" and _one_variable(d):
         return _layers_document(d)
+    if _grows_with_paths(d):
+        return _backward_document(d)
     sections = [
         _equations_section(d, taught.pieces),
         Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt)),)),
@@ -101,10 +103,14 @@ def preface(graph: DependencyGraph) -> tuple[Block, ...]:
     return (*read_as, *(Prose(f"Note: {note}.") for note in graph.notes))
 
 
-def _statement(d: Derivation) -> Formula:
+def _statement(d: Derivation, budget: int | None = None) -> Formula:
+    """y = the whole problem in the leaves, unless that is unknown or, past ``budget`` nodes, too
+    long to read (the system's equations then say what y is)."""
     output = sympy.Symbol(d.output)
     whole = d.leaf_forms[d.output]
-    return (output, EQUALS, whole) if whole is not None else (output,)
+    if whole is None or (budget is not None and tree_size(whole) > budget):
+        return (output,)
+    return (output, EQUALS, whole)
 
 
 def _one_variable(d: Derivation) -> bool:
@@ -554,7 +560,7 @@ def _result_chain(d: Derivation, target: str, skip_first: bool = False) -> tuple
 def _check(d: Derivation, target: str) -> Check:
     check = d.verification[target]
     if check.ok:
-        return Check(True, f"Agrees with sympy.diff ({check.method}): {check.detail}.")
+        return Check(True, f"Agrees with {check.against} ({check.method}): {check.detail}.")
     return Check(False, f"Does NOT agree with sympy.diff: {check.detail}.")
 
 
@@ -754,8 +760,11 @@ def _tex_names(names: Collection[str]) -> str:
     return ", ".join(printing.latex(sympy.Symbol(name)) for name in names)
 
 
-def dependency_tree(graph: DependencyGraph, varying: Collection[str] | None = None) -> TreeNode:
-    """``varying``: the leaves differentiated by; the others are marked as held constant."""
+def dependency_tree(
+    graph: DependencyGraph, varying: Collection[str] | None = None, *, repeats_by_name: bool = False
+) -> TreeNode:
+    """``varying``: the leaves differentiated by; the others are marked as held constant.
+    ``repeats_by_name``: a node shown above is drawn by its name alone (big graphs)."""
     expanded: set[str] = set()
 
     def node(name: str) -> TreeNode:
@@ -766,8 +775,143 @@ def dependency_tree(graph: DependencyGraph, varying: Collection[str] | None = No
         definition = graph.definition(name)
         label: Formula = (symbol, EQUALS, definition.expr)
         if name in expanded:
-            return TreeNode(label, (), "shown above")
+            return TreeNode((symbol,) if repeats_by_name else label, (), "shown above")
         expanded.add(name)
         return TreeNode(label, tuple(node(child) for child in definition.depends_on))
 
     return node(graph.output)
+
+
+# Big graphs: the write-up grows with the edges, never with the paths.
+STATEMENT_BUDGET = 300  # nodes of the whole problem in the leaves printed as the title formula
+
+
+def _grows_with_paths(d: Derivation) -> bool:
+    """More paths than edges to some variable: listing the paths, or writing the sum over them,
+    would repeat the same products over and over (a 4-layer, 4-wide network has 256 paths to
+    each input over 68 edges). Such a graph is taught as backpropagation computes it."""
+    edges = len(d.local_derivatives)
+    return any(summary.count > edges for summary in d.paths.values())
+
+
+def _backward_document(d: Derivation) -> Document:
+    """Every local derivative once, every adjoint equation once, then per variable only what is
+    its own: its paths counted, its adjoint, its result and check. Each block refers to the
+    shared ones above instead of repeating them."""
+    taught = outline(d)
+    sections = (
+        _equations_section(d, taught.pieces),
+        Section("Dependency tree", (Tree(dependency_tree(d.graph, d.wrt, repeats_by_name=True)),)),
+        _compact_locals_section(d, _on_the_way(d, taught.local_derivatives)),
+        _adjoints_section(d),
+        *(_adjoint_result_section(d, target, index) for index, target in enumerate(d.wrt, start=1)),
+        *((_point_section(d),) if d.at is not None else ()),
+    )
+    return Document("Chain rule, step by step", _statement(d, STATEMENT_BUDGET), sections)
+
+
+def _compact_locals_section(d: Derivation, local_derivatives: tuple[LocalDerivative, ...]) -> Section:
+    """Each local derivative on one line with the rules it takes (the JSON has every rule tree),
+    written with the node's own name where its definition reappears in it: for u = tanh(s),
+    du/ds = 1 − tanh²(s) = 1 − u², as backpropagation stores it. Each line then stays as short
+    as the node's definition allows, however wide the layer."""
+    rows = tuple(_head_row(ld, _with_node_name(d, ld.of, ld.expr)) for ld in local_derivatives)
+    note = (
+        "Differentiate each definition on its own, holding every other variable fixed. Where a "
+        "node's own definition reappears in its derivative, it is written with the node's name "
+        "(for u = tanh(s): du/ds = 1 − tanh²(s) = 1 − u²). "
+        f"With {len(local_derivatives)} edges, each line names the rules it takes; "
+        "--format json gives every rule tree step by step."
+    )
+    return Section("Step 2 · Local derivatives, one per edge", (Prose(note), Rules(rows)))
+
+
+def _with_node_name(d: Derivation, name: str, expr: sympy.Expr) -> sympy.Expr:
+    definition = d.graph.definition(name).expr
+    return expr.xreplace({definition: _symbol(d, name)}) if definition.args else expr
+
+
+def _head_row(ld: LocalDerivative, shown_as: sympy.Expr) -> RuleRow:
+    """The first line of :func:`_rule_rows`, without printing the lines under it."""
+    head: Formula = (Deriv(ld.of, ld.wrt, ld.partial), EQUALS, shown_as)
+    shown = _shown_steps(ld.rule)
+    if len(shown) == 1:
+        return _rule_row(0, head, _rule_text(ld.rule))
+    titles = list(dict.fromkeys(step.title for _, step in shown if _is_named(step)))
+    return RuleRow(0, head, "by " + _and([f"the {title}" for title in titles]))
+
+
+def _adjoints_section(d: Derivation) -> Section:
+    """ū = Σ p̄·∂p/∂u for every intermediate, parents first: backpropagation, once for all."""
+    parents = _parents(d)
+    leading = set().union(*(reaching(d.graph, target) for target in d.wrt))
+    rows = tuple(
+        ((Adjoint(definition.name),), (_adjoint_sum(d, definition.name, parents),))
+        for definition in reversed(d.graph.definitions)
+        if definition.name != d.output and definition.name in leading
+    )
+    count = sum(d.paths[target].count for target in d.wrt)
+    prose = (
+        f"There are {count:,} paths from {d.output} to {', '.join(d.wrt)}, over only "
+        f"{len(d.local_derivatives)} edges: adding the products path by path would multiply the same "
+        f"factors again and again. Backpropagation adds them once per edge. The adjoint "
+        f"ū = ∂{d.output}/∂u of each node is the sum, over the nodes p that use u, of p̄ · ∂p/∂u "
+        f"(a local derivative from Step 2), starting from {d.output}̄ = 1 and going down the graph, "
+        "so every adjoint is known before it is used:"
+    )
+    return Section("Step 3 · Backward pass: the adjoint of every node", (Prose(prose), Equations(rows)))
+
+
+def _parents(d: Derivation) -> dict[str, list[str]]:
+    parents: dict[str, list[str]] = {}
+    for parent, child in d.graph.edges():
+        parents.setdefault(child, []).append(parent)
+    return parents
+
+
+def _adjoint_sum(d: Derivation, name: str, parents: dict[str, list[str]]) -> Formula:
+    """p̄₁·∂p₁/∂u + p̄₂·∂p₂/∂u + …, with ȳ = 1 left out."""
+    pieces: list[Piece] = []
+    for parent in parents.get(name, []):
+        if pieces:
+            pieces.append(PLUS)
+        if parent != d.output:
+            pieces.extend((Adjoint(parent), TIMES))
+        pieces.append(Deriv(parent, name, d.local(parent, name).partial))
+    return tuple(pieces)
+
+
+def _adjoint_result_section(d: Derivation, target: str, index: int) -> Section:
+    summary = d.paths[target]
+    total = _total(d, target)
+    blocks: list[Block] = []
+    blocks.append(
+        Prose(
+            f"{target} reaches {d.output} along {summary.count:,} paths"
+            f"{', such as the one below' if summary.listed else ''}. "
+            f"Their sum is the adjoint of {target}, made from the adjoints of Step 3:"
+        )
+    )
+    if summary.listed:
+        first = summary.listed[0]
+        label: Formula = (Word("path 1:"), *_arrows(first), COLON, *_path_symbols(d, first))
+        factors = [
+            _with_node_name(d, parent, factor)
+            for (parent, _), factor in zip(pairwise(first.nodes), first.factors, strict=True)
+        ]
+        blocks.append(Equations(((label, (_factors(factors),)),), inline=True))
+    rows: list[Formula] = [_adjoint_sum(d, target, _parents(d))]
+    if d.result_form[target] == "leaves":
+        rows.extend(_result_chain(d, target))
+        notes: tuple[Block, ...] = ()
+    else:
+        notes = (
+            Prose(
+                "Written out in the intermediates or the leaves this would be too large to print: "
+                "it is computed, and checked, from the adjoints above (--format json gives it in full)."
+            ),
+        )
+    blocks.append(Equations((((total,), tuple(rows)),)))
+    return Section(
+        f"Step 4.{index} · The derivative with respect to {target}", (*blocks, *notes, _check(d, target))
+    )

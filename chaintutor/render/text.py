@@ -12,6 +12,7 @@ script) each formula stays on one line.
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 import unicodedata
@@ -81,9 +82,15 @@ def _piece(piece: Piece, index: int, count: int) -> str:
         case Word(text=text):
             return names_in(text) + (" " if index < count - 1 else "")
         case sympy.Basic():
-            return names_in(printing.unicode(piece))
+            return _unicode(piece)
         case _:
             assert_never(piece)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unicode(expr: sympy.Basic) -> str:
+    """Printed once: a big graph's write-up shows a definition in its equations and its tree."""
+    return names_in(printing.unicode(expr))
 
 
 def _adjoint(name: str) -> str:
