@@ -27,6 +27,7 @@ from chaintutor.parse.functions import CANONICAL_NAMES
 from chaintutor.render.formats import render
 from chaintutor.render.statements import statement_tex
 from chaintutor.tutor.bank import all_exercises, load_bank
+from tests.test_width import network
 from tests.test_writeups import display_blocks, inline_math
 
 HERE = Path(__file__).parent
@@ -53,6 +54,9 @@ RULE_EXAMPLES = [f"{name}(x)" for name in CANONICAL_NAMES] + [
 # check's verdicts, right and wrong (a notebook shows them too).
 CHECKS = [("y = u**2; u = sin(x)", "2*sin(x)"), ("asin(x**2)", "2*x/sqrt(1-x**4)"), ("x*exp(x)", "exp(x)")]
 AT_A_POINT = [("y = u**2 + v; u = w1*x + b1; v = sin(x)", "x=0.5,w1=2,b1=1")]
+# The parts no bank exercise reaches: a Read-as line with its flags, relu's kink, a note on an
+# unused definition, and a network with more paths than edges (the backward-pass write-up).
+OTHER_PROBLEMS = ["e^2x + 1/2x", "relu(x^2 - 1)", "f = x**4; x = t; y = t", network(4, 4)]
 
 
 def markdown_math(markdown: str) -> list[tuple[str, bool]]:
@@ -123,6 +127,10 @@ def _write_ups() -> dict[str, str]:
         verdict = check(problem, answer)
         write_ups[f"check {answer} markdown"] = verdict._repr_markdown_()
         write_ups[f"check {answer} latex"] = verdict._repr_latex_()
+    for problem in OTHER_PROBLEMS:
+        derivation = derive(problem)
+        write_ups[f"{problem[:40]} markdown"] = render(derivation, "markdown")
+        write_ups[f"{problem[:40]} latex"] = render(derivation, "latex")
     for problem, point in AT_A_POINT:
         derivation = derive(problem, at=point)
         write_ups[f"{problem} at {point} markdown"] = derivation._repr_markdown_()

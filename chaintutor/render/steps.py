@@ -252,8 +252,16 @@ def _locals_section(local_derivatives: tuple[LocalDerivative, ...]) -> Section:
 def _kink_note(rules: Iterable[RuleStep]) -> tuple[Prose, ...]:
     """The convention at relu's kink, once, when a ReLU rule is at work."""
     if any(step.key == "relu" for rule in rules for step in rule.walk()):
-        return (Prose(RELU_CONVENTION),)
+        return (relu_convention(),)
     return ()
+
+
+def relu_convention() -> Prose:
+    """The value taken at relu's kink, with its formulas as math for the typesetting writers."""
+    u = sympy.Symbol("u")
+    kink: Formula = (u, EQUALS, sympy.Integer(0))
+    note = said("At ", kink, ", where relu has a kink, ", (sympy.Heaviside(u),), " takes the value 0")
+    return Prose(RELU_CONVENTION, (*note.phrase, " (the usual convention)."))
 
 
 def _rule_rows(ld: LocalDerivative) -> list[RuleRow]:

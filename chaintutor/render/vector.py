@@ -30,7 +30,6 @@ from chaintutor.core.vector import (
     vsum,
 )
 from chaintutor.core.vector import value_shape as core_value_shape
-from chaintutor.parse.activations import RELU_CONVENTION
 from chaintutor.render.document import (
     CLOSE,
     EQUALS,
@@ -50,6 +49,7 @@ from chaintutor.render.document import (
     Rules,
     Section,
 )
+from chaintutor.render.steps import relu_convention
 
 # --- display objects ---------------------------------------------------------------------------
 
@@ -390,7 +390,7 @@ def _locals_section(d: VectorDerivation) -> Section:
         Rules(tuple(rows)),
     ]
     if any(local.jacobian.body.has(sympy.Heaviside) for local in d.local):
-        blocks.append(Prose(RELU_CONVENTION))
+        blocks.append(relu_convention())
     return Section("Step 2 · Local derivatives as Jacobians", tuple(blocks))
 
 
