@@ -36,3 +36,15 @@ def test_a_failed_verification_exits_1_with_the_reason(monkeypatch):
     assert result.exit_code == 1
     assert "could not be verified: differs from sympy.diff at x = 0.5" in result.stderr
     assert "Does NOT agree" in result.stdout
+
+
+def test_a_correct_answer_that_cancels_past_30_digits_at_a_wide_point_is_right():
+    # Found by Hypothesis: sinh(3x(x + 1))′ expanded with expand_trig has terms near 10^227
+    # at x = -12.74 that cancel to -3·10^196; 30 digits called the right answer wrong there.
+    from chaintutor import check
+
+    x = sympy.Symbol("x")
+    expanded = sympy.expand_trig(sympy.diff(sympy.sinh(3 * x * (x + 1)), x))
+    assert check("sinh(3*x*(x + 1))", str(expanded), wrt="x").correct
+    wrong = check("sinh(3*x*(x + 1))", str(expanded + x), wrt="x")
+    assert not wrong.correct and wrong.equivalence == "numeric"

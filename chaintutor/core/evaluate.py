@@ -103,8 +103,9 @@ def value_at(
     *,
     refuse_above: float | None = None,
     shared: dict[int, sympy.Basic] | None = None,
+    digits: int = PRECISION,
 ) -> sympy.Expr | None:
-    """``expr`` with the numbers of ``point`` put in, to PRECISION digits, perhaps complex; None
+    """``expr`` with the numbers of ``point`` put in, to ``digits`` digits, perhaps complex; None
     where that is not a finite number (undefined, or beyond SymPy's evaluation), ``sympy.oo``
     where it passes ``refuse_above`` (default: 10^1000).
 
@@ -121,7 +122,7 @@ def value_at(
     """
     bound = sympy.Float(refuse_above if refuse_above is not None else HARD_BOUND)
     try:
-        value = _bounded(expr, point, bound, values=shared)
+        value = _bounded(expr, point, bound, values=shared, working=digits + _GUARD_DIGITS)
     except _TooLarge:
         return sympy.oo
     except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
@@ -129,12 +130,13 @@ def value_at(
     if value is None:
         return None
     if value.is_number and value.is_finite is not False and not value.has(sympy.zoo, sympy.nan):
-        return value.evalf(PRECISION)
+        return value.evalf(digits)
     return None
 
 
 HARD_BOUND = sympy.Float("1e1000")
-_WORKING = PRECISION + 10  # digits carried between subexpressions: rounding stays below PRECISION
+_GUARD_DIGITS = 10  # digits carried between subexpressions beyond those asked for
+_WORKING = PRECISION + _GUARD_DIGITS  # so that rounding stays below PRECISION
 
 
 class _TooLarge(ArithmeticError):
@@ -157,21 +159,22 @@ def _bounded(
     *,
     real: bool = False,
     values: dict[int, sympy.Basic] | None = None,
+    working: int = _WORKING,
 ) -> sympy.Expr | None:
     values = {} if values is None else values
     for node in postorder(expr):
         if id(node) in values:
             continue
         if node in point:
-            new = sympy.sympify(point[node]).evalf(_WORKING)
+            new = sympy.sympify(point[node]).evalf(working)
         elif isinstance(node, sympy.Symbol | sympy.Derivative | sympy.Subs | AppliedUndef):
             return None  # no value without one for every symbol
         elif not node.args:
-            new = node.evalf(_WORKING) if isinstance(node, sympy.Expr) else node
+            new = node.evalf(working) if isinstance(node, sympy.Expr) else node
         else:
             new = node.func(*(values[id(arg)] for arg in node.args))
             if isinstance(new, sympy.Expr) and not isinstance(new, sympy.Float):
-                new = new.evalf(_WORKING)
+                new = new.evalf(working)
         if new is sympy.zoo or new is sympy.nan:
             return None  # 1/0, log(0), 0/0: undefined, not large
         if real and isinstance(new, sympy.Expr) and new.is_number and new.has(sympy.I):

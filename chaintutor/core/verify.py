@@ -164,14 +164,17 @@ def _draw(rng: random.Random) -> sympy.Float:
 
 
 def evaluate(
-    expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Float], shared: dict[int, sympy.Basic] | None = None
+    expr: sympy.Expr,
+    point: dict[sympy.Symbol, sympy.Float],
+    shared: dict[int, sympy.Basic] | None = None,
+    digits: int = PRECISION,
 ) -> complex | None:
     """The value at ``point``, or None where it is undefined, not a number, or too large to
     compare in floating point (exp(exp(exp(x))) is, almost everywhere). ``shared``: see
     :func:`~chaintutor.core.evaluate.value_at`."""
     if contains(expr, AppliedUndef):  # an abstract function has no value; evalf of its partials
         return None  # at a point, Subs(Derivative(f(ξ), ξ), ξ, x + y), recurses without end
-    value = value_at(expr, point, refuse_above=LARGEST_COMPARED, shared=shared)
+    value = value_at(expr, point, refuse_above=LARGEST_COMPARED, shared=shared, digits=digits)
     if value is None or value.has(sympy.oo, -sympy.oo):  # ∞ inside a value not itself infinite
         return None
     try:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import sympy
 
 from chaintutor.core.budget import run_with_budget
+from chaintutor.core.evaluate import PRECISION
 from chaintutor.core.verify import evaluate
 from chaintutor.errors import InputError
 from chaintutor.grade.model import Model, Point
@@ -34,6 +35,7 @@ MIN_POINTS = 4  # with fewer points where both are defined, only SymPy may call 
 MAX_CONFIRMATIONS = 8  # answers undefined in floats at the wide points: at most this many confirmed
 APPROXIMATE_CHECKS = 3  # points at which an answer with decimals is compared to 30 digits
 CLOSE_TOLERANCE = 1e-2  # "close, but not exact": a decimal within 1% of the exact value
+RECHECK_DIGITS = 90  # a difference seen at 30 digits is confirmed at this many before it counts
 DIFF_FORM_NODES = 16  # past this many nodes, sympy.diff's own form is not worth building
 # How each method found an answer equal, as a verdict says it: "✓ correct (equivalent exactly)".
 HOW_EQUAL = {"exact": "exactly", "symbolic": "symbolically", "numeric": "numerically"}
@@ -171,11 +173,17 @@ def _exactly(model: Model, answer: sympy.Expr, answer_in_leaves: sympy.Expr | No
 
 
 def _agree_closely(model: Model, answer_in_leaves: sympy.Expr | None, point: Point) -> bool:
-    """Do they agree at ``point`` to 30 digits? (Floats can lose digits to cancellation.)"""
+    """Do they agree at ``point`` to 30 digits? (Floats can lose digits to cancellation.) Where
+    they seem not to, once more at RECHECK_DIGITS: an expanded answer (sinh(x)³·sinh(x²)³ + …)
+    can cancel more than 30 digits at a wide point, and a correct answer must not fail by it."""
     if answer_in_leaves is None or model.expected is None:
         return False
-    got = _exact_value(model, answer_in_leaves, point)
-    want = _exact_value(model, model.expected, point)
+    return any(_agree_to(model, answer_in_leaves, point, digits) for digits in (PRECISION, RECHECK_DIGITS))
+
+
+def _agree_to(model: Model, answer_in_leaves: sympy.Expr, point: Point, digits: int) -> bool:
+    got = _exact_value(model, answer_in_leaves, point, digits)
+    want = _exact_value(model, model.expected, point, digits)
     return got is not None and want is not None and abs(got - want) <= 1e-15 * max(1.0, abs(want))
 
 
@@ -186,12 +194,14 @@ def _not_real(model: Model, expr: sympy.Expr, point: Point) -> bool:
     return value is not None and abs(value.imag) > 1e-20 * max(1.0, abs(value.real))
 
 
-def _exact_value(model: Model, expr: sympy.Expr | None, point: Point) -> float | None:
-    """``expr`` (written in the leaves) at ``point``, computed with 30 digits."""
+def _exact_value(
+    model: Model, expr: sympy.Expr | None, point: Point, digits: int = PRECISION
+) -> float | None:
+    """``expr`` (written in the leaves) at ``point``, computed with ``digits`` digits."""
     if expr is None:
         return None
     symbols = [model.symbols[name] for name in model.graph.leaves]
-    return real_value(expr, {symbol: sympy.Float(point.env[symbol], 30) for symbol in symbols})
+    return real_value(expr, {symbol: sympy.Float(point.env[symbol], digits) for symbol in symbols}, digits)
 
 
 def _difference(

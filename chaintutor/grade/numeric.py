@@ -231,9 +231,11 @@ def compile_expr(expr: sympy.Expr) -> Callable[[Mapping[sympy.Symbol, float]], f
         return _Slow(expr)
 
 
-def real_value(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Float]) -> float | None:
-    """``expr`` at ``point`` to 30 digits, if that is a finite real number."""
-    value = evaluate(expr, dict(point))
+def real_value(
+    expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Float], digits: int = PRECISION
+) -> float | None:
+    """``expr`` at ``point`` to ``digits`` digits, if that is a finite real number."""
+    value = evaluate(expr, dict(point), digits=digits)
     if value is None or abs(value.imag) > 1e-20 * max(1.0, abs(value.real)):
         return None
     return value.real
