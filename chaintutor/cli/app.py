@@ -752,9 +752,9 @@ def _fail(message: str) -> NoReturn:
 
 
 def main() -> None:
-    # What exists now (Typer, Click, this module) lives until the process exits. Frozen, the
-    # garbage collector stops walking it again on each pass while SymPy loads and the command
-    # runs: about 30 ms of CPU off a derivation's start-up. What is made later is collected as usual.
+    # What exists now (Typer, Click, this module) lives until the process exits. Frozen, it is
+    # left out of the garbage collector's full passes, while SymPy loads and when the interpreter
+    # exits: about 30 ms of CPU off a derivation's start-up. What is made later is collected as usual.
     gc.freeze()
     _app_for(sys.argv[1:])()
 
