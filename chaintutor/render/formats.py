@@ -6,7 +6,6 @@ are loaded only for one, so ``derive PROBLEM`` starts no slower for them.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from chaintutor.core.derive import Derivation
@@ -36,6 +35,8 @@ def document_of(subject: Subject, view: str = "auto") -> Document:
 def render(subject: Subject, output_format: str, standalone: bool = False, view: str = "auto") -> str:
     """``output_format`` is one of text, markdown, latex, json."""
     if output_format == "json":
+        import json  # the text formats never need it: one module less on every start
+
         return json.dumps(_data(subject), indent=2, ensure_ascii=False) + "\n"
     document = document_of(subject, view)
     if output_format == "markdown":
