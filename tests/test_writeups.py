@@ -7,6 +7,7 @@ they fail.
 """
 
 import html
+import itertools
 import json
 import os
 import re
@@ -437,3 +438,30 @@ def test_rule_lines_with_stated_formulas_fit_the_margin(problem, tmp_path):
     assert "rule: $" in result.stdout
     compile_latex(MINIMAL_AMSMATH % result.stdout, tmp_path)
     assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text(errors="replace")
+
+
+def _without_outer_brackets(side: str) -> str:
+    """``(4x³ + 1)`` → ``4x³ + 1``; ``(a)·(b)`` is left as it is."""
+    if not (side.startswith("(") and side.endswith(")")):
+        return side
+    depth = 0
+    for char in side[:-1]:
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return side
+    return side[1:-1]
+
+
+@pytest.mark.parametrize(
+    "problem", ["sin(x**4 + x)*cos(x**4 + x)", "sqrt(x)*sin(sqrt(x) + x)", "y = u*v; u = cos(t); v = ln(t)"]
+)
+def test_a_chain_of_equal_forms_never_repeats_a_form_in_brackets(problem):
+    """``du₁/dx = (4x³ + 1) = 4x³ + 1`` says one thing twice: a side that only adds brackets
+    around its neighbour is left out (the layer view of the product rule writes such rows)."""
+    text = runner.invoke(app, ["derive", problem, "--format", "text"]).stdout
+    layers = [line.strip() for line in text.splitlines() if re.match(r"\s+d\w+/d\w = ", line)]
+    assert layers
+    for line in layers:
+        sides = re.split(r"   +", line)[0].split(" = ")
+        for left, right in itertools.pairwise(sides):
+            assert _without_outer_brackets(left) != _without_outer_brackets(right), line
