@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chaintutor import derive
+from chaintutor import check, derive
 from chaintutor.cli import app
 from chaintutor.parse import parse_expression, to_sympy
 from chaintutor.render.latex import KEPT_TOGETHER, escape_text, has_nested_fraction
@@ -465,3 +465,75 @@ def test_a_chain_of_equal_forms_never_repeats_a_form_in_brackets(problem):
         sides = re.split(r"   +", line)[0].split(" = ")
         for left, right in itertools.pairwise(sides):
             assert _without_outer_brackets(left) != _without_outer_brackets(right), line
+
+
+# --- prose outside the formulas: check's verdicts, Greek letters, vectors --------------------------
+
+# check's verdicts: (problem, answer, a formula of the mistake's sentence, as LaTeX writes it)
+VERDICTS = [
+    ("y = u**2; u = sin(x)", "2*sin(x)", r"$u = \sin(x)$"),
+    ("x*exp(x)", "exp(x)", r"$x\cdot e^{x} + e^{x}$"),
+    ("sin(2*theta)", "cos(2*theta)", r"$u_{1} = 2\theta$"),
+    ("y = u + v; u = x**2; v = exp(x)", "2*x*exp(x)", r"($2x$, $e^{x}$)"),
+    ("asin(x**2)", "2*x/sqrt(1-x**4)", r"\[ \frac{dy}{dx} = \frac{2 x}{\sqrt{1 - x^{4}}} \]"),
+]
+# The mathematics a sentence of the text output writes in Unicode.
+UNICODE_MATH = re.compile(r"[·²³√∂∇→θσ⊙∈ˣ₀-₉]|\b[a-z]\w* = |\bsin\(|\bcos\(")
+INLINE = re.compile(r"(?<!\\)\$(?:[^$\\]|\\.)+?\$|\\\(.*?\\\)|\\\[.*?\\\]")
+
+
+def _prose(write_up: str) -> str:
+    """A write-up without its formulas and the codes in backticks: the words around them."""
+    return re.sub(r"`[a-z_]+`", "", INLINE.sub("", write_up))
+
+
+@pytest.mark.parametrize(("problem", "answer", "formula"), VERDICTS)
+def test_a_verdict_sets_its_formulas_as_math_and_its_mark_in_words(problem, answer, formula):
+    """The ✓/✗ of a verdict came out of LaTeX as '?' ("? not correct"), and the formulas of
+    the mistakes stayed Unicode text (u = sin(x)) in LaTeX and Markdown."""
+    verdict = check(problem, answer)
+    tex, markdown = verdict._repr_latex_(), verdict._repr_markdown_()
+    assert formula in tex and tex.isascii() and "?" not in tex
+    assert tex.startswith(r"\textbf{Correct}" if verdict.correct else r"\textbf{Not correct}")
+    assert formula.strip("()") in markdown or verdict.correct
+    for write_up in (tex, markdown):
+        assert not UNICODE_MATH.search(_prose(write_up)), _prose(write_up)
+
+
+# A standalone write-up whose prose has Greek letters, vectors and their signs (∈, ⊙, ∂).
+GREEK_AND_VECTORS = ["sin(2theta)", "y = sum(w + x); w, x in R^n", "y = u**2; u = w1*x + b1; w1 = theta*t"]
+
+
+def _compiles_without_missing_characters(source: str, folder: Path) -> str:
+    compile_latex(source, folder)
+    log = (folder / "doc.log").read_text(errors="replace")
+    assert "Missing character" not in log
+    return log
+
+
+@pytest.mark.parametrize("problem", GREEK_AND_VECTORS)
+def test_greek_letters_and_signs_in_prose_reach_the_pdf(problem, tmp_path):
+    """escape_text spelled θ as '?' (pdflatex took it without a word): every character now
+    comes out as mathematics, and pdflatex reports no missing character."""
+    document = runner.invoke(app, ["derive", problem, "--format", "latex", "--standalone"]).stdout
+    assert document.isascii() and "?" not in document
+    _compiles_without_missing_characters(document, tmp_path)
+
+
+def test_check_verdicts_compile_in_one_document(tmp_path):
+    body = "\n".join(check(problem, answer)._repr_latex_() for problem, answer, _ in VERDICTS)
+    assert "?" not in body
+    _compiles_without_missing_characters(MINIMAL_AMSMATH % body, tmp_path)
+
+
+def test_every_non_ascii_character_of_prose_is_written_and_compiles(tmp_path):
+    """Greek letters, arrows, ∂, ∇, ⊙, ∈, subscript digits, accents: ASCII LaTeX, no '?'. A
+    character with no LaTeX form is named rather than dropped."""
+    sample = "θ α Ω Α ϑ → ⇒ ∂ ∇ ⊙ ∈ ℝ ≤ ≈ ∞ u₁ x₁₂ e²ˣ uⁿ⁻¹ ū é ñ ü ✓ ✗ · − ′ … —"
+    escaped = escape_text(sample)
+    assert escaped.isascii() and "?" not in escaped
+    for tex in (r"\theta", r"\alpha", r"\Omega", r"\vartheta", r"\to", r"\Rightarrow", r"\partial"):
+        assert rf"\ensuremath{{{tex}}}" in escaped
+    assert r"\textsubscript{12}" in escaped and r"\textsuperscript{2x}" in escaped and r"\={u}" in escaped
+    assert escape_text("☃") == "[SNOWMAN]"
+    _compiles_without_missing_characters(MINIMAL_AMSMATH % escaped, tmp_path)
