@@ -474,7 +474,7 @@ VERDICTS = [
     ("y = u**2; u = sin(x)", "2*sin(x)", r"$u = \sin(x)$"),
     ("x*exp(x)", "exp(x)", r"$x\cdot e^{x} + e^{x}$"),
     ("sin(2*theta)", "cos(2*theta)", r"$u_{1} = 2\theta$"),
-    ("y = u + v; u = x**2; v = exp(x)", "2*x*exp(x)", r"($2x$, $e^{x}$)"),
+    ("y = u + v; u = x**2; v = exp(x)", "2*x*exp(x)", r"($2x, e^{x}$)"),
     ("asin(x**2)", "2*x/sqrt(1-x**4)", r"\[ \frac{dy}{dx} = \frac{2 x}{\sqrt{1 - x^{4}}} \]"),
 ]
 # The mathematics a sentence of the text output writes in Unicode.
@@ -502,6 +502,7 @@ def test_a_verdict_sets_its_formulas_as_math_and_its_mark_in_words(problem, answ
 
 # A standalone write-up whose prose has Greek letters, vectors and their signs (∈, ⊙, ∂).
 GREEK_AND_VECTORS = ["sin(2theta)", "y = sum(w + x); w, x in R^n", "y = u**2; u = w1*x + b1; w1 = theta*t"]
+VECTOR_LAYER = "L = (dot(v, h) - t)^2; h = relu(W·x + b); W in R^(m×n); x in R^n; b, v in R^m"
 
 
 def _compiles_without_missing_characters(source: str, folder: Path) -> str:
@@ -511,7 +512,7 @@ def _compiles_without_missing_characters(source: str, folder: Path) -> str:
     return log
 
 
-@pytest.mark.parametrize("problem", GREEK_AND_VECTORS)
+@pytest.mark.parametrize("problem", [*GREEK_AND_VECTORS, VECTOR_LAYER])
 def test_greek_letters_and_signs_in_prose_reach_the_pdf(problem, tmp_path):
     """escape_text spelled θ as '?' (pdflatex took it without a word): every character now
     comes out as mathematics, and pdflatex reports no missing character."""
@@ -537,3 +538,13 @@ def test_every_non_ascii_character_of_prose_is_written_and_compiles(tmp_path):
     assert r"\textsubscript{12}" in escaped and r"\textsuperscript{2x}" in escaped and r"\={u}" in escaped
     assert escape_text("☃") == "[SNOWMAN]"
     _compiles_without_missing_characters(MINIMAL_AMSMATH % escaped, tmp_path)
+
+
+@pytest.mark.parametrize("problem", [GREEK_AND_VECTORS[1], VECTOR_LAYER])
+def test_the_notes_of_a_vector_write_up_set_their_formulas_as_math(problem):
+    """A vector write-up's notes are sentences with formulas in them ("∂ sum(v)/∂v = 1⃗ᵀ",
+    "w ∈ R^n", "y → u1 → w"): in Markdown they are math, not Unicode text."""
+    markdown = runner.invoke(app, ["derive", problem, "--format", "markdown"]).stdout
+    prose = _prose(re.sub(r"```.*?```|\$\$.*?\$\$|^## Step \d+ · ", "", markdown, flags=re.S | re.M))
+    assert not UNICODE_MATH.search(prose) and not re.search(r"[∂ᵀ⊙∈→×]|\bR\^", prose), prose
+    assert r"$w \in \mathbf{R}^{n}$" in markdown or r"$x \in \mathbf{R}^{n}$" in markdown

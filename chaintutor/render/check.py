@@ -4,7 +4,6 @@ user gets: right or not, the right derivative, each likely mistake."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import sympy
@@ -14,7 +13,6 @@ from chaintutor.core.stack import run_with_big_stack
 from chaintutor.grade.check import CheckResult
 from chaintutor.grade.equivalence import HOW_EQUAL
 from chaintutor.parse.readback import Reading
-from chaintutor.render.document import Phrase, Word
 from chaintutor.render.text import names_in
 
 
@@ -93,9 +91,10 @@ def _fraction(result: CheckResult) -> str:
 
 def _check_markdown(result: CheckResult) -> str:
     from chaintutor.render import markdown  # loaded for notebooks, not for the command line
+    from chaintutor.render.latex import formulas_in
 
     def said(text: str) -> str:
-        return markdown.words(text, _math_in(text, _names(result)))
+        return markdown.words(text, formulas_in(text, _names(result)))
 
     lines = []
     for which, reading in _readings(result):
@@ -124,10 +123,10 @@ def _latex_headline(result: CheckResult) -> str:
 
 
 def _check_latex(result: CheckResult) -> str:
-    from chaintutor.render.latex import escape_text, words
+    from chaintutor.render.latex import escape_text, formulas_in, words
 
     def said(text: str) -> str:
-        return words(text, _math_in(text, _names(result)))
+        return words(text, formulas_in(text, _names(result)))
 
     lines = []
     for which, reading in _readings(result):
@@ -156,15 +155,7 @@ def _check_latex(result: CheckResult) -> str:
 
 # --- the formulas inside the grader's sentences ----------------------------------------------
 
-# Short English words that a problem may also use as a variable's name: in a sentence they
-# are words, unless an operator stands next to them ("a = x·z").
-_ENGLISH = frozenset(
-    ["a", "an", "and", "as", "at", "be", "by", "if", "in", "is", "it", "of", "on", "or", "the", "to"]
-)
-_OPERATOR_WORDS = frozenset(["=", "+", "-", "−", "→", "·", "/", "×"])
-_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-_FORMULA_MARKS = re.compile(r"[\d()^/+=·√∂∇→\u0080-\uffff|]")
 
 
 def _names(result: CheckResult) -> frozenset[str]:
@@ -172,74 +163,6 @@ def _names(result: CheckResult) -> frozenset[str]:
     found = {str(symbol) for symbol in result.expected.free_symbols | result.answer.free_symbols}
     found |= set(_NAME.findall(result.problem)) | {result.wrt, result.problem_output}
     return frozenset(found - {""})
-
-
-def _math_in(text: str, names: frozenset[str]) -> Phrase:
-    """A sentence of the grader's ("the derivative of the inner function u1 = x², 2x, is
-    missing") with its formulas as mathematics, for the writers that typeset: the words stay
-    text, every formula (a run of words joined by operators, or one with a digit, a bracket
-    or a mathematical sign) is set from its Unicode form by ``unicode_formula_tex``."""
-    from chaintutor.render.latex import is_unicode_formula, unicode_formula_tex
-
-    chunks = _chunks(text)
-    kinds = [_kind(core, names) for _, core, _ in chunks]
-    for index, (_, core, trail) in enumerate(chunks):
-        if kinds[index] == "number" or (kinds[index] == "word" and _NAME.fullmatch(core)):
-            before = index > 0 and kinds[index - 1] == "operator" and not chunks[index - 1][2]
-            after = index + 1 < len(chunks) and kinds[index + 1] == "operator" and not trail
-            kinds[index] = "math" if before or after else kinds[index]
-    phrase: list[str | tuple[Word, ...]] = []
-    span: list[str] = []
-
-    def close_span() -> None:
-        if span:
-            phrase.extend(_formula_part(" ".join(span), unicode_formula_tex))
-            span.clear()
-
-    for (space, core, trail), kind in zip(chunks, kinds, strict=True):
-        mathematical = kind in ("math", "operator") and is_unicode_formula(core)
-        if mathematical:
-            if not span:
-                phrase.append(space)
-            span.append(core)
-        else:
-            close_span()
-            phrase.append(space + core)
-        if trail or not mathematical:
-            close_span()
-            phrase.append(trail)
-    close_span()
-    return tuple(part for part in phrase if part)
-
-
-def _chunks(text: str) -> list[tuple[str, str, str]]:
-    """(the space before, the word or formula, the punctuation after) for every piece of ``text``."""
-    return [
-        (match.group(1), match.group(2), match.group(3))
-        for match in re.finditer(r"(\s*)(\S+?)([,;:.]*)(?=\s|$)", text)
-    ]
-
-
-def _kind(core: str, names: frozenset[str]) -> str:
-    if core in _OPERATOR_WORDS:
-        return "operator"
-    if core.isdigit():
-        return "number"
-    bare = core.strip("()")
-    if _WORD.fullmatch(bare):
-        return "math" if bare in names and bare not in _ENGLISH else "word"
-    return "math" if _FORMULA_MARKS.search(core) else "word"
-
-
-def _formula_part(span: str, to_tex: Callable[[str], str]) -> list[str | tuple[Word, ...]]:
-    """A formula with the brackets that belong to the sentence around it left outside:
-    "(from u = b + w·x)" keeps its "(" and ")" as text."""
-    lead = trail = ""
-    while span.startswith("(") and span.count("(") > span.count(")"):
-        lead, span = lead + "(", span[1:]
-    while span.endswith(")") and span.count(")") > span.count("("):
-        trail, span = ")" + trail, span[:-1]
-    return [lead, (Word(span, to_tex(span)),), trail]
 
 
 @dataclass(frozen=True)

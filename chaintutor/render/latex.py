@@ -298,20 +298,23 @@ _UNICODE_TOKEN = re.compile(
 _ATOM = re.compile(rf"[A-Za-z][A-Za-z_]*\d*|\d+(?:\.\d+)?|[{''.join(printing.GREEK_LETTERS.values())}]")
 _MATH_SPECIALS = {"{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "_": r"\_"}
 _MATH_SPECIALS |= {"\\": r"\backslash ", "~": r"\sim ", "′": "'", "″": "''", "*": r"\ast "}
-_WRITABLE = MATH_CHARACTERS.keys() | _MATH_SPECIALS.keys()
+_VECTOR_ARROW = "\u20d7"
+_REALS = re.compile(r"(?<=∈ )R(?=\^|\b)")  # "x ∈ R^n": the set of real numbers
+_ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+$")  # \to needs a space before a letter
+_SPACES = re.compile(r"(?<=\S)  +")
+_WRITABLE = MATH_CHARACTERS.keys() | _MATH_SPECIALS.keys() | {_VECTOR_ARROW}
 
 
 def is_unicode_formula(text: str) -> bool:
     """Whether :func:`unicode_formula_tex` can write every character of ``text``."""
-    return all(
-        char.isascii() or char in MATH_CHARACTERS or char in "′″" or _SCRIPT_RUN.match(char) for char in text
-    )
+    return all(char.isascii() or char in _WRITABLE or _SCRIPT_RUN.match(char) for char in text)
 
 
 def unicode_formula_tex(text: str) -> str:
     """A formula as the text output prints it (``x·eˣ + 1/(2√x)``, ``∂u1/∂w``, ``e^(u1 - 1)``)
     in LaTeX math mode: ``x \\cdot e^{x} + 1/(2\\sqrt{x})``. For formulas inside sentences
     (check's mistakes), which are text built by the grader; slashes stay slashes."""
+    text = _REALS.sub("ℝ", text)
     out: list[str] = []
     position = 0
     while position < len(text):
@@ -321,9 +324,11 @@ def unicode_formula_tex(text: str) -> str:
             continue
         token = _UNICODE_TOKEN.match(text, position)
         assert token is not None  # (?P<other>.) matches any character
-        out.append(_token_tex(token))
-        position = token.end()
-    return "".join(out)
+        tex, position = _token_tex(token), token.end()
+        if text.startswith(_VECTOR_ARROW, position):  # 1⃗, the vector of ones
+            tex, position = rf"\vec{{{tex}}}", position + 1
+        out.append(tex)
+    return _SPACES.sub(" ", "".join(out))
 
 
 def _raised_or_root(text: str, position: int) -> tuple[str, int]:
@@ -361,11 +366,123 @@ def _token_tex(token: re.Match[str]) -> str:
         return _MATH_SPECIALS[char]
     if char in MATH_CHARACTERS:
         tex = MATH_CHARACTERS[char]
-        return tex + " " if tex.startswith("\\") else tex
+        return tex + " " if _ENDS_IN_COMMAND.search(tex) else tex
     return char if char.isascii() else rf"\text{{{escape_text(char)}}}"
 
 
 # --- text mode -----------------------------------------------------------------------------
+
+
+# Short English words that a problem may also use as a variable's name: in a sentence they
+# are words, unless an operator stands next to them ("a = x·z").
+_ENGLISH = frozenset(
+    ["a", "an", "and", "as", "at", "be", "by", "if", "in", "is", "it", "of", "on", "or", "the", "to"]
+)
+_OPERATOR_WORDS = frozenset(["=", "+", "-", "−", "→", "·", "/", "×", "<", ">", "≤", "≥", "≠", "≈"])
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_SEPARATOR = "·"  # after a number, it separates a title's number from its words: "Step 2 · Local"
+_FORMULA_MARKS = re.compile(r"[\d()^/+=·√∂∇→\u0080-\uffff|]")
+
+
+def formulas_in(text: str, names: frozenset[str] = frozenset()) -> Phrase:
+    """A sentence written in Unicode (check's "the derivative of the inner function u1 = x²,
+    2x, is missing", a vector write-up's notes) with its formulas as mathematics, for the
+    writers that typeset: the words stay text, every formula (a run of words joined by
+    operators, or one with a digit, a bracket or a mathematical sign; one of ``names``; a
+    letter on its own but "a") is set from its Unicode form by ``unicode_formula_tex``."""
+    chunks = _chunks(text)
+    kinds = [_kind(core, names) for _, core, _ in chunks]
+    for index, (_, core, trail) in enumerate(chunks):
+        if kinds[index] == "number" or (kinds[index] == "word" and _NAME.fullmatch(core)):
+            before = index > 0 and _joins(chunks[index - 1], kinds[index - 1])
+            after = index + 1 < len(chunks) and _joins(chunks[index + 1], kinds[index + 1]) and not trail
+            kinds[index] = "math" if before or after else kinds[index]
+    phrase: list[str | tuple[Word, ...]] = []
+    span: list[str] = []
+
+    def close_span() -> None:
+        if span:
+            phrase.extend(_formula_part(" ".join(span)))
+            span.clear()
+
+    for index, ((space, core, trail), kind) in enumerate(zip(chunks, kinds, strict=True)):
+        mathematical = kind in ("math", "operator") and is_unicode_formula(core)
+        if core == _SEPARATOR and index > 0 and kinds[index - 1] == "number":
+            mathematical = False  # "Step 2 · Local derivatives"
+        if mathematical and _open_brackets(" ".join([*span, core])) > 0:
+            span.append(core + trail)  # the comma of max(0, u) is the formula's
+            continue
+        if mathematical:
+            if not span:
+                phrase.append(space)
+            span.append(core)
+        else:
+            close_span()
+            phrase.append(space + core)
+        if trail or not mathematical:
+            close_span()
+            phrase.append(trail)
+    close_span()
+    return tuple(part for part in phrase if part)
+
+
+def _open_brackets(text: str) -> int:
+    return text.count("(") + text.count("[") - text.count(")") - text.count("]")
+
+
+def _joins(chunk: tuple[str, str, str], kind: str) -> bool:
+    """Whether ``chunk`` is an operator that makes the words beside it mathematics."""
+    return kind == "operator" and chunk[1] != _SEPARATOR and not chunk[2]
+
+
+def _chunks(text: str) -> list[tuple[str, str, str]]:
+    """(the space before, the word or formula, the punctuation after) for every piece of ``text``."""
+    return [
+        (match.group(1), match.group(2), match.group(3))
+        for match in re.finditer(r"(\s*)(\S+?)([,;:.]*)(?=\s|$)", text)
+    ]
+
+
+def _kind(core: str, names: frozenset[str]) -> str:
+    if core in _OPERATOR_WORDS:
+        return "operator"
+    if core.isdigit():
+        return "number"
+    bare = core.strip("()")
+    if _WORD.fullmatch(bare):
+        named = bare in names or (len(bare) == 1 and bare not in "aAI")
+        return "math" if named and bare not in _ENGLISH else "word"
+    return "math" if _FORMULA_MARKS.search(core) else "word"
+
+
+def _formula_part(span: str) -> list[str | tuple[Word, ...]]:
+    """A formula with what belongs to the sentence around it left outside as text: the
+    brackets of "(from u = b + w·x)" or "(n)", and an operator at either end ("Step 3 · ∂y/∂w")."""
+    words = span.split(" ")
+    if all(word in _OPERATOR_WORDS for word in words):
+        return [(Word(span, unicode_formula_tex(span)),)]  # "⊙ is … and · the dot product"
+    lead = trail = ""
+    while words and words[0] in _OPERATOR_WORDS:
+        lead += words.pop(0) + " "
+    while words and words[-1] in _OPERATOR_WORDS:
+        trail = " " + words.pop() + trail
+    span = " ".join(words)
+    while span.startswith("(") and (span.count("(") > span.count(")") or _bracketed(span)):
+        lead, span = lead + "(", span[1:]
+    while span.endswith(")") and span.count(")") > span.count("("):
+        trail, span = ")" + trail, span[:-1]
+    return [lead, (Word(span, unicode_formula_tex(span)),), trail]
+
+
+def _bracketed(span: str) -> bool:
+    """Whether the bracket that opens ``span`` closes at its end: (n), (1×n)."""
+    depth = 0
+    for index, char in enumerate(span):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return index == len(span) - 1
+    return False
 
 
 def words(text: str, phrase: Phrase) -> str:
@@ -433,7 +550,10 @@ def render_document(document: Document, standalone: bool = False) -> str:
     lines += [line for block in document.preface for line in ["", *_block(block)]]
     lines += ["", *_statement(document.statement)]
     for section in document.sections:
-        lines += ["", rf"\subsection*{{{words(section.title, section.phrase)}}}"]
+        lines += [
+            "",
+            rf"\subsection*{{{words(section.title, section.phrase or formulas_in(section.title))}}}",
+        ]
         for block in section.blocks:
             lines += ["", *_block(block)]
     body = _within_tex_grouping_limit("\n".join(lines) + "\n")
@@ -483,7 +603,7 @@ def _within_tex_grouping_limit(tex: str) -> str:
 def _block(block: Block) -> list[str]:
     match block:
         case Prose(text=text, phrase=phrase):
-            return [words(text, phrase)]
+            return [words(text, phrase or formulas_in(text))]
         case Equations():
             return kept_together(equation_rows(block))
         case Table(header=header, rows=rows):
@@ -494,7 +614,10 @@ def _block(block: Block) -> list[str]:
         case Tree(root=root):
             return latex_tree(root, formula, escape_text)
         case Check(ok=ok, text=text, phrase=phrase):
-            return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + words(text, phrase)]
+            return [
+                (r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ")
+                + words(text, phrase or formulas_in(text))
+            ]
         case ReadAs(tex=tex, flags=flags):
             return [
                 rf"\textbf{{Read as:}} \( {tex} \)",
@@ -512,7 +635,7 @@ def _rule_list(rows: tuple[RuleRow, ...]) -> list[str]:
     lines = [r"\smallskip", r"{\tolerance=1000\emergencystretch=2em"]
     for row in rows:
         indent = f"{1 + 1.5 * row.depth:g}em"
-        line = rf"${_inline_lines(row.formula)}$\quad {words(row.rule, row.phrase)}"
+        line = rf"${_inline_lines(row.formula)}$\quad {words(row.rule, row.phrase or formulas_in(row.rule))}"
         lines.append(rf"{{\leftskip={indent}\noindent {line}\par}}")
     return [*lines, "}", r"\smallskip"]
 
