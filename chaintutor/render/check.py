@@ -99,7 +99,7 @@ def _check_markdown(result: CheckResult) -> str:
     lines = []
     for which, reading in _readings(result):
         lines.append(f"**Read as ({which}):** ${reading.tex}$")
-        lines += [f"- Ambiguous: {said(flag)}." for flag in reading.flags]
+        lines += [f"- Ambiguous: {markdown.escape(flag)}." for flag in reading.flags]  # what to type: text
         lines.append("")
     lines += [f"**{markdown.escape(_headline(result))}**", ""]
     if result.correct:
@@ -131,7 +131,7 @@ def _check_latex(result: CheckResult) -> str:
     lines = []
     for which, reading in _readings(result):
         lines.append(rf"\textbf{{Read as ({which}):}} \( {reading.tex} \)\par")
-        lines += [rf"Ambiguous: {said(flag)}.\par" for flag in reading.flags]
+        lines += [rf"Ambiguous: {escape_text(flag)}.\par" for flag in reading.flags]  # what to type: text
     lines.append(_latex_headline(result))
     if result.correct:
         lines.append(rf"\[ {_fraction(result)} = {latex(result.expected)} \]")
