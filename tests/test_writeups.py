@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from chaintutor import check, derive
 from chaintutor.cli import app
 from chaintutor.parse import parse_expression, to_sympy
-from chaintutor.render.latex import KEPT_TOGETHER, escape_text, has_nested_fraction
+from chaintutor.render.latex import KEPT_TOGETHER, escape_text, formulas_in, has_nested_fraction
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -548,3 +548,23 @@ def test_the_notes_of_a_vector_write_up_set_their_formulas_as_math(problem):
     prose = _prose(re.sub(r"```.*?```|\$\$.*?\$\$|^## Step \d+ · ", "", markdown, flags=re.S | re.M))
     assert not UNICODE_MATH.search(prose) and not re.search(r"[∂ᵀ⊙∈→×]|\bR\^", prose), prose
     assert r"$w \in \mathbf{R}^{n}$" in markdown or r"$x \in \mathbf{R}^{n}$" in markdown
+
+
+SENTENCES = [
+    "the factor ∂u/∂w = x (from u = b + w·x) is missing",
+    "the contributions of the 2 paths (2x, eˣ) were multiplied instead of added",
+    "Step 3 · ∂y/∂w by the vector chain rule",
+    "ReLU rule: d/du relu(u) = d/du max(0, u) = 1[u > 0]",
+    "see ( here ) and (n), then a sign is wrong in du1/dx.",
+]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_finding_the_formulas_of_a_sentence_keeps_every_character(sentence):
+    """The words and formulas of ``formulas_in`` put together give the sentence back, and
+    each formula's TeX renders its text (a bracket left outside is the sentence's)."""
+    phrase = formulas_in(sentence, frozenset({"u", "w", "x", "b"}))
+    assert "".join(part if isinstance(part, str) else part[0].text for part in phrase) == sentence
+    for part in phrase:
+        if not isinstance(part, str):
+            assert part[0].tex and part[0].text.count("(") == part[0].text.count(")")

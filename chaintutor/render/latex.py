@@ -313,7 +313,8 @@ def is_unicode_formula(text: str) -> bool:
 def unicode_formula_tex(text: str) -> str:
     """A formula as the text output prints it (``x·eˣ + 1/(2√x)``, ``∂u1/∂w``, ``e^(u1 - 1)``)
     in LaTeX math mode: ``x \\cdot e^{x} + 1/(2\\sqrt{x})``. For formulas inside sentences
-    (check's mistakes), which are text built by the grader; slashes stay slashes."""
+    (check's mistakes, the notes of vector write-ups), which only exist as text; slashes stay
+    slashes, as the sentence wrote them."""
     text = _REALS.sub("ℝ", text)
     out: list[str] = []
     position = 0
@@ -410,12 +411,12 @@ def formulas_in(text: str, names: frozenset[str] = frozenset()) -> Phrase:
         mathematical = kind in ("math", "operator") and is_unicode_formula(core)
         if core == _SEPARATOR and index > 0 and kinds[index - 1] == "number":
             mathematical = False  # "Step 2 · Local derivatives"
+        if mathematical and not span:
+            phrase.append(space)
         if mathematical and _open_brackets(" ".join([*span, core])) > 0:
             span.append(core + trail)  # the comma of max(0, u) is the formula's
             continue
         if mathematical:
-            if not span:
-                phrase.append(space)
             span.append(core)
         else:
             close_span()
@@ -458,20 +459,22 @@ def _kind(core: str, names: frozenset[str]) -> str:
 
 def _formula_part(span: str) -> list[str | tuple[Word, ...]]:
     """A formula with what belongs to the sentence around it left outside as text: the
-    brackets of "(from u = b + w·x)" or "(n)", and an operator at either end ("Step 3 · ∂y/∂w")."""
-    words = span.split(" ")
-    if all(word in _OPERATOR_WORDS for word in words):
+    brackets of "(from u = b + w·x)" or "(n)", and an operator at either end."""
+    parts = span.split(" ")
+    if all(part in _OPERATOR_WORDS for part in parts):
         return [(Word(span, unicode_formula_tex(span)),)]  # "⊙ is … and · the dot product"
     lead = trail = ""
-    while words and words[0] in _OPERATOR_WORDS:
-        lead += words.pop(0) + " "
-    while words and words[-1] in _OPERATOR_WORDS:
-        trail = " " + words.pop() + trail
-    span = " ".join(words)
+    while parts[0] in _OPERATOR_WORDS:
+        lead += parts.pop(0) + " "
+    while parts[-1] in _OPERATOR_WORDS:
+        trail = " " + parts.pop() + trail
+    span = " ".join(parts)
     while span.startswith("(") and (span.count("(") > span.count(")") or _bracketed(span)):
         lead, span = lead + "(", span[1:]
     while span.endswith(")") and span.count(")") > span.count("("):
         trail, span = ")" + trail, span[:-1]
+    if not span.strip():  # only brackets: no formula ("$$" would open a display in Markdown)
+        return [lead + span + trail]
     return [lead, (Word(span, unicode_formula_tex(span)),), trail]
 
 
