@@ -53,10 +53,16 @@ RULE_EXAMPLES = [f"{name}(x)" for name in CANONICAL_NAMES] + [
 ]
 # check's verdicts, right and wrong (a notebook shows them too).
 CHECKS = [("y = u**2; u = sin(x)", "2*sin(x)"), ("asin(x**2)", "2*x/sqrt(1-x**4)"), ("x*exp(x)", "exp(x)")]
+CHECKS += [("y = u + v; u = x**2; v = exp(x)", "2*x*exp(x)"), ("e^2x + 1/2x", "1"), ("sin(2*theta)", "2")]
 AT_A_POINT = [("y = u**2 + v; u = w1*x + b1; v = sin(x)", "x=0.5,w1=2,b1=1")]
 # The parts no bank exercise reaches: a Read-as line with its flags, relu's kink, a note on an
 # unused definition, and a network with more paths than edges (the backward-pass write-up).
 OTHER_PROBLEMS = ["e^2x + 1/2x", "relu(x^2 - 1)", "f = x**4; x = t; y = t", network(4, 4)]
+# Vector write-ups, whose notes set their formulas (∂(W·x)/∂x = W, x ∈ ℝⁿ) as math in prose.
+OTHER_PROBLEMS += [
+    "y = sum(w + x); w, x in R^n",
+    "L = (dot(v, h) - t)^2; h = relu(W·x + b); W in R^(m×n); x in R^n; b, v in R^m",
+]
 
 
 def markdown_math(markdown: str) -> list[tuple[str, bool]]:

@@ -7,6 +7,7 @@ they fail.
 """
 
 import html
+import itertools
 import json
 import os
 import re
@@ -18,10 +19,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chaintutor import derive
+from chaintutor import check, derive
 from chaintutor.cli import app
 from chaintutor.parse import parse_expression, to_sympy
-from chaintutor.render.latex import KEPT_TOGETHER, escape_text, has_nested_fraction
+from chaintutor.render.latex import KEPT_TOGETHER, escape_text, formulas_in, has_nested_fraction
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -437,3 +438,133 @@ def test_rule_lines_with_stated_formulas_fit_the_margin(problem, tmp_path):
     assert "rule: $" in result.stdout
     compile_latex(MINIMAL_AMSMATH % result.stdout, tmp_path)
     assert "Overfull \\hbox" not in (tmp_path / "doc.log").read_text(errors="replace")
+
+
+def _without_outer_brackets(side: str) -> str:
+    """``(4x³ + 1)`` → ``4x³ + 1``; ``(a)·(b)`` is left as it is."""
+    if not (side.startswith("(") and side.endswith(")")):
+        return side
+    depth = 0
+    for char in side[:-1]:
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return side
+    return side[1:-1]
+
+
+@pytest.mark.parametrize(
+    "problem", ["sin(x**4 + x)*cos(x**4 + x)", "sqrt(x)*sin(sqrt(x) + x)", "y = u*v; u = cos(t); v = ln(t)"]
+)
+def test_a_chain_of_equal_forms_never_repeats_a_form_in_brackets(problem):
+    """``du₁/dx = (4x³ + 1) = 4x³ + 1`` says one thing twice: a side that only adds brackets
+    around its neighbour is left out (the layer view of the product rule writes such rows)."""
+    text = runner.invoke(app, ["derive", problem, "--format", "text"]).stdout
+    layers = [line.strip() for line in text.splitlines() if re.match(r"\s+d\w+/d\w = ", line)]
+    assert layers
+    for line in layers:
+        sides = re.split(r"   +", line)[0].split(" = ")
+        for left, right in itertools.pairwise(sides):
+            assert _without_outer_brackets(left) != _without_outer_brackets(right), line
+
+
+# --- prose outside the formulas: check's verdicts, Greek letters, vectors --------------------------
+
+# check's verdicts: (problem, answer, a formula of the mistake's sentence, as LaTeX writes it)
+VERDICTS = [
+    ("y = u**2; u = sin(x)", "2*sin(x)", r"$u = \sin(x)$"),
+    ("x*exp(x)", "exp(x)", r"$x\cdot e^{x} + e^{x}$"),
+    ("sin(2*theta)", "cos(2*theta)", r"$u_{1} = 2\theta$"),
+    ("y = u + v; u = x**2; v = exp(x)", "2*x*exp(x)", r"($2x, e^{x}$)"),
+    ("asin(x**2)", "2*x/sqrt(1-x**4)", r"\[ \frac{dy}{dx} = \frac{2 x}{\sqrt{1 - x^{4}}} \]"),
+]
+# The mathematics a sentence of the text output writes in Unicode.
+UNICODE_MATH = re.compile(r"[·²³√∂∇→θσ⊙∈ˣ₀-₉]|\b[a-z]\w* = |\bsin\(|\bcos\(")
+INLINE = re.compile(r"(?<!\\)\$(?:[^$\\]|\\.)+?\$|\\\(.*?\\\)|\\\[.*?\\\]")
+
+
+def _prose(write_up: str) -> str:
+    """A write-up without its formulas and the codes in backticks: the words around them."""
+    return re.sub(r"`[a-z_]+`", "", INLINE.sub("", write_up))
+
+
+@pytest.mark.parametrize(("problem", "answer", "formula"), VERDICTS)
+def test_a_verdict_sets_its_formulas_as_math_and_its_mark_in_words(problem, answer, formula):
+    """The ✓/✗ of a verdict came out of LaTeX as '?' ("? not correct"), and the formulas of
+    the mistakes stayed Unicode text (u = sin(x)) in LaTeX and Markdown."""
+    verdict = check(problem, answer)
+    tex, markdown = verdict._repr_latex_(), verdict._repr_markdown_()
+    assert formula in tex and tex.isascii() and "?" not in tex
+    assert tex.startswith(r"\textbf{Correct}" if verdict.correct else r"\textbf{Not correct}")
+    assert formula.strip("()") in markdown or verdict.correct
+    for write_up in (tex, markdown):
+        assert not UNICODE_MATH.search(_prose(write_up)), _prose(write_up)
+
+
+# A standalone write-up whose prose has Greek letters, vectors and their signs (∈, ⊙, ∂).
+GREEK_AND_VECTORS = ["sin(2theta)", "y = sum(w + x); w, x in R^n", "y = u**2; u = w1*x + b1; w1 = theta*t"]
+VECTOR_LAYER = "L = (dot(v, h) - t)^2; h = relu(W·x + b); W in R^(m×n); x in R^n; b, v in R^m"
+
+
+def _compiles_without_missing_characters(source: str, folder: Path) -> str:
+    compile_latex(source, folder)
+    log = (folder / "doc.log").read_text(errors="replace")
+    assert "Missing character" not in log
+    return log
+
+
+@pytest.mark.parametrize("problem", [*GREEK_AND_VECTORS, VECTOR_LAYER])
+def test_greek_letters_and_signs_in_prose_reach_the_pdf(problem, tmp_path):
+    """escape_text spelled θ as '?' (pdflatex took it without a word): every character now
+    comes out as mathematics, and pdflatex reports no missing character."""
+    document = runner.invoke(app, ["derive", problem, "--format", "latex", "--standalone"]).stdout
+    assert document.isascii() and "?" not in document
+    _compiles_without_missing_characters(document, tmp_path)
+
+
+def test_check_verdicts_compile_in_one_document(tmp_path):
+    body = "\n".join(check(problem, answer)._repr_latex_() for problem, answer, _ in VERDICTS)
+    assert "?" not in body
+    _compiles_without_missing_characters(MINIMAL_AMSMATH % body, tmp_path)
+
+
+def test_every_non_ascii_character_of_prose_is_written_and_compiles(tmp_path):
+    """Greek letters, arrows, ∂, ∇, ⊙, ∈, subscript digits, accents: ASCII LaTeX, no '?'. A
+    character with no LaTeX form is named rather than dropped."""
+    sample = "θ α Ω Α ϑ → ⇒ ∂ ∇ ⊙ ∈ ℝ ≤ ≈ ∞ u₁ x₁₂ e²ˣ uⁿ⁻¹ ū é ñ ü ✓ ✗ · − ′ … —"
+    escaped = escape_text(sample)
+    assert escaped.isascii() and "?" not in escaped
+    for tex in (r"\theta", r"\alpha", r"\Omega", r"\vartheta", r"\to", r"\Rightarrow", r"\partial"):
+        assert rf"\ensuremath{{{tex}}}" in escaped
+    assert r"\textsubscript{12}" in escaped and r"\textsuperscript{2x}" in escaped and r"\={u}" in escaped
+    assert escape_text("☃") == "[SNOWMAN]"
+    _compiles_without_missing_characters(MINIMAL_AMSMATH % escaped, tmp_path)
+
+
+@pytest.mark.parametrize("problem", [GREEK_AND_VECTORS[1], VECTOR_LAYER])
+def test_the_notes_of_a_vector_write_up_set_their_formulas_as_math(problem):
+    """A vector write-up's notes are sentences with formulas in them ("∂ sum(v)/∂v = 1⃗ᵀ",
+    "w ∈ R^n", "y → u1 → w"): in Markdown they are math, not Unicode text."""
+    markdown = runner.invoke(app, ["derive", problem, "--format", "markdown"]).stdout
+    prose = _prose(re.sub(r"```.*?```|\$\$.*?\$\$|^## Step \d+ · ", "", markdown, flags=re.S | re.M))
+    assert not UNICODE_MATH.search(prose) and not re.search(r"[∂ᵀ⊙∈→×]|\bR\^", prose), prose
+    assert r"$w \in \mathbf{R}^{n}$" in markdown or r"$x \in \mathbf{R}^{n}$" in markdown
+
+
+SENTENCES = [
+    "the factor ∂u/∂w = x (from u = b + w·x) is missing",
+    "the contributions of the 2 paths (2x, eˣ) were multiplied instead of added",
+    "Step 3 · ∂y/∂w by the vector chain rule",
+    "ReLU rule: d/du relu(u) = d/du max(0, u) = 1[u > 0]",
+    "see ( here ) and (n), then a sign is wrong in du1/dx.",
+]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_finding_the_formulas_of_a_sentence_keeps_every_character(sentence):
+    """The words and formulas of ``formulas_in`` put together give the sentence back, and
+    each formula's TeX renders its text (a bracket left outside is the sentence's)."""
+    phrase = formulas_in(sentence, frozenset({"u", "w", "x", "b"}))
+    assert "".join(part if isinstance(part, str) else part[0].text for part in phrase) == sentence
+    for part in phrase:
+        if not isinstance(part, str):
+            assert part[0].tex and part[0].text.count("(") == part[0].text.count(")")

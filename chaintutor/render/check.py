@@ -3,6 +3,7 @@ user gets: right or not, the right derivative, each likely mistake."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 import sympy
@@ -90,11 +91,15 @@ def _fraction(result: CheckResult) -> str:
 
 def _check_markdown(result: CheckResult) -> str:
     from chaintutor.render import markdown  # loaded for notebooks, not for the command line
+    from chaintutor.render.latex import formulas_in
+
+    def said(text: str) -> str:
+        return markdown.words(text, formulas_in(text, _names(result)))
 
     lines = []
     for which, reading in _readings(result):
         lines.append(f"**Read as ({which}):** ${reading.tex}$")
-        lines += [f"- Ambiguous: {markdown.escape(flag)}." for flag in reading.flags]
+        lines += [f"- Ambiguous: {markdown.escape(flag)}." for flag in reading.flags]  # what to type: text
         lines.append("")
     lines += [f"**{markdown.escape(_headline(result))}**", ""]
     if result.correct:
@@ -103,21 +108,31 @@ def _check_markdown(result: CheckResult) -> str:
     lines.append(f"- your answer: ${latex(result.answer)}$")
     lines.append(f"- expected: ${_fraction(result)} = {latex(result.expected)}$")
     if result.detail:
-        lines.append(f"- {markdown.escape(result.detail)}")
+        lines.append(f"- {said(result.detail)}")
     if result.diagnosis:
         lines += ["", markdown.escape(_mistakes_title(result)), ""]
-        lines += [f"- {markdown.escape(item.message)} (`{item.code}`)" for item in result.diagnosis]
+        lines += [f"- {said(item.message)} (`{item.code}`)" for item in result.diagnosis]
     return "\n".join(lines) + "\n"
 
 
+def _latex_headline(result: CheckResult) -> str:
+    """The verdict in words: pdflatex with amsmath alone has no check mark."""
+    if result.correct:
+        return rf"\textbf{{Correct}} (equivalent {HOW_EQUAL[result.equivalence]})"
+    return r"\textbf{Close, but not exact}" if result.close else r"\textbf{Not correct}"
+
+
 def _check_latex(result: CheckResult) -> str:
-    from chaintutor.render.latex import escape_text
+    from chaintutor.render.latex import escape_text, formulas_in, words
+
+    def said(text: str) -> str:
+        return words(text, formulas_in(text, _names(result)))
 
     lines = []
     for which, reading in _readings(result):
         lines.append(rf"\textbf{{Read as ({which}):}} \( {reading.tex} \)\par")
-        lines += [rf"Ambiguous: {escape_text(flag)}.\par" for flag in reading.flags]
-    lines.append(rf"\textbf{{{escape_text(_headline(result))}}}")
+        lines += [rf"Ambiguous: {escape_text(flag)}.\par" for flag in reading.flags]  # what to type: text
+    lines.append(_latex_headline(result))
     if result.correct:
         lines.append(rf"\[ {_fraction(result)} = {latex(result.expected)} \]")
         return "\n".join(lines) + "\n"
@@ -127,16 +142,27 @@ def _check_latex(result: CheckResult) -> str:
         rf"\item expected: \( {_fraction(result)} = {latex(result.expected)} \)",
     ]
     if result.detail:
-        lines.append(rf"\item {escape_text(result.detail)}")
+        lines.append(rf"\item {said(result.detail)}")
     lines.append(r"\end{itemize}")
     if result.diagnosis:
         lines += [escape_text(_mistakes_title(result)), r"\begin{itemize}"]
         lines += [
-            rf"\item {escape_text(item.message)} (\texttt{{{escape_text(item.code)}}})"
-            for item in result.diagnosis
+            rf"\item {said(item.message)} (\texttt{{{escape_text(item.code)}}})" for item in result.diagnosis
         ]
         lines.append(r"\end{itemize}")
     return "\n".join(lines) + "\n"
+
+
+# --- the formulas inside the grader's sentences ----------------------------------------------
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+def _names(result: CheckResult) -> frozenset[str]:
+    """The problem's variables: a word of a sentence that is one of them is mathematics."""
+    found = {str(symbol) for symbol in result.expected.free_symbols | result.answer.free_symbols}
+    found |= set(_NAME.findall(result.problem)) | {result.wrt, result.problem_output}
+    return frozenset(found - {""})
 
 
 @dataclass(frozen=True)

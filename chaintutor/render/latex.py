@@ -79,30 +79,44 @@ _TEXT_SPECIALS = {
 }
 
 _TEXT_SYMBOLS = {
-    "·": r"\ensuremath{\cdot}",
-    "−": r"\ensuremath{-}",
-    "→": r"\ensuremath{\to}",
-    "∂": r"\ensuremath{\partial}",
-    "√": r"\ensuremath{\surd}",
-    "≠": r"\ensuremath{\neq}",
-    "×": r"\ensuremath{\times}",
-    "±": r"\ensuremath{\pm}",
-    "σ": r"\ensuremath{\sigma}",
-    "π": r"\ensuremath{\pi}",
-    "Σ": r"\ensuremath{\Sigma}",
-    "∇": r"\ensuremath{\nabla}",
-    "ⱼ": r"\ensuremath{_j}",
-    "ᵢ": r"\ensuremath{_i}",
-    "∘": r"\ensuremath{\circ}",
-    "∈": r"\ensuremath{\in}",
-    "⊙": r"\ensuremath{\odot}",
-    "δ": r"\ensuremath{\delta}",
     "\u20d7": "",  # the arrow of 1⃗ (vectors): "1" in running text, \vec{1} in formulas
     "′": "'",
+    "″": "''",
     "…": r"\ldots{}",
     "–": "--",
     "—": "---",
+    "✓": r"\ensuremath{\surd}",
+    "✗": r"\ensuremath{\times}",
 }
+
+# Mathematics in running text: every character as math mode writes it (and the Greek letters,
+# added below). amsmath alone provides them all; ℝ is bold, as \mathbb would need amssymb.
+MATH_CHARACTERS = {
+    "·": r"\cdot", "−": "-", "×": r"\times", "÷": r"\div", "±": r"\pm", "∓": r"\mp",
+    "→": r"\to", "←": r"\leftarrow", "↔": r"\leftrightarrow", "⇒": r"\Rightarrow",
+    "⇔": r"\Leftrightarrow", "↦": r"\mapsto", "↑": r"\uparrow", "↓": r"\downarrow",
+    "∂": r"\partial", "∇": r"\nabla", "√": r"\surd", "∑": r"\sum", "∏": r"\prod", "∫": r"\int",
+    "∞": r"\infty", "≠": r"\neq", "≈": r"\approx", "≤": r"\leq", "≥": r"\geq", "≡": r"\equiv",
+    "∼": r"\sim", "∝": r"\propto", "∘": r"\circ", "⊙": r"\odot", "⊗": r"\otimes", "⊕": r"\oplus",
+    "∈": r"\in", "∉": r"\notin", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap",
+    "∅": r"\emptyset", "∀": r"\forall", "∃": r"\exists", "¬": r"\neg", "∧": r"\wedge",
+    "∨": r"\vee", "‖": r"\|", "⟨": r"\langle", "⟩": r"\rangle", "ℓ": r"\ell", "°": r"^{\circ}",
+    "ℝ": r"\mathbf{R}", "ℕ": r"\mathbf{N}", "ℤ": r"\mathbf{Z}", "ℚ": r"\mathbf{Q}", "ℂ": r"\mathbf{C}",
+}  # fmt: skip
+
+# The Greek letters: those a variable may be named after (θ is \\theta), π, the variants, and
+# the capitals TeX does not have, which look like Latin letters (Α is A).
+MATH_CHARACTERS |= {letter: "\\" + name for name, letter in printing.GREEK_LETTERS.items()}
+MATH_CHARACTERS |= {"π": r"\pi", "Π": r"\Pi", "Υ": r"\Upsilon", "ϑ": r"\vartheta", "ϕ": r"\phi"}
+MATH_CHARACTERS |= {"ς": r"\varsigma", "ο": "o"} | dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX", strict=True))
+
+# Accents over a letter in running text (NFD marks): ū is \=u, é is \'e.
+_ACCENTS = {
+    "\u0300": "\\`", "\u0301": "\\'", "\u0302": "\\^", "\u0303": "\\~", "\u0304": "\\=",
+    "\u0306": "\\u", "\u0307": "\\.", "\u0308": '\\"', "\u030a": "\\r", "\u030b": "\\H",
+    "\u030c": "\\v", "\u0327": "\\c",
+}  # fmt: skip
+_MARKS = "\u0300-\u036f\u20d0-\u20ff"
 
 # pdfTeX allows 255 nested groups (a limit fixed when TeX is built); a document and the
 # environments around a formula take a few, the rest is what the formulas may use.
@@ -113,7 +127,12 @@ _SIZED_DELIMITER = re.compile(r"\\(?:left|right)(?:\.|(?![a-zA-Z]))")
 
 _FRACTION = re.compile(r"\\frac(?=\{)")
 _BRACE_TOKEN = re.compile(r"\\.|[{}]")  # an escaped brace (\{) is a character, not a group
-_SCRIPT_RUN = re.compile(r"[\u2070-\u209f\u1d2c-\u1d6a\u2c7c\u00b2\u00b3\u00b9]+")
+# Superscripts and subscripts: x², uⁿ⁻¹, u₁, uⱼ, and the modifier letters of eˣ and xʸ.
+_SCRIPT_RUN = re.compile(
+    r"[\u2070-\u209f\u1d2c-\u1d6a\u1d9c-\u1dbf\u02b0-\u02b8\u02e0-\u02e4\u2c7c\u00b2\u00b3\u00b9]+"
+)
+# A letter with its accents, or a run of superscripts or subscripts.
+_CLUSTER = re.compile(rf"{_SCRIPT_RUN.pattern}|.[{_MARKS}]*", re.S)
 
 
 # --- formulas (math mode) ----------------------------------------------------------------
@@ -264,7 +283,209 @@ def kept_together(rows: list[list[str]]) -> list[str]:
     return [r"\begin{align*}", *body, r"\end{align*}"]
 
 
+# --- formulas printed in Unicode, inside sentences ------------------------------------------
+
+# The functions TeX sets upright with a command of its own; others get \operatorname.
+_TEX_FUNCTIONS = frozenset(
+    ["sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+     "coth", "ln", "log", "exp", "max", "min"]
+)  # fmt: skip
+_UNICODE_TOKEN = re.compile(
+    rf"(?P<name>[A-Za-z][A-Za-z_]*\d*)(?P<call>\()?|(?P<number>\d+(?:\.\d+)?)"
+    rf"|(?P<script>{_SCRIPT_RUN.pattern})|(?P<other>.)",
+    re.S,
+)
+_ATOM = re.compile(rf"[A-Za-z][A-Za-z_]*\d*|\d+(?:\.\d+)?|[{''.join(printing.GREEK_LETTERS.values())}]")
+_MATH_SPECIALS = {"{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "_": r"\_"}
+_MATH_SPECIALS |= {"\\": r"\backslash ", "~": r"\sim ", "′": "'", "″": "''", "*": r"\ast "}
+_VECTOR_ARROW = "\u20d7"
+_REALS = re.compile(r"(?<=∈ )R(?=\^|\b)")  # "x ∈ R^n": the set of real numbers
+_ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+$")  # \to needs a space before a letter
+_SPACES = re.compile(r"(?<=\S)  +")
+_WRITABLE = MATH_CHARACTERS.keys() | _MATH_SPECIALS.keys() | {_VECTOR_ARROW}
+
+
+def is_unicode_formula(text: str) -> bool:
+    """Whether :func:`unicode_formula_tex` can write every character of ``text``."""
+    return all(char.isascii() or char in _WRITABLE or _SCRIPT_RUN.match(char) for char in text)
+
+
+def unicode_formula_tex(text: str) -> str:
+    """A formula as the text output prints it (``x·eˣ + 1/(2√x)``, ``∂u1/∂w``, ``e^(u1 - 1)``)
+    in LaTeX math mode: ``x \\cdot e^{x} + 1/(2\\sqrt{x})``. For formulas inside sentences
+    (check's mistakes, the notes of vector write-ups), which only exist as text; slashes stay
+    slashes, as the sentence wrote them."""
+    text = _REALS.sub("ℝ", text)
+    out: list[str] = []
+    position = 0
+    while position < len(text):
+        if text[position] in "^√":
+            tex, position = _raised_or_root(text, position)
+            out.append(tex)
+            continue
+        token = _UNICODE_TOKEN.match(text, position)
+        assert token is not None  # (?P<other>.) matches any character
+        tex, position = _token_tex(token), token.end()
+        if text.startswith(_VECTOR_ARROW, position):  # 1⃗, the vector of ones
+            tex, position = rf"\vec{{{tex}}}", position + 1
+        out.append(tex)
+    return _SPACES.sub(" ", "".join(out))
+
+
+def _raised_or_root(text: str, position: int) -> tuple[str, int]:
+    """``^(…)``, ``^u1``, ``√(…)``, ``√x`` at ``position``: the TeX and where it ends."""
+    command = "^" if text[position] == "^" else r"\sqrt"
+    start = position + 1
+    if text.startswith("(", start):
+        depth = 0
+        for end in range(start, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                return f"{command}{{{unicode_formula_tex(text[start + 1 : end])}}}", end + 1
+    atom = _ATOM.match(text, start)
+    if atom is not None:
+        return f"{command}{{{unicode_formula_tex(atom.group())}}}", atom.end()
+    return (r"\wedge " if command == "^" else r"\surd "), start
+
+
+def _token_tex(token: re.Match[str]) -> str:
+    if token.group("name"):
+        name = token.group("name")
+        if not token.group("call"):
+            return _symbol(name)
+        if name in _TEX_FUNCTIONS:
+            return rf"\{name}("
+        return f"{name}(" if len(name) == 1 else rf"\operatorname{{{name}}}("
+    if token.group("number"):
+        return token.group()
+    if token.group("script"):
+        run = token.group()
+        mark = "_" if "SUBSCRIPT" in unicodedata.name(run[0], "") else "^"
+        return f"{mark}{{{unicode_formula_tex(unicodedata.normalize('NFKC', run).replace('−', '-'))}}}"
+    char = token.group()
+    if char in _MATH_SPECIALS:
+        return _MATH_SPECIALS[char]
+    if char in MATH_CHARACTERS:
+        tex = MATH_CHARACTERS[char]
+        return tex + " " if _ENDS_IN_COMMAND.search(tex) else tex
+    return char if char.isascii() else rf"\text{{{escape_text(char)}}}"
+
+
 # --- text mode -----------------------------------------------------------------------------
+
+
+# Short English words that a problem may also use as a variable's name: in a sentence they
+# are words, unless an operator stands next to them ("a = x·z").
+_ENGLISH = frozenset(
+    ["a", "an", "and", "as", "at", "be", "by", "if", "in", "is", "it", "of", "on", "or", "the", "to"]
+)
+_OPERATOR_WORDS = frozenset(["=", "+", "-", "−", "→", "·", "/", "×", "<", ">", "≤", "≥", "≠", "≈"])
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_SEPARATOR = "·"  # after a number, it separates a title's number from its words: "Step 2 · Local"
+_FORMULA_MARKS = re.compile(r"[\d()^/+=·√∂∇→\u0080-\uffff|]")
+
+
+def formulas_in(text: str, names: frozenset[str] = frozenset()) -> Phrase:
+    """A sentence written in Unicode (check's "the derivative of the inner function u1 = x²,
+    2x, is missing", a vector write-up's notes) with its formulas as mathematics, for the
+    writers that typeset: the words stay text, every formula (a run of words joined by
+    operators, or one with a digit, a bracket or a mathematical sign; one of ``names``; a
+    letter on its own but "a") is set from its Unicode form by ``unicode_formula_tex``."""
+    chunks = _chunks(text)
+    kinds = [_kind(core, names) for _, core, _ in chunks]
+    for index, (_, core, trail) in enumerate(chunks):
+        if kinds[index] == "number" or (kinds[index] == "word" and _NAME.fullmatch(core)):
+            before = index > 0 and _joins(chunks[index - 1], kinds[index - 1])
+            after = index + 1 < len(chunks) and _joins(chunks[index + 1], kinds[index + 1]) and not trail
+            kinds[index] = "math" if before or after else kinds[index]
+    phrase: list[str | tuple[Word, ...]] = []
+    span: list[str] = []
+
+    def close_span() -> None:
+        if span:
+            phrase.extend(_formula_part(" ".join(span)))
+            span.clear()
+
+    for index, ((space, core, trail), kind) in enumerate(zip(chunks, kinds, strict=True)):
+        mathematical = kind in ("math", "operator") and is_unicode_formula(core)
+        if core == _SEPARATOR and index > 0 and kinds[index - 1] == "number":
+            mathematical = False  # "Step 2 · Local derivatives"
+        if mathematical and not span:
+            phrase.append(space)
+        if mathematical and _open_brackets(" ".join([*span, core])) > 0:
+            span.append(core + trail)  # the comma of max(0, u) is the formula's
+            continue
+        if mathematical:
+            span.append(core)
+        else:
+            close_span()
+            phrase.append(space + core)
+        if trail or not mathematical:
+            close_span()
+            phrase.append(trail)
+    close_span()
+    return tuple(part for part in phrase if part)
+
+
+def _open_brackets(text: str) -> int:
+    return text.count("(") + text.count("[") - text.count(")") - text.count("]")
+
+
+def _joins(chunk: tuple[str, str, str], kind: str) -> bool:
+    """Whether ``chunk`` is an operator that makes the words beside it mathematics."""
+    return kind == "operator" and chunk[1] != _SEPARATOR and not chunk[2]
+
+
+def _chunks(text: str) -> list[tuple[str, str, str]]:
+    """(the space before, the word or formula, the punctuation after) for every piece of ``text``."""
+    return [
+        (match.group(1), match.group(2), match.group(3))
+        for match in re.finditer(r"(\s*)(\S+?)([,;:.]*)(?=\s|$)", text)
+    ]
+
+
+def _kind(core: str, names: frozenset[str]) -> str:
+    if core in _OPERATOR_WORDS:
+        return "operator"
+    if core.isdigit():
+        return "number"
+    bare = core.strip("()")
+    if _WORD.fullmatch(bare):
+        named = bare in names or (len(bare) == 1 and bare not in "aAI")
+        return "math" if named and bare not in _ENGLISH else "word"
+    return "math" if _FORMULA_MARKS.search(core) else "word"
+
+
+def _formula_part(span: str) -> list[str | tuple[Word, ...]]:
+    """A formula with what belongs to the sentence around it left outside as text: the
+    brackets of "(from u = b + w·x)" or "(n)", and an operator at either end."""
+    parts = span.split(" ")
+    if all(part in _OPERATOR_WORDS for part in parts):
+        return [(Word(span, unicode_formula_tex(span)),)]  # "⊙ is … and · the dot product"
+    lead = trail = ""
+    while parts[0] in _OPERATOR_WORDS:
+        lead += parts.pop(0) + " "
+    while parts[-1] in _OPERATOR_WORDS:
+        trail = " " + parts.pop() + trail
+    span = " ".join(parts)
+    while span.startswith("(") and (span.count("(") > span.count(")") or _bracketed(span)):
+        lead, span = lead + "(", span[1:]
+    while span.endswith(")") and span.count(")") > span.count("("):
+        trail, span = ")" + trail, span[:-1]
+    if not span.strip():  # only brackets: no formula ("$$" would open a display in Markdown)
+        return [lead + span + trail]
+    return [lead, (Word(span, unicode_formula_tex(span)),), trail]
+
+
+def _bracketed(span: str) -> bool:
+    """Whether the bracket that opens ``span`` closes at its end: (n), (1×n)."""
+    depth = 0
+    for index, char in enumerate(span):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return index == len(span) - 1
+    return False
 
 
 def words(text: str, phrase: Phrase) -> str:
@@ -276,15 +497,15 @@ def words(text: str, phrase: Phrase) -> str:
 
 
 def escape_text(text: str) -> str:
-    """Plain text for LaTeX text mode, in ASCII: specials escaped, Unicode mathematics spelled."""
-    out: list[str] = []
-    position = 0
-    for run in _SCRIPT_RUN.finditer(text):
-        out.extend(_escape_char(char) for char in text[position : run.start()])
-        out.append(_script(run.group()))
-        position = run.end()
-    out.extend(_escape_char(char) for char in text[position:])
-    return "".join(out)
+    """Plain text for LaTeX text mode, in ASCII: specials escaped, Unicode mathematics as
+    mathematics (θ is ``\\ensuremath{\\theta}``), accents as accent commands. A character
+    with no such form is named ("[SNOWMAN]"), never dropped or turned into a '?'."""
+    return _escape_clusters(unicodedata.normalize("NFC", text))
+
+
+def _escape_clusters(text: str) -> str:
+    found = (cluster.group() for cluster in _CLUSTER.finditer(text))
+    return "".join(_script(run) if _SCRIPT_RUN.fullmatch(run) else _escape_cluster(run) for run in found)
 
 
 def _script(run: str) -> str:
@@ -294,13 +515,26 @@ def _script(run: str) -> str:
     return rf"\{command}{{{escape_text(plain)}}}"
 
 
+def _escape_cluster(cluster: str) -> str:
+    """One character, or a letter with accents (ū: \\={u})."""
+    base, marks = cluster[0], cluster[1:]
+    out = _escape_char(base)
+    for mark in marks:
+        out = rf"{_ACCENTS[mark]}{{{out}}}" if mark in _ACCENTS else out + _escape_char(mark)
+    return out
+
+
 def _escape_char(char: str) -> str:
     if char.isascii():
         return _TEXT_SPECIALS.get(char, char)
     if char in _TEXT_SYMBOLS:
         return _TEXT_SYMBOLS[char]
-    # Anything else (accents, say) is spelled in ASCII rather than risk an error in pdflatex.
-    return unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or "?"
+    if char in MATH_CHARACTERS:
+        return rf"\ensuremath{{{MATH_CHARACTERS[char]}}}"
+    decomposed = unicodedata.normalize("NFKD", char)
+    if decomposed != char:  # é, ﬁ, a full-width x: the letters they are made of
+        return _escape_clusters(decomposed)
+    return f"[{unicodedata.name(char, f'U+{ord(char):04X}')}]"
 
 
 # --- the document --------------------------------------------------------------------------
@@ -319,7 +553,10 @@ def render_document(document: Document, standalone: bool = False) -> str:
     lines += [line for block in document.preface for line in ["", *_block(block)]]
     lines += ["", *_statement(document.statement)]
     for section in document.sections:
-        lines += ["", rf"\subsection*{{{words(section.title, section.phrase)}}}"]
+        lines += [
+            "",
+            rf"\subsection*{{{words(section.title, section.phrase or formulas_in(section.title))}}}",
+        ]
         for block in section.blocks:
             lines += ["", *_block(block)]
     body = _within_tex_grouping_limit("\n".join(lines) + "\n")
@@ -369,7 +606,7 @@ def _within_tex_grouping_limit(tex: str) -> str:
 def _block(block: Block) -> list[str]:
     match block:
         case Prose(text=text, phrase=phrase):
-            return [words(text, phrase)]
+            return [words(text, phrase or formulas_in(text))]
         case Equations():
             return kept_together(equation_rows(block))
         case Table(header=header, rows=rows):
@@ -380,7 +617,10 @@ def _block(block: Block) -> list[str]:
         case Tree(root=root):
             return latex_tree(root, formula, escape_text)
         case Check(ok=ok, text=text, phrase=phrase):
-            return [(r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ") + words(text, phrase)]
+            return [
+                (r"\textbf{Check:} " if ok else r"\textbf{Check failed:} ")
+                + words(text, phrase or formulas_in(text))
+            ]
         case ReadAs(tex=tex, flags=flags):
             return [
                 rf"\textbf{{Read as:}} \( {tex} \)",
@@ -398,7 +638,7 @@ def _rule_list(rows: tuple[RuleRow, ...]) -> list[str]:
     lines = [r"\smallskip", r"{\tolerance=1000\emergencystretch=2em"]
     for row in rows:
         indent = f"{1 + 1.5 * row.depth:g}em"
-        line = rf"${_inline_lines(row.formula)}$\quad {words(row.rule, row.phrase)}"
+        line = rf"${_inline_lines(row.formula)}$\quad {words(row.rule, row.phrase or formulas_in(row.rule))}"
         lines.append(rf"{{\leftskip={indent}\noindent {line}\par}}")
     return [*lines, "}", r"\smallskip"]
 

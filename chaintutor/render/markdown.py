@@ -38,7 +38,7 @@ def render_document(document: Document) -> str:
     parts = [f"# {escape(document.title)}", *(_block(block) for block in document.preface)]
     parts.append(display_math(latex.formula(document.statement)))
     for section in document.sections:
-        parts.append(f"## {words(section.title, section.phrase)}")
+        parts.append(f"## {words(section.title, section.phrase or latex.formulas_in(section.title))}")
         parts.extend(_block(block) for block in section.blocks)
     return "\n\n".join(parts) + "\n"
 
@@ -46,7 +46,7 @@ def render_document(document: Document) -> str:
 def _block(block: Block) -> str:
     match block:
         case Prose(text=text, phrase=phrase):
-            return words(text, phrase)
+            return words(text, phrase or latex.formulas_in(text))
         case Equations():
             return display_math(*latex.environment("aligned", latex.equation_lines(block)))
         case Table():
@@ -56,7 +56,7 @@ def _block(block: Block) -> str:
         case Tree(root=root):
             return f"```mermaid\n{mermaid(root)}```"
         case Check(ok=ok, text=text, phrase=phrase):
-            return ("✓ " if ok else "✗ ") + words(text, phrase)
+            return ("✓ " if ok else "✗ ") + words(text, phrase or latex.formulas_in(text))
         case ReadAs(tex=tex, flags=flags):
             return "\n".join([f"**Read as:** ${tex}$", *(f"- Ambiguous: {escape(flag)}." for flag in flags)])
         case _:
@@ -64,7 +64,8 @@ def _block(block: Block) -> str:
 
 
 def _rule_line(row: RuleRow) -> str:
-    return f"{'  ' * row.depth}- {_cell(row.formula)} — {words(row.rule, row.phrase)}"
+    rule = words(row.rule, row.phrase or latex.formulas_in(row.rule))
+    return f"{'  ' * row.depth}- {_cell(row.formula)} — {rule}"
 
 
 def display_math(*lines: str) -> str:

@@ -176,11 +176,25 @@ def _layer_rows(d: Derivation, target: str) -> list[RuleRow]:
             pieces.extend(_factors([ld.expr]))
             if c != target:
                 pieces.extend((TIMES, Deriv(c, target, False)))
-        shown: Formula = (Deriv(definition.name, target, False), EQUALS, *pieces)
-        if tuple(pieces) != (rate[definition.name],):
+        right = _unbracketed(tuple(pieces))
+        shown: Formula = (Deriv(definition.name, target, False), EQUALS, *right)
+        if right != (rate[definition.name],):
             shown = (*shown, EQUALS, rate[definition.name])
         rows.append(_rule_row(0, shown, _layer_rule(definition.expr, [ld for ld, _ in terms], target)))
     return rows
+
+
+def _unbracketed(pieces: Formula) -> Formula:
+    """A formula without the brackets around the whole of it: (4x³ + 1) alone is 4x³ + 1, and
+    "du/dx = (4x³ + 1) = 4x³ + 1" would say the same thing twice."""
+    if pieces[:1] != (OPEN,) or pieces[-1:] != (CLOSE,):
+        return pieces
+    depth = 0
+    for piece in pieces[:-1]:
+        depth += (piece == OPEN) - (piece == CLOSE)
+        if depth == 0:
+            return pieces  # (a)·(b): the first bracket closes before the end
+    return pieces[1:-1]
 
 
 def _layer_rule(expr: sympy.Expr, terms: list[LocalDerivative], target: str) -> Phrase:
