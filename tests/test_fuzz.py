@@ -14,6 +14,7 @@ every entry point. Example counts scale with the Hypothesis profile of ``tests/c
 
 from __future__ import annotations
 
+import importlib
 import json
 import signal
 import tempfile
@@ -88,7 +89,12 @@ def wall_clock(seconds: float = GUARD_SECONDS) -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="module")
 def _no_code_from_text() -> Iterator[None]:
-    """Tripwire: user text must never reach SymPy's string parser (which runs ``eval``)."""
+    """Tripwire: user text must never reach SymPy's string parser (which runs ``eval``).
+
+    SymPy's ``simplify`` loads ``sympy.physics.units`` on first use, and that module parses its
+    own constant names ('yotta') with ``sympify``: loaded here first, only user text can trip."""
+    importlib.import_module("sympy.physics.units")
+
     original = sympy.parsing.sympy_parser.parse_expr
 
     def tripwire(*args: Any, **kwargs: Any) -> Any:
