@@ -254,16 +254,20 @@ def _partials(expr: sympy.Expr, symbols: list[sympy.Symbol]) -> Iterator[tuple[s
 
 
 def _diff(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
-    """``sympy.diff(expr, symbol)``, asked directly of the function for f(symbol).
+    """``sympy.diff(expr, symbol)``, asked directly of the expression for f(u) and uⁿ by u.
 
-    The most common edge, sin(u) or σ(u) by u, is a function SymPy differentiates by its
+    The commonest edges, sin(u) or σ(u) by u, are functions SymPy differentiates by its
     generic rule (``Function._eval_derivative``): f.fdiff(1) times du/du = 1, the very same
-    expression. Taken from ``fdiff`` it skips ``Derivative``'s bookkeeping and its assumption
+    expression. For uⁿ with a number n, ``sympy.diff`` makes one call of the power's own
+    ``_eval_derivative`` and returns its result untouched (no Derivative in it to make
+    canonical). Asked directly, both skip ``Derivative``'s bookkeeping and its assumption
     queries on the result, most of the cost of so small a derivative.
     """
     generic = getattr(type(expr), "_eval_derivative", None) is sympy.Function._eval_derivative
     if generic and expr.args == (symbol,) and not isinstance(expr, AppliedUndef):
         return expr.fdiff(1)
+    if expr.is_Pow and expr.base == symbol and expr.exp.is_Number:
+        return expr._eval_derivative(symbol)
     return sympy.diff(expr, symbol)
 
 
