@@ -4,6 +4,7 @@ import pytest
 import sympy
 
 from chaintutor import InputError, derive
+from chaintutor.parse.functions import CANONICAL_NAMES
 from tests.helpers import real, same_function
 
 x, z, u, v, a, b, c, w1, b1 = real("x", "z", "u", "v", "a", "b", "c", "w1", "b1")
@@ -139,3 +140,16 @@ def test_to_dict_matches_the_contract_for_the_seed():
     assert data["result_form"] == {"x": "leaves"}
     assert data["verified"]["x"]["ok"] is True
     assert data["at"] is None
+
+
+POWERS = ["(x^2 + 1)^10", "sqrt(x^2 + 1)", "1/(x^2 + 1)^2", "(3x + 1)^(-3/2)", "(x^2 + 1)^2.5"]
+
+
+@pytest.mark.parametrize("problem", [f"{name}(x^2 + 1)" for name in CANONICAL_NAMES] + POWERS)
+def test_each_local_derivative_is_sympys_diff(problem):
+    """f(u) and uⁿ by u are asked of the expression itself, not through sympy.diff: the very
+    expression sympy.diff gives, checked here against sympy.diff itself."""
+    d = derive(problem)
+    for ld in d.local_derivatives:
+        definition = next(item for item in d.graph.definitions if item.name == ld.of)
+        assert ld.expr == sympy.diff(definition.expr, d.graph.symbols[ld.wrt])

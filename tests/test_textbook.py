@@ -12,7 +12,7 @@ from helpers import same_function
 from homework import HOMEWORK
 
 from chaintutor.core.derive import derive
-from chaintutor.core.textbook import textbook_form, with_identities
+from chaintutor.core.textbook import _plain_product, textbook_form, with_identities
 from chaintutor.parse import parse_expression, to_sympy
 from chaintutor.render.formats import render
 
@@ -95,3 +95,43 @@ def test_no_rewriting_brings_in_a_function_the_result_did_not_have():
 def test_a_shorter_factored_form_is_taken():
     x = sympy.Symbol("x", real=True)
     assert textbook_form(sympy.expand((x + 1) ** 6) / (x + 1) ** 4) == (x + 1) ** 2
+
+
+def _plain_products() -> list[sympy.Expr]:
+    x, t = sympy.Symbol("x", real=True), sympy.Symbol("t", real=True)
+    return [
+        2 * x * sympy.cos(x**2),
+        -3 * sympy.sin(3 * x),
+        sympy.cos(x) / (2 * sympy.sqrt(sympy.sin(x))),
+        -2 * x * sympy.exp(-(x**2)) * sympy.tanh(t / 3) ** 5,
+        sympy.sign(x) / sympy.Abs(x),
+        6 * x**2 * sympy.cos(x**3) / sympy.sin(x**3),
+    ]
+
+
+@pytest.mark.parametrize("product", _plain_products(), ids=str)
+def test_a_plain_product_is_its_own_factor_cancel_and_together(product):
+    """What textbook_form relies on to skip the rewritings there, asked of SymPy itself."""
+    assert _plain_product(product)
+    for rewrite in (sympy.factor, sympy.cancel, sympy.together):
+        assert sympy.srepr(rewrite(product)) == sympy.srepr(product)
+
+
+def _rewritten_products() -> list[sympy.Expr]:
+    """Products without a sum that a rewriting does change: none may count as plain."""
+    x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
+    nested = sympy.Mul(sympy.Mul(2, x, evaluate=False), y, evaluate=False)
+    return [
+        x * sympy.log(8 * y),  # expanding splits the logarithm
+        sympy.sin(sympy.log(sympy.sqrt(2))),  # inside a function, too
+        (3 * x * y) ** x,  # a product to a symbolic power
+        sympy.Mul(sympy.Abs(x), sympy.sqrt(sympy.Abs(x)), evaluate=False),  # one base twice
+        nested,
+    ]
+
+
+@pytest.mark.parametrize("product", _rewritten_products(), ids=str)
+def test_a_product_a_rewriting_changes_is_not_plain(product):
+    rewritten = [sympy.srepr(rewrite(product)) for rewrite in (sympy.factor, sympy.cancel)]
+    assert any(text != sympy.srepr(product) for text in rewritten)
+    assert not _plain_product(product)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from chaintutor.core import notation
 from chaintutor.core.backward import backward
@@ -246,10 +247,28 @@ def _partials(expr: sympy.Expr, symbols: list[sympy.Symbol]) -> Iterator[tuple[s
     """
     if not expr.is_Add:
         for symbol in symbols:
-            yield symbol.name, sympy.diff(expr, symbol)
+            yield symbol.name, _diff(expr, symbol)
         return
     for symbol in symbols:
-        yield symbol.name, sympy.Add(*(sympy.diff(term, symbol) for term in terms_with(expr, symbol)))
+        yield symbol.name, sympy.Add(*(_diff(term, symbol) for term in terms_with(expr, symbol)))
+
+
+def _diff(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(expr, symbol)``, asked directly of the expression for f(u) and uⁿ by u.
+
+    The commonest edges, sin(u) or σ(u) by u, are functions SymPy differentiates by its
+    generic rule (``Function._eval_derivative``): f.fdiff(1) times du/du = 1, the very same
+    expression. For uⁿ with a number n, ``sympy.diff`` makes one call of the power's own
+    ``_eval_derivative`` and returns its result untouched (no Derivative in it to make
+    canonical). Asked directly, both skip ``Derivative``'s bookkeeping and its assumption
+    queries on the result, most of the cost of so small a derivative.
+    """
+    generic = getattr(type(expr), "_eval_derivative", None) is sympy.Function._eval_derivative
+    if generic and expr.args == (symbol,) and not isinstance(expr, AppliedUndef):
+        return expr.fdiff(1)
+    if expr.is_Pow and expr.base == symbol and expr.exp.is_Number:
+        return expr._eval_derivative(symbol)
+    return sympy.diff(expr, symbol)
 
 
 def leaf_forms_of(graph: DependencyGraph) -> dict[str, sympy.Expr | None]:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import sympy
 
-from chaintutor.core.walk import expanded_terms, tree_size
+from chaintutor.core.walk import expanded_terms, postorder, tree_size
 
 # Past these the rewritings (polynomial algorithms underneath) cost more than they can give,
 # and the result is left in SymPy's canonical form: tree nodes, generators (the symbols and
@@ -31,6 +31,11 @@ GENERATOR_LIMIT = 12
 EXPONENT_LIMIT = 40
 EXPANSION_LIMIT = 2_000  # terms of the expanded result (walk.expanded_terms): cancel expands
 _REWRITINGS: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (sympy.factor, sympy.cancel, sympy.together)
+
+# Functions of one argument that the rewritings treat as opaque (see _plain_product).
+_OF_A_SYMBOL_ONLY = frozenset({sympy.Abs, sympy.sign})
+_TRIGONOMETRIC = {sympy.sin, sympy.cos, sympy.tan, sympy.sec, sympy.csc, sympy.cot}
+_OPAQUE = frozenset({*_TRIGONOMETRIC, sympy.sinh, sympy.cosh, sympy.tanh, sympy.exp}) | _OF_A_SYMBOL_ONLY
 
 # Functions a rewriting may bring in because textbooks print them: tan′ = sec², and so on.
 _TEXTBOOK_FUNCTIONS = (sympy.sec, sympy.tanh)
@@ -45,13 +50,48 @@ def textbook_form(expr: sympy.Expr) -> sympy.Expr:
     candidates = {expr}
     for start in dict.fromkeys((expr, identities[expr])):  # once when no identity applies
         candidates.add(start)
-        for rewrite in _REWRITINGS:
-            rewritten = rewrite(start)
+        for rewritten in _rewritings_of(start):
             if rewritten not in identities:
                 identities[rewritten] = with_identities(rewritten)
             candidates.add(identities[rewritten])
     fitting = [c for c in candidates if {type(f) for f in c.atoms(sympy.Function)} <= allowed]
     return _shortest(fitting, expr)
+
+
+def _rewritings_of(expr: sympy.Expr) -> tuple[sympy.Expr, ...]:
+    """factor, cancel and together of ``expr``; a plain product is its own rewriting."""
+    if _plain_product(expr):
+        return (expr,)
+    return tuple(rewrite(expr) for rewrite in _REWRITINGS)
+
+
+def _plain_product(expr: sympy.Expr) -> bool:
+    """A product of numbers and of powers (to numbers) of symbols and of elementary functions
+    of such products, as in 2x·cos(x²) or cos(x)/(2√sin(x)): no sum anywhere.
+
+    factor, cancel and together give such a product back unchanged: there is no sum to put
+    over a common denominator, to factor or to expand, and SymPy's product of these factors
+    is already in its canonical order. (cancel also looks inside functions, so their
+    arguments must be plain too; ln is left out because expanding splits ln(2x) into
+    ln 2 + ln x, and |u| and sign(u) are taken only of a symbol.) Skipping them there is half
+    the work of choosing the form for a single chain, for the same answer.
+    """
+    for node in postorder(expr):
+        if node.is_Symbol or node.is_Rational or (node.is_Mul and _distinct_factors(node)):
+            continue
+        if node.is_Pow and node.exp.is_Rational and (node.base.is_Symbol or type(node.base) in _OPAQUE):
+            continue
+        if type(node) in _OPAQUE and (node.args[0].is_Symbol or type(node) not in _OF_A_SYMBOL_ONLY):
+            continue
+        return False
+    return True
+
+
+def _distinct_factors(product: sympy.Expr) -> bool:
+    """No factor is itself a product and no two share a base: SymPy's canonical product
+    (x·√x is x^(3/2)), which the rewritings could not shorten by combining factors."""
+    bases = {factor.as_base_exp()[0] for factor in product.args}
+    return len(bases) == len(product.args) and not any(factor.is_Mul for factor in product.args)
 
 
 def _affordable(expr: sympy.Expr) -> bool:
@@ -69,7 +109,9 @@ def _affordable(expr: sympy.Expr) -> bool:
 def _shortest(candidates: list[sympy.Expr], original: sympy.Expr) -> sympy.Expr:
     """Fewer operations, then fewer negative exponents, then the chain rule's own form (as
     σ(u)·(1 − σ(u)) is taught), then the shorter and finally the alphabetically first text.
-    Only the candidates still tied are printed."""
+    Only the candidates still tied are printed, and a lone candidate is not measured."""
+    if len(candidates) == 1:
+        return candidates[0]
     measured = [(_measure(c, unchanged=c == original), c) for c in candidates]
     best = min(measure for measure, _ in measured)
     return min((c for measure, c in measured if measure == best), key=_printed)
