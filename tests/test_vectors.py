@@ -606,23 +606,40 @@ def test_random_vector_problems_are_verified_or_refused():
     assert derived >= 30
 
 
-@pytest.mark.parametrize(
-    ("problem", "declarations"),
-    [
-        ("L = (t - relu(dot(w, x) + b))^2; w, x in R^n", "w, x in R^n"),
-        (
-            "C = sum((t - relu(X·w + b))^2)/N; X in R^(N×n); w in R^n; t in R^N",
-            "X in R^(N×n); w in R^n; t in R^N",
-        ),
-        ("L = sum(sigmoid(W·x + b)); W in R^(m×n); x in R^n; b in R^m", "W in R^(m×n); x in R^n; b in R^m"),
-    ],
-)
-def test_equations_and_gradients_parse_back(problem, declarations):
+def _declarations(problem):
+    return "; ".join(part.strip() for part in problem.split(";")[1:] if " in " in part or "∈" in part)
+
+
+def _derived_result(terms):
+    """What a result string must read back as, built from the chain products: a scalar c alone,
+    c·r for a row c·rᵀ (ones(n) for 1⃗ᵀ), c·outer(a, r) for a column a times a row rᵀ (a matrix
+    gradient); summed over the terms."""
+    from chaintutor.core.vector import ones, outer
+
+    def value(term):
+        kinds = [f.kind for f in term.factors]
+        if not kinds:
+            return term.coefficient
+        if kinds == ["row"]:
+            body = term.factors[0].body
+            return term.coefficient * (
+                ones(sympy.Symbol(term.factors[0].cols, positive=True, integer=True)) if body == 1 else body
+            )
+        assert kinds == ["column", "row"], term
+        return term.coefficient * outer(term.factors[0].body, term.factors[1].body)
+
+    return sympy.Add(*(value(term) for term in terms))
+
+
+@pytest.mark.parametrize("problem", [p[0] for p in PROBLEMS])
+def test_equations_and_gradients_parse_back(problem):
+    """Every equation and, for a scalar output, every gradient (matrix gradients as outer(δ, x))
+    of the JSON reads back with the vector parser as the expression derived."""
     from chaintutor.core.vector import leaf_forms, read_vector_problem
-    from chaintutor.render.vector import gradient_expr
 
     d = derive_verified(problem)
     data = json.loads(runner.invoke(app, ["derive", problem, "--format", "json"]).output)
+    declarations = _declarations(problem)
     shapes = "; ".join(
         f"{e['name']} in R^{s[0]}" for e in data["equations"] if (s := data["shapes"][e["name"]])
     )
@@ -630,14 +647,44 @@ def test_equations_and_gradients_parse_back(problem, declarations):
         text = f"{equation['name']}_back = {equation['expr']}; {declarations}" + (
             f"; {shapes}" if shapes else ""
         )
-        back = read_vector_problem(text)
-        assert back.node(f"{equation['name']}_back").expr == d.problem.node(equation["name"]).expr
+        back = read_vector_problem(text)  # -t reads as a node of its own: compare in the leaves
+        read = leaf_forms(back)[back.symbol(f"{equation['name']}_back")]
+        assert read == d.problem.node(equation["name"]).expr, (text, read)
+    if data["shapes"][data["output"]]:
+        return  # a vector output: its results are Jacobians (diag(…), I(n)), not expressions
+    assert set(data["result"]) == set(d.results)
     for wrt, result in d.results.items():
-        gradient = gradient_expr(result.in_leaves)
-        if gradient is None or "ones(" in data["result"][wrt]:
-            continue
         back = read_vector_problem(f"g = {data['result'][wrt]}; {declarations}")
-        assert sympy.expand(leaf_forms(back)[back.symbol("g")] - gradient) == 0, wrt
+        assert back.shapes["g"] == d.problem.shapes[wrt], wrt
+        expected = _derived_result(result.in_leaves)
+        assert sympy.expand(leaf_forms(back)[back.symbol("g")] - expected) == 0, wrt
+
+
+def test_outer_reads_as_a_matrix_and_is_not_differentiated():
+    from chaintutor.core.vector import outer, read_vector_problem
+
+    problem = read_vector_problem("G = -1/N*outer(u, x); u in R^m; x in R^n")
+    assert problem.shapes["G"] == ("m", "n")
+    u, x = sympy.Symbol("u", real=True), sympy.Symbol("x", real=True)
+    (inner,) = (node for node in problem.nodes if node.kind == "outer")
+    assert inner.expr == outer(u, x) and inner.shape == ("m", "n")
+    for text, message, column in [
+        ("G = outer(W, x); W in R^(m×n); x in R^n", "outer(u, v) takes two vectors; W is in R^(m×n)", 10),
+        ("G = outer(x, t); x in R^n", "outer(u, v) takes two vectors; t is in R", 13),
+        ("y = sum(outer(x, b)·b); b in R^m; x in R^n", "a matrix the problem computes", 8),
+        ("y = sum((t*W)·x); W in R^(m×n); x in R^n", "a matrix the problem computes", 8),
+    ]:
+        with pytest.raises(InputError) as error:
+            derive_verified(text)
+        assert message in error.value.message and error.value.start == column, (text, error.value)
+    with pytest.raises(InputError, match="is a matrix"):
+        derive_verified("G = t*outer(u, x); u in R^m; x in R^n")
+    outcome = runner.invoke(app, ["derive", "G = outer(x, t); x in R^n"])
+    assert outcome.exit_code == 2 and "^" in outcome.output and "Traceback" not in outcome.output
+    with pytest.raises(InputError, match="takes a dimension of the problem"):
+        derive_verified("y = sum(ones(k)*x); x in R^n")
+    d = derive_verified("y = dot(ones(n), w*w); w in R^n")  # ones(n) a constant vector, no variable
+    assert d.problem.leaves == ("w",) and d.verification["w"].ok
 
 
 def test_every_vector_formula_renders_in_katex_and_mathjax(renderers):  # noqa: F811 (the fixture)

@@ -11,12 +11,15 @@ times a column to a dot product); nothing here depends on the value of n.
 
 Vector values are SymPy expressions read element by element: ``w*x`` is w ⊙ x, ``relu(u)`` is
 relu applied to each entry, scalars stand for themselves; ``dot`` and ``vsum`` are the only
-operations that are not element-wise. Every such expression prints (``str``) in the input
+operations that are not element-wise (``outer`` too, which makes a matrix: a problem reads
+it, so that a matrix gradient parses back, but the tutor does not differentiate a matrix it
+computes). Every such expression prints (``str``) in the input
 language and parses back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -55,6 +58,13 @@ def dimension_symbol(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, positive=True, integer=True)
 
 
+class outer(sympy.Function):
+    """outer(u, v): the outer product u·vᵀ of two vectors, a len(u)×len(v) matrix (the form of a
+    matrix gradient, δ·xᵀ)."""
+
+    nargs = 2
+
+
 class ones(sympy.Function):
     """ones(n): the vector of n ones, 1⃗ (it stands where a row of constants meets a matrix)."""
 
@@ -80,7 +90,9 @@ shape_text = shape_text_of
 class VectorNode:
     """One intermediate (or the output): ``name = expr``, one operation on its operands.
 
-    ``kind`` is ``elementwise``, ``dot`` (a·b), ``matvec`` (W·x), ``vecmat`` (r·W = Wᵀ·r) or ``sum``.
+    ``kind`` is ``elementwise``, ``dot`` (a·b), ``matvec`` (W·x), ``vecmat`` (r·W = Wᵀ·r), ``sum``,
+    ``outer`` (u·vᵀ) or ``scaled`` (a scalar times a matrix); the last two make matrices, which
+    can only be the output and are not differentiated.
     """
 
     name: str
@@ -141,6 +153,7 @@ class _Builder:
         self.leaves: list[str] = []
         self.building: set[str] = set()
         self.count = 0
+        self.words = set(re.findall(r"[^\W\d]\w*", self.source))  # u1 is the user's name if typed
 
     def build(self) -> VectorProblem:
         for statement in self.syntax.statements:
@@ -188,6 +201,8 @@ class _Builder:
         if isinstance(node, Product):
             return self._product(node, name)
         args = [self._fold(kid) for kid in ((node.operand,) if isinstance(node, Neg) else _kids(node))]
+        if isinstance(node, Neg) and len(self._shape(args[0])) == 2:
+            return self._scaled(sympy.Integer(-1), args[0], node.span, name)
         word = "plus" if isinstance(node, Sum) else "and"
         return self._elementwise(combine(node, args, source=self.source), node.span, name, args, word)
 
@@ -212,7 +227,38 @@ class _Builder:
             return self._node("sum", vsum(args[0]), args, (), name)
         if node.func == "dot":
             return self._dot(args[0], args[1], node.args[0], node.args[1], name)
+        if node.func == "outer":
+            return self._outer(args, node, name)
+        if node.func == "ones":
+            return self._ones(node, name)
         return self._elementwise(combine(node, args, source=self.source), node.span, name)
+
+    def _outer(self, args: Sequence[sympy.Expr], node: Call, name: str | None) -> sympy.Expr:
+        if len(args) != 2:
+            raise self._error("outer(u, v) takes two vectors", node.span)
+        for arg, syntax in zip(args, node.args, strict=True):
+            if len(self._shape(arg)) != 1:
+                raise self._error(
+                    f"outer(u, v) takes two vectors; {self._text(syntax)} is in {self._set(arg)}", syntax.span
+                )
+        shape = (self._shape(args[0])[0], self._shape(args[1])[0])
+        return self._node("outer", outer(args[0], args[1]), args, shape, name)
+
+    def _ones(self, node: Call, name: str | None) -> sympy.Expr:
+        """ones(n), the constant vector 1⃗ (as in a gradient 1⃗ᵀ), is a node of its own, so that
+        its shape is known; it has no operand, so no path goes through it."""
+        (size,) = node.args
+        if not (isinstance(size, Name) and size.name in self.dimensions):
+            dimensions = ", ".join(self.dimensions)
+            raise self._error(f"ones(…) takes a dimension of the problem ({dimensions})", node.span)
+        return self._node("elementwise", ones(dimension_symbol(size.name)), [], (size.name,), name)
+
+    def _scaled(self, scale: sympy.Expr, matrix: sympy.Expr, span: Span, name: str | None) -> sympy.Expr:
+        """c·M, a scalar times a matrix: read (-1/N*outer(δ, x)), never differentiated."""
+        operands = [s for s in _ordered_symbols(scale * matrix) if s.name not in self.dimensions]
+        if any(self._shape(s) and s != matrix for s in operands):
+            raise self._error("a matrix can only be scaled by a scalar; use W·x", span)
+        return self._node("scaled", scale * matrix, operands, self._shape(matrix), name)
 
     def _product(self, node: Product, name: str | None) -> sympy.Expr:
         operators = product_operators(self.syntax, node)
@@ -242,6 +288,8 @@ class _Builder:
                 value = self._elementwise(value / right, span, target, [value, right], "over")
             else:
                 value = self._elementwise(value * right, span, target, [value, right], "times")
+        if scale is not None:  # t*W or c*outer(u, v): a matrix, which W·x did not follow
+            return self._scaled(scale, value, node.span, name)
         return value
 
     def _dot(
@@ -255,6 +303,12 @@ class _Builder:
     ) -> sympy.Expr:
         span = span or (left_node.span[0], right_node.span[1])
         left_shape, right_shape = self._shape(left), self._shape(right)
+        if any(node.name in (str(left), str(right)) and len(node.shape) == 2 for node in self.nodes):
+            raise self._error(
+                "this multiplies a matrix the problem computes (outer(u, v) or a multiple of a matrix);"
+                " only a declared matrix can be differentiated through",
+                span,
+            )
         if len(left_shape) == 1 and left_shape == right_shape:
             return self._node("dot", dot(left, right), [left, right], (), name)
         if len(left_shape) == 2 and len(right_shape) == 1 and left_shape[1] == right_shape[0]:
@@ -305,7 +359,7 @@ class _Builder:
         return sympy.Symbol(node_name, real=True)
 
     def _fresh(self) -> str:
-        taken = set(self.shapes) | set(self.defined) | set(self.leaves) | set(self.dimensions)
+        taken = self.words | set(self.shapes) | set(self.defined) | set(self.leaves) | set(self.dimensions)
         while True:
             self.count += 1
             if f"u{self.count}" not in taken:
@@ -365,6 +419,8 @@ def value_shape(expr: sympy.Expr, shapes: dict[str, Shape]) -> Shape:
         return (right[1],) if len(right) == 2 else ()
     if isinstance(expr, vsum):
         return ()
+    if isinstance(expr, outer):
+        return (value_shape(expr.args[0], shapes)[0], value_shape(expr.args[1], shapes)[0])
     found = [value_shape(arg, shapes) for arg in expr.args]
     return next((shape for shape in found if shape), ())
 
@@ -630,6 +686,12 @@ class VectorDerivation:
 def derive_vector(text: str, wrt: Sequence[str] | None = None) -> VectorDerivation:
     """The vector chain rule for ``text``, unverified (``vectorderive.derive_verified`` checks it)."""
     problem = read_vector_problem(text)
+    if len(problem.shapes[problem.output]) == 2:
+        raise InputError(
+            f"{problem.output} is a matrix (outer(u, v) or a multiple of a matrix): only scalar and"
+            " vector outputs are differentiated",
+            hint="differentiate a scalar such as sum(…) or a loss, or a vector",
+        )
     targets = tuple(wrt) if wrt else _default_targets(problem)
     for target in targets:
         if target not in problem.leaves:

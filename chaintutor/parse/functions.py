@@ -37,8 +37,9 @@ CANONICAL_NAMES: tuple[str, ...] = (
     "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sign", "sigmoid", "softplus", "relu",
 )  # fmt: skip
 
-VECTOR_FUNCTIONS = {"sum": 1, "dot": 2}
-"""Functions of vectors, by their number of arguments: sum(v) and the dot product dot(u, v)."""
+VECTOR_FUNCTIONS = {"sum": 1, "dot": 2, "outer": 2, "ones": 1}
+"""Functions of vectors, by their number of arguments: sum(v), the dot product dot(u, v), the
+outer product outer(u, v) = u·vᵀ and ones(n), the vector of n ones."""
 
 ABSTRACT_FUNCTIONS = frozenset({"f", "g", "h", "F", "G", "H", "φ", "ψ"})
 """Names that make an abstract function when followed by ``(``, and a variable otherwise."""
