@@ -677,8 +677,9 @@ def test_outer_reads_as_a_matrix_and_is_not_differentiated():
         with pytest.raises(InputError) as error:
             derive_verified(text)
         assert message in error.value.message and error.value.start == column, (text, error.value)
-    with pytest.raises(InputError, match="is a matrix"):
-        derive_verified("G = t*outer(u, x); u in R^m; x in R^n")
+    for text in ("G = t*outer(u, x); u in R^m; x in R^n", "y = sum(x); G = outer(x, x); x in R^n"):
+        with pytest.raises(InputError, match="G is a matrix the problem computes"):
+            derive_verified(text)
     outcome = runner.invoke(app, ["derive", "G = outer(x, t); x in R^n"])
     assert outcome.exit_code == 2 and "^" in outcome.output and "Traceback" not in outcome.output
     with pytest.raises(InputError, match="takes a dimension of the problem"):

@@ -91,8 +91,8 @@ class VectorNode:
     """One intermediate (or the output): ``name = expr``, one operation on its operands.
 
     ``kind`` is ``elementwise``, ``dot`` (a·b), ``matvec`` (W·x), ``vecmat`` (r·W = Wᵀ·r), ``sum``,
-    ``outer`` (u·vᵀ) or ``scaled`` (a scalar times a matrix); the last two make matrices, which
-    can only be the output and are not differentiated.
+    ``outer`` (u·vᵀ) or ``scaled`` (a scalar times a matrix); the last two make matrices, which a
+    problem reads (a matrix gradient parses back) but :func:`derive_vector` refuses.
     """
 
     name: str
@@ -234,8 +234,6 @@ class _Builder:
         return self._elementwise(combine(node, args, source=self.source), node.span, name)
 
     def _outer(self, args: Sequence[sympy.Expr], node: Call, name: str | None) -> sympy.Expr:
-        if len(args) != 2:
-            raise self._error("outer(u, v) takes two vectors", node.span)
         for arg, syntax in zip(args, node.args, strict=True):
             if len(self._shape(arg)) != 1:
                 raise self._error(
@@ -686,10 +684,11 @@ class VectorDerivation:
 def derive_vector(text: str, wrt: Sequence[str] | None = None) -> VectorDerivation:
     """The vector chain rule for ``text``, unverified (``vectorderive.derive_verified`` checks it)."""
     problem = read_vector_problem(text)
-    if len(problem.shapes[problem.output]) == 2:
+    matrices = [node.name for node in problem.nodes if len(node.shape) == 2]
+    if matrices:
         raise InputError(
-            f"{problem.output} is a matrix (outer(u, v) or a multiple of a matrix): only scalar and"
-            " vector outputs are differentiated",
+            f"{matrices[-1]} is a matrix the problem computes (outer(u, v) or a multiple of a matrix):"
+            " it is read, but only scalars and vectors are differentiated",
             hint="differentiate a scalar such as sum(…) or a loss, or a vector",
         )
     targets = tuple(wrt) if wrt else _default_targets(problem)
