@@ -429,6 +429,9 @@ def test_exercises_as_json_and_piped_are_whole():
     document = json.loads(runner.invoke(app, ["exercises", "--format", "json"]).stdout)
     listed = [e["problem"] for group in document["sets"] for e in group["exercises"]]
     assert listed == [e.problem for group in bank for e in group.exercises]
+    shown = {e["id"]: (e["at"], e["table"], e["statement"]) for g in document["sets"] for e in g["exercises"]}
+    assert shown == {e.id: (e.at, list(e.table), e.statement) for group in bank for e in group.exercises}
+    assert any(at for at, _, _ in shown.values()) and any(table for _, table, _ in shown.values())
     longest = max((e.problem for group in bank for e in group.exercises if "\n" not in e.problem), key=len)
     assert len(longest) > 60
     piped = subprocess.run(

@@ -72,6 +72,9 @@ def _exercise(status: ExerciseStatus) -> dict[str, Any]:
         "problem": exercise.problem,
         "wrt": list(exercise.wrt),
         "level": exercise.level,
+        "statement": exercise.statement,  # how the exercise reads; None: "Differentiate PROBLEM"
+        "at": exercise.at,  # the point where the derivative's value is asked; None: the derivative
+        "table": list(exercise.table),  # values of functions known only through a table
         "gradable": status.gradable,
         "attempts": status.attempts,
         "solved": status.solved,
