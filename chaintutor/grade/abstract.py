@@ -37,6 +37,7 @@ from chaintutor.grade.mistakes import (
     WRONG_VARIABLE,
     Diagnosis,
 )
+from chaintutor.grade.reading import check_notation, in_the_answer, visible_names
 from chaintutor.parse.answer import Answer, Partial, Signatures, read
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
@@ -97,33 +98,14 @@ def _read(text: str, derivation: Derivation, wrt: str) -> tuple[str, sympy.Expr]
         function: tuple(arg.name if isinstance(arg, sympy.Symbol) else None for arg in args)
         for function, args in applied.items()
     }
-    typed = set(graph.leaves) | ({d for d in graph.typed if d != graph.output} if graph.is_system else set())
+    typed = set(visible_names(graph))
     try:
         answer = read(text, frozenset(typed), names)
-        _check_notation(answer, text, derivation, wrt)
+        check_notation(answer, text, graph, wrt)
         _check_names(answer, text, typed, applied)
         return answer.text, _to_sympy(answer, text, applied, graph.symbols)
     except InputError as error:
-        raise InputError(
-            f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
-        ) from None
-
-
-def _check_notation(answer: Answer, text: str, derivation: Derivation, wrt: str) -> None:
-    """``dy/dx =`` in front of the answer must name the question's derivative."""
-    notation = answer.notation
-    output = derivation.graph.output
-    outputs = {output} if derivation.graph.is_system else {output, "y", "f"} - set(derivation.graph.leaves)
-    if notation is None or (notation.of in outputs and notation.wrt in (None, wrt)):
-        return
-    wanted = ratio(output, wrt, len(derivation.graph.leaves) > 1)
-    raise InputError(
-        f"the answer starts with '{notation.typed}', but the question is {wanted}",
-        source=text,
-        start=notation.span[0],
-        end=notation.span[1],
-        hint=f"write {wanted} = …, or the expression alone",
-    )
+        raise in_the_answer(error, text) from None
 
 
 def _check_names(

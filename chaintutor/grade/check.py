@@ -18,7 +18,7 @@ from typing import Any
 import sympy
 
 from chaintutor.core.deadline import enter
-from chaintutor.core.notation import plain, ratio
+from chaintutor.core.notation import plain
 from chaintutor.core.problem import CONSTANT_NAMES, read_problem
 from chaintutor.core.stack import run_with_big_stack
 from chaintutor.core.walk import substitute
@@ -28,6 +28,7 @@ from chaintutor.grade.diagnose import diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
 from chaintutor.grade.mistakes import Diagnosis
 from chaintutor.grade.model import Model
+from chaintutor.grade.reading import check_notation, in_the_answer, visible_names
 from chaintutor.parse.answer import Answer, read
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
@@ -176,8 +177,8 @@ def _read(text: str, model: Model) -> tuple[Answer, sympy.Expr]:
     try:
         answer = read(text, frozenset(known))
     except InputError as error:
-        raise _in_the_answer(error, text) from None
-    _check_notation(answer, text, model)
+        raise in_the_answer(error, text) from None
+    check_notation(answer, text, model.graph, model.wrt)
     for node in walk(answer.tree):
         if isinstance(node, Name) and node.name not in known:
             if node.name in CONSTANT_NAMES and node.name not in defined:
@@ -195,7 +196,7 @@ def _read(text: str, model: Model) -> tuple[Answer, sympy.Expr]:
                 source=text,
                 start=node.span[0],
                 end=node.span[1],
-                hint=f"the problem's variables are: {', '.join(_visible_names(model))}",
+                hint=f"the problem's variables are: {', '.join(visible_names(model.graph))}",
             )
         if isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS:
             raise InputError(
@@ -207,52 +208,12 @@ def _read(text: str, model: Model) -> tuple[Answer, sympy.Expr]:
     try:
         return answer, to_sympy(answer.tree, defined, source=text)
     except InputError as error:
-        raise _in_the_answer(error, text) from None
-
-
-def _in_the_answer(error: InputError, text: str) -> InputError:
-    return InputError(
-        f"in the answer: {error.message}", source=text, start=error.start, end=error.end, hint=error.hint
-    )
+        raise in_the_answer(error, text) from None
 
 
 def _is_added(tree: Node, name: Name) -> bool:
     """Whether ``name`` is a term of the answer's outermost sum (``… + C``)."""
     return isinstance(tree, Sum) and any(term is name for term in tree.terms)
-
-
-def _check_notation(answer: Answer, text: str, model: Model) -> None:
-    """``dy/dx =`` in front of the answer must name the question's derivative."""
-    notation = answer.notation
-    if notation is None:
-        return
-    outputs = {model.output}
-    if not model.graph.is_system:
-        outputs |= {"y", "f"} - set(model.graph.leaves)
-    wanted = ratio(model.output, model.wrt, len(model.graph.leaves) > 1)
-    problem = None
-    if notation.of not in outputs:
-        problem = f"it names the derivative of '{notation.of}', but the problem's output is {model.output}"
-    elif notation.wrt is None and len(model.graph.leaves) > 1:
-        problem = f"it does not say which variable; the question is {wanted}"
-    elif notation.wrt is not None and notation.wrt != model.wrt:
-        problem = f"it is a derivative with respect to '{notation.wrt}', but the question is {wanted}"
-    if problem is not None:
-        raise InputError(
-            f"the answer starts with '{notation.typed}': {problem}",
-            source=text,
-            start=notation.span[0],
-            end=notation.span[1],
-            hint=f"write {wanted} = …, or the expression alone",
-        )
-
-
-def _visible_names(model: Model) -> list[str]:
-    """The leaves, then a system's own intermediates (the names the user typed)."""
-    names = list(model.graph.leaves)
-    if model.graph.is_system:
-        names += [name for name in model.graph.typed if name != model.output]
-    return names
 
 
 def _in_leaves(expr: sympy.Expr, model: Model) -> sympy.Expr | None:
