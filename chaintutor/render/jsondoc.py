@@ -51,7 +51,7 @@ def _contract_keys(d: Derivation) -> dict[str, Any]:
                 "wrt": local.wrt,
                 "expr": plain(local.expr),
                 "rule": local.rule.key,
-                "steps": _steps(local.rule),
+                "steps": steps_to_dict(local.rule),
             }
             for local in d.local_derivatives
         ],
@@ -85,13 +85,13 @@ def _equations(graph: DependencyGraph) -> list[dict[str, Any]]:
     ]
 
 
-def _steps(step: Step) -> dict[str, Any]:
+def steps_to_dict(step: Step) -> dict[str, Any]:
     """The rule tree as CONTRACT.md has it: rule, expr, result and the substeps, nested."""
     return {
         "rule": step.key,
         "expr": plain(step.expr),
         "result": plain(step.result),
-        "substeps": [_steps(substep) for substep in step.substeps],
+        "substeps": [steps_to_dict(substep) for substep in step.substeps],
     }
 
 

@@ -49,6 +49,7 @@ from chaintutor.render.document import (
     Rules,
     Section,
 )
+from chaintutor.render.jsondoc import steps_to_dict
 from chaintutor.render.steps import relu_convention
 
 # --- display objects ---------------------------------------------------------------------------
@@ -659,7 +660,7 @@ def _local_json(local: LocalJacobian, problem: VectorProblem) -> dict[str, Any]:
         "jacobian_shape": [local.jacobian.rows, local.jacobian.cols],
     }
     if local.entries is not None:
-        entry["steps"] = _steps_json(local.entries)
+        entry["steps"] = steps_to_dict(local.entries)
     else:  # a dot product, a matrix–vector product or a sum: one rule, no sub-steps
         node = problem.node(local.of)
         entry["steps"] = {
@@ -669,15 +670,6 @@ def _local_json(local: LocalJacobian, problem: VectorProblem) -> dict[str, Any]:
             "substeps": [],
         }
     return entry
-
-
-def _steps_json(step: Any) -> dict[str, Any]:
-    return {
-        "rule": step.key,
-        "expr": str(step.expr),
-        "result": str(step.result),
-        "substeps": [_steps_json(sub) for sub in step.substeps],
-    }
 
 
 def _paths_json(result: VectorResult, problem: VectorProblem) -> dict[str, Any]:
