@@ -21,6 +21,7 @@ from chaintutor.parse import parse_expression, to_sympy
 from chaintutor.parse.readback import read_back
 from tests.helpers import real
 from tests.strategies import valid_problems
+from tests.test_writeups import compile_latex
 
 runner = CliRunner()
 (x,) = real("x")
@@ -144,20 +145,10 @@ def test_a_system_is_read_back_equation_by_equation():
 
 
 def test_the_latex_reading_compiles_in_a_standalone_document(tmp_path):
-    import shutil
-    import subprocess
-
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex is not installed")
     out = runner.invoke(
         app, ["derive", "e^2x + 1/2x + sin^-1 x + log_2 x", "--format", "latex", "--standalone"]
     )
-    (tmp_path / "doc.tex").write_text(out.stdout)
-    done = subprocess.run(
-        ["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "doc.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-2000:]
+    compile_latex(out.stdout, tmp_path)
 
 
 def test_read_back_writes_each_reading_in_standard_notation():

@@ -26,6 +26,7 @@ from chaintutor.core.instantiate import verify_by_instantiation
 from chaintutor.core.vector import ChainProduct, derive_vector
 from chaintutor.core.vectorderive import derive_verified
 from tests.test_katex import renderers  # noqa: F401  (the fixture: node, KaTeX and MathJax 3)
+from tests.test_writeups import compile_latex
 
 runner = CliRunner()
 
@@ -399,12 +400,7 @@ def test_the_json_validates_against_the_shipped_schema():
 def test_latex_compiles(tmp_path):
     problem = "C = sum((t - relu(X·w + b))^2)/N; X in R^(N×n); w in R^n; t in R^N"
     document = runner.invoke(app, ["derive", problem, "--format", "latex", "--standalone"]).output
-    (tmp_path / "v.tex").write_text(document, encoding="utf-8")
-    compiled = subprocess.run(
-        ["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "v.tex"],
-        cwd=tmp_path, capture_output=True, check=False, timeout=120,
-    )  # fmt: skip
-    assert compiled.returncode == 0, compiled.stdout[-2000:]
+    compile_latex(document, tmp_path)
 
 
 # --- errors ------------------------------------------------------------------------------------------
@@ -527,15 +523,7 @@ def test_at_a_point_the_json_validates_and_the_latex_compiles(tmp_path):
     document = runner.invoke(
         app, ["derive", NETWORK, "--at", NETWORK_POINT, "--format", "latex", "--standalone"]
     )
-    (tmp_path / "a.tex").write_text(document.output, encoding="utf-8")
-    compiled = subprocess.run(
-        ["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "a.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
-    assert compiled.returncode == 0, compiled.stdout[-2000:]
+    compile_latex(document.output, tmp_path)
 
 
 @pytest.mark.parametrize(
