@@ -37,7 +37,7 @@ from chaintutor.grade.mistakes import (
     WRONG_VARIABLE,
     Diagnosis,
 )
-from chaintutor.grade.reading import check_notation, in_the_answer, visible_names
+from chaintutor.grade.reading import check_notation, in_the_answer, not_a_variable, visible_names
 from chaintutor.parse.answer import Answer, Partial, Signatures, read
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
@@ -114,13 +114,7 @@ def _check_names(
     placeholders = _placeholders(answer)
     for node in walk(answer.tree):
         if isinstance(node, Name) and node.name not in typed | placeholders | CONSTANT_NAMES:
-            raise InputError(
-                f"the answer uses '{node.name}', which is not a variable of the problem",
-                source=text,
-                start=node.span[0],
-                end=node.span[1],
-                hint=f"the problem's variables are: {', '.join(sorted(typed))}",
-            )
+            raise not_a_variable(node, text, sorted(typed))
         if (
             isinstance(node, Call)
             and node.func in ABSTRACT_FUNCTIONS

@@ -28,7 +28,7 @@ from chaintutor.grade.diagnose import diagnose
 from chaintutor.grade.equivalence import SYMBOLIC_SECONDS, compare
 from chaintutor.grade.mistakes import Diagnosis
 from chaintutor.grade.model import Model
-from chaintutor.grade.reading import check_notation, in_the_answer, visible_names
+from chaintutor.grade.reading import check_notation, in_the_answer, not_a_variable, visible_names
 from chaintutor.parse.answer import Answer, read
 from chaintutor.parse.build import to_sympy
 from chaintutor.parse.functions import ABSTRACT_FUNCTIONS
@@ -191,13 +191,7 @@ def _read(text: str, model: Model) -> tuple[Answer, sympy.Expr]:
                     end=node.span[1],
                     hint="leave out + C (it belongs to antiderivatives)",
                 )
-            raise InputError(
-                f"the answer uses '{node.name}', which is not a variable of the problem",
-                source=text,
-                start=node.span[0],
-                end=node.span[1],
-                hint=f"the problem's variables are: {', '.join(visible_names(model.graph))}",
-            )
+            raise not_a_variable(node, text, visible_names(model.graph))
         if isinstance(node, Call) and node.func in ABSTRACT_FUNCTIONS:
             raise InputError(
                 f"the answer applies '{node.func}', an abstract function, which the problem does not use",

@@ -3,10 +3,13 @@ question's derivative, which names the answer may use, and errors that point int
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chaintutor.core.graph import DependencyGraph
 from chaintutor.core.notation import ratio
 from chaintutor.errors import InputError
 from chaintutor.parse.answer import Answer
+from chaintutor.parse.syntax import Name
 
 
 def visible_names(graph: DependencyGraph) -> list[str]:
@@ -41,6 +44,17 @@ def check_notation(answer: Answer, text: str, graph: DependencyGraph, wrt: str) 
             end=notation.span[1],
             hint=f"write {wanted} = …, or the expression alone",
         )
+
+
+def not_a_variable(node: Name, text: str, names: Iterable[str]) -> InputError:
+    """The error for a name in the answer that the problem does not have, the caret under it."""
+    return InputError(
+        f"the answer uses '{node.name}', which is not a variable of the problem",
+        source=text,
+        start=node.span[0],
+        end=node.span[1],
+        hint=f"the problem's variables are: {', '.join(names)}",
+    )
 
 
 def in_the_answer(error: InputError, text: str) -> InputError:
